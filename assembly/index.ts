@@ -1,0 +1,13 @@
+// The ABI: every export the TypeScript side calls (checked by build.ts against src/wasm/abi.ts).
+// No logic here.
+
+export function heap_base(): usize {
+  return __heap_base;
+}
+
+export { act_f32 } from "./activation";
+export { packed_f32_bytes, pack_f32, unpack_f32, gemm_f32 } from "./gemm_f32";
+export { layer_norm_f32 } from "./norm";
+export { softmax_f32 } from "./softmax";
+export { attention_f32 } from "./attention_f32";
+export { binary_f32, affine_f32, im2col_f32 } from "./elementwise";

@@ -1,0 +1,80 @@
+// The one error type edgeclip throws. `code` is stable (callers and the HTTP layer switch on it);
+// `message` says what was wrong and what to do; `context` carries structured detail (key, shapes…).
+
+/** Every stable error code, with the situation it names. */
+export const ERROR_CODES = {
+  /** A model file is corrupt, truncated or not the format it claims (safetensors header, dtype…). */
+  model_format: "model file is malformed",
+  /** A weight is missing, unexpected or has the wrong shape for the config. */
+  model_weights: "model weights do not match the config",
+  /** config.json / preprocessor_config.json is missing a field or has a bad value. */
+  model_config: "model config is invalid",
+  /** A source (path, URL, in-memory file set) could not be read, or a needed file is absent. */
+  source_unavailable: "a file or URL could not be read",
+  /** A call argument has the wrong type, shape or value. */
+  invalid_input: "invalid input",
+  /** Text longer than the context when truncation is off. */
+  input_too_long: "input text is too long",
+  /** An input exceeds a configured limit (pixels, bytes, batch). */
+  input_too_large: "input is too large",
+  /** Image bytes could not be decoded (corrupt, truncated, unsupported variant). */
+  image_decode: "image could not be decoded",
+  /** An adapter folder is malformed (config, weights file, pickle). */
+  adapter_format: "adapter files are malformed",
+  /** An adapter does not fit the model (sizes, layers, keys, shapes). */
+  adapter_mismatch: "adapter does not match the model",
+  /** A method, option or composition the runtime (or the library on CLIP) does not support. */
+  adapter_unsupported: "adapter feature is not supported",
+  /** An adapter setup names unknown adapters or nests blocks in a way the library forbids. */
+  adapter_setup: "invalid adapter setup",
+  /** The Clip instance was disposed. */
+  disposed: "the model was disposed",
+  /** The WebAssembly host lacks a needed feature (SIMD) or memory. */
+  runtime: "runtime failure",
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/**
+ * The only error type thrown by edgeclip.
+ *
+ * @example
+ * ```ts
+ * try { await loadClip("./missing") } catch (e) {
+ *   if (e instanceof EdgeClipError && e.code === "source_unavailable") console.error(e.message);
+ * }
+ * ```
+ */
+export class EdgeClipError extends Error {
+  readonly code: ErrorCode;
+  readonly context: Readonly<Record<string, unknown>>;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    context: Record<string, unknown> = {},
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = "EdgeClipError";
+    this.code = code;
+    this.context = Object.freeze({ ...context });
+  }
+}
+
+/** Throws `EdgeClipError(code, message)` unless `cond` holds. */
+export function check(
+  cond: unknown,
+  code: ErrorCode,
+  message: string | (() => string),
+  context?: Record<string, unknown>,
+): asserts cond {
+  if (!cond) {
+    throw new EdgeClipError(code, typeof message === "string" ? message : message(), context);
+  }
+}
+
+/** Formats a shape for messages: [3, 224, 224]. */
+export function fmtShape(shape: readonly number[] | undefined): string {
+  return shape ? `[${shape.join(", ")}]` : "(absent)";
+}

@@ -1,0 +1,74 @@
+// The contract between assembly/ and the TypeScript side: every export with its wasm signature,
+// and the constants both sides must agree on. build.ts checks compiled modules against this table.
+
+/** Wasm value types used by the kernels (pointers are i32 in wasm32). */
+export type ValType = "i32" | "f32";
+
+/** Export name → [params, results]. */
+export const KERNEL_ABI: Record<string, readonly [readonly ValType[], readonly ValType[]]> = {
+  heap_base: [[], ["i32"]],
+  act_f32: [["i32", "i32", "i32", "i32", "i32", "i32", "i32"], []],
+  packed_f32_bytes: [["i32", "i32"], ["i32"]],
+  pack_f32: [["i32", "i32", "i32", "i32", "i32"], []],
+  unpack_f32: [["i32", "i32", "i32", "i32", "i32"], []],
+  gemm_f32: [
+    ["i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32"],
+    [],
+  ],
+  layer_norm_f32: [["i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "f32"], []],
+  softmax_f32: [["i32", "i32", "i32", "i32", "i32", "i32"], []],
+  attention_f32: [
+    [
+      "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", // q, ldq, k, ldk, v, ldv, o, ldo
+      "i32", "i32", "i32", "i32", "f32", // sq, sk, heads, hd, scale
+      "i32", "i32", "i32", "i32", // causal, shift, keybias, scratch
+    ],
+    [],
+  ],
+  binary_f32: [
+    ["i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "f32"],
+    [],
+  ],
+  affine_f32: [["i32", "i32", "i32", "i32", "i32", "i32", "f32", "f32"], []],
+  im2col_f32: [["i32", "i32", "i32", "i32", "i32", "i32"], []],
+};
+
+/** Exports whose bodies must contain v128 instructions (the build fails otherwise). */
+export const SIMD_KERNELS: readonly string[] = [
+  "act_f32",
+  "gemm_f32",
+  "layer_norm_f32",
+  "softmax_f32",
+  "attention_f32",
+  "binary_f32",
+  "affine_f32",
+];
+
+/** Exports that must use relaxed-SIMD instructions in the relaxed build. */
+export const RELAXED_KERNELS: readonly string[] = ["gemm_f32", "attention_f32"];
+
+/** Activation codes of assembly/activation.ts. */
+export const ACT = {
+  none: 0,
+  quick_gelu: 1,
+  gelu: 2,
+  gelu_tanh: 3,
+  relu: 4,
+  silu: 5,
+  tanh: 6,
+  sigmoid: 7,
+  leaky_relu: 8,
+  relu6: 9,
+  mish: 10,
+  relu2: 11,
+  gelu_10: 12,
+  laplace: 13,
+  gelu_fast: 14,
+} as const;
+export type ActName = keyof typeof ACT;
+
+/** Binary op codes of assembly/elementwise.ts. */
+export const OP = { add: 0, mul: 1 } as const;
+
+/** Output columns per packed f32 weight panel (assembly/gemm_f32.ts GEMM_NR). */
+export const GEMM_F32_NR = 8;

@@ -1,0 +1,64 @@
+// Numeric comparison with the golden rule |got − want| ≤ atol + rtol·|want|, reporting the worst index.
+
+export interface CloseReport {
+  ok: boolean;
+  maxAbs: number;
+  worst: number; // index of the largest violation (or of the largest |diff| when ok)
+  violations: number;
+}
+
+/** Element-wise check; NaN in `got` where `want` is finite is a violation. */
+export function compareClose(
+  got: ArrayLike<number>,
+  want: ArrayLike<number>,
+  atol: number,
+  rtol: number,
+): CloseReport {
+  if (got.length !== want.length) {
+    throw new Error(`length mismatch: got ${got.length}, want ${want.length}`);
+  }
+  let maxAbs = 0, worst = 0, violations = 0, worstExcess = -Infinity;
+  for (let i = 0; i < got.length; i++) {
+    const d = Math.abs(got[i] - want[i]);
+    const bound = atol + rtol * Math.abs(want[i]);
+    const bad = !(d <= bound) && !(Number.isNaN(got[i]) && Number.isNaN(want[i]));
+    if (bad) violations++;
+    const excess = Number.isNaN(d) ? Infinity : d - bound;
+    if (excess > worstExcess) {
+      worstExcess = excess;
+      worst = i;
+    }
+    if (d > maxAbs || Number.isNaN(d)) maxAbs = Number.isNaN(d) ? NaN : d;
+  }
+  return { ok: violations === 0, maxAbs, worst, violations };
+}
+
+/** Throws with the worst index, values and counts when any element is out of tolerance. */
+export function assertClose(
+  got: ArrayLike<number>,
+  want: ArrayLike<number>,
+  atol: number,
+  rtol = 0,
+  label = "",
+): void {
+  const r = compareClose(got, want, atol, rtol);
+  if (!r.ok) {
+    throw new Error(
+      `${label} not close: ${r.violations}/${got.length} out of atol=${atol} rtol=${rtol}; ` +
+        `max|Δ|=${r.maxAbs.toExponential(3)} at [${r.worst}] got=${got[r.worst]} want=${
+          want[r.worst]
+        }`,
+    );
+  }
+}
+
+/** Cosine similarity of two vectors. */
+export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let ab = 0, aa = 0, bb = 0;
+  for (let i = 0; i < a.length; i++) {
+    ab += a[i] * b[i];
+    aa += a[i] * a[i];
+    bb += b[i] * b[i];
+  }
+  return ab / Math.sqrt(aa * bb);
+}

@@ -1,0 +1,68 @@
+import { deepStrictEqual as assertEquals } from "node:assert/strict";
+import { forAll } from "../_util/property.ts";
+import { assertClose } from "../_util/assert_close.ts";
+import { gemmRef } from "../../src/ref/gemm.ts";
+import { eachVariant } from "./_backends.ts";
+import type { ActName } from "../../src/wasm/abi.ts";
+
+const ACTS: ActName[] = ["none", "quick_gelu", "gelu", "relu"];
+
+Deno.test("gemm_f32 equals the reference on random shapes (odd sizes, remainders, 1)", () => {
+  eachVariant((kr, variant) => {
+    forAll(
+      `gemm_f32[${variant}]`,
+      60,
+      (r) => ({
+        m: r.pick([1, 2, 3, 4, 5, 7, 9, 17, 50, 65, 130]),
+        k: r.pick([1, 2, 3, 5, 8, 31, 64, 97]),
+        n: r.pick([1, 3, 7, 8, 9, 15, 16, 17, 33]),
+        bias: r.next() < 0.7,
+        residual: r.next() < 0.5,
+        act: r.pick(ACTS),
+        pad: r.int(0, 3), // extra row stride on A and C
+      }),
+      (c, r) => {
+        kr.mem.scratch(() => {
+          const a = r.f32(c.m * c.k), w = r.f32(c.n * c.k);
+          const bias = c.bias ? r.f32(c.n) : undefined;
+          const res = c.residual ? r.f32(c.m * c.n) : undefined;
+          const want = gemmRef(a, w, c.m, c.k, c.n, { bias, act: c.act, residual: res });
+          const A = kr.view(kr.mat(c.m, c.k + c.pad), 0, c.m, 0, c.k);
+          kr.write(A, a);
+          const W = kr.matFrom(w, c.n, c.k);
+          const P = kr.packF32(W.ptr, c.n, c.k);
+          const C = kr.view(kr.mat(c.m, c.n + c.pad), 0, c.m, 0, c.n);
+          const R = res ? kr.matFrom(res, c.m, c.n) : undefined;
+          const b = bias ? kr.mem.put(bias) : 0;
+          kr.gemmF32(A, P, C, { bias: b, act: c.act, residual: R });
+          assertClose(kr.read(C), want, 1e-5 * Math.sqrt(c.k), 1e-5);
+        });
+      },
+    );
+  });
+});
+
+Deno.test("gemm_f32 writes its result over the residual when out aliases it", () => {
+  eachVariant((kr) => {
+    const m = 5, k = 6, n = 9;
+    const a = new Float32Array(m * k).map((_, i) => (i % 7) - 3);
+    const w = new Float32Array(n * k).map((_, i) => (i % 5) - 2);
+    const res = new Float32Array(m * n).map((_, i) => i);
+    const want = gemmRef(a, w, m, k, n, { residual: res });
+    const A = kr.matFrom(a, m, k), R = kr.matFrom(res, m, n);
+    kr.gemmF32(A, kr.packF32(kr.matFrom(w, n, k).ptr, n, k), R, { residual: R });
+    assertEquals(Array.from(kr.read(R)), Array.from(want));
+  });
+});
+
+Deno.test("pack_f32 and unpack_f32 round-trip", () => {
+  eachVariant((kr) => {
+    for (const [n, k] of [[1, 1], [7, 3], [8, 5], [17, 9]]) {
+      const w = new Float32Array(n * k).map((_, i) => i + 0.5);
+      const P = kr.packF32(kr.matFrom(w, n, k).ptr, n, k);
+      const back = kr.mat(n, k);
+      kr.unpackF32(P, back.ptr);
+      assertEquals(Array.from(kr.read(back)), Array.from(w));
+    }
+  });
+});
