@@ -40,11 +40,14 @@ function bad(msg: string): never {
 export class Kernels {
   readonly mem: WasmMemory;
   readonly variant: KernelVariant;
+  /** Raw exports, for the typed wrappers in src/wasm/ only (no other folder touches them). */
+  readonly x: Record<string, Fn>;
   readonly #x: Record<string, Fn>;
 
   private constructor(variant: KernelVariant, memory: WebAssembly.Memory, x: Record<string, Fn>) {
     this.variant = variant;
     this.#x = x;
+    this.x = x;
     this.mem = new WasmMemory(memory, x.heap_base());
   }
 

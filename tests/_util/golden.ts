@@ -1,0 +1,28 @@
+// Where the golden fixtures live: $CLIP_GOLDEN_DIR, default ../shared/golden (relative to the
+// repository root), so any fixture folder of the same schema runs with no code change.
+
+const ROOT = new URL("../../", import.meta.url);
+
+/** Absolute path of the golden fixture folder. */
+export function goldenDir(): string {
+  const env = Deno.env.get("CLIP_GOLDEN_DIR");
+  const dir = env && env.length > 0 ? env : "../shared/golden";
+  const url = dir.startsWith("/") ? new URL(`file://${dir}/`) : new URL(dir.replace(/\/?$/, "/"), ROOT);
+  return decodeURIComponent(url.pathname).replace(/\/$/, "");
+}
+
+/** Path inside the golden folder, or null when that part of the fixtures is absent. */
+export function goldenPath(...parts: string[]): string | null {
+  const p = [goldenDir(), ...parts].join("/");
+  try {
+    Deno.statSync(p);
+    return p;
+  } catch {
+    return null;
+  }
+}
+
+/** Reads and parses a JSON file. */
+export function readJson<T = unknown>(path: string): T {
+  return JSON.parse(Deno.readTextFileSync(path)) as T;
+}
