@@ -101,7 +101,7 @@ export function attentionRef(
         m = Math.max(m, s[j]);
       }
       let sum = 0;
-      for (let j = 0; j < sk; j++) sum += (s[j] = Math.exp(s[j] - m));
+      for (let j = 0; j < sk; j++) sum += s[j] = Math.exp(s[j] - m);
       for (let t = 0; t < hd; t++) {
         let acc = 0;
         for (let j = 0; j < sk; j++) acc += (s[j] / sum) * v[j * H + h * hd + t];

@@ -19,9 +19,23 @@ export const KERNEL_ABI: Record<string, readonly [readonly ValType[], readonly V
   softmax_f32: [["i32", "i32", "i32", "i32", "i32", "i32"], []],
   attention_f32: [
     [
-      "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", // q, ldq, k, ldk, v, ldv, o, ldo
-      "i32", "i32", "i32", "i32", "f32", // sq, sk, heads, hd, scale
-      "i32", "i32", "i32", "i32", // causal, shift, keybias, scratch
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "i32", // q, ldq, k, ldk, v, ldv, o, ldo
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "f32", // sq, sk, heads, hd, scale
+      "i32",
+      "i32",
+      "i32",
+      "i32", // causal, shift, keybias, scratch
     ],
     [],
   ],
@@ -31,6 +45,10 @@ export const KERNEL_ABI: Record<string, readonly [readonly ValType[], readonly V
   ],
   affine_f32: [["i32", "i32", "i32", "i32", "i32", "i32", "f32", "f32"], []],
   im2col_f32: [["i32", "i32", "i32", "i32", "i32", "i32"], []],
+  // image preprocessing (assembly/resize_u8.ts, assembly/normalize.ts)
+  resample_h_u8: [["i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32"], []],
+  resample_v_u8: [["i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32"], []],
+  normalize_rgb_f32: [["i32", "i32", "i32", "i32", "i32", "i32", "i32"], []],
 };
 
 /** Exports whose bodies must contain v128 instructions (the build fails otherwise). */
@@ -42,6 +60,9 @@ export const SIMD_KERNELS: readonly string[] = [
   "attention_f32",
   "binary_f32",
   "affine_f32",
+  "resample_h_u8",
+  "resample_v_u8",
+  "normalize_rgb_f32",
 ];
 
 /** Exports that must use relaxed-SIMD instructions in the relaxed build. */

@@ -2,7 +2,7 @@
 // The only file that calls raw exports. Knows nothing of CLIP or adapters.
 
 import { ACT, type ActName, GEMM_F32_NR, OP } from "./abi.ts";
-import { type KernelVariant, kernelModule, pickVariant } from "./module.ts";
+import { kernelModule, type KernelVariant, pickVariant } from "./module.ts";
 import { WasmMemory } from "./memory.ts";
 import { EdgeClipError } from "../errors.ts";
 
@@ -93,7 +93,9 @@ export class Kernels {
 
   /** Copies dense row-major data into a matrix view. */
   write(m: Mat, data: Float32Array): void {
-    if (data.length !== m.rows * m.cols) bad(`write of ${data.length} values into ${m.rows}×${m.cols}`);
+    if (data.length !== m.rows * m.cols) {
+      bad(`write of ${data.length} values into ${m.rows}×${m.cols}`);
+    }
     const all = this.mem.f32(m.ptr, m.rows === 0 ? 0 : (m.rows - 1) * m.ld + m.cols);
     for (let r = 0; r < m.rows; r++) all.set(data.subarray(r * m.cols, (r + 1) * m.cols), r * m.ld);
   }
@@ -152,8 +154,18 @@ export class Kernels {
     const r = opts.residual;
     if (r && (r.rows !== out.rows || r.cols !== out.cols)) bad("gemm residual shape");
     this.#x.gemm_f32(
-      a.ptr, a.ld, a.rows, a.cols, w.ptr, w.n,
-      opts.bias ?? 0, actCode(opts.act), r ? r.ptr : 0, r ? r.ld : 0, out.ptr, out.ld,
+      a.ptr,
+      a.ld,
+      a.rows,
+      a.cols,
+      w.ptr,
+      w.n,
+      opts.bias ?? 0,
+      actCode(opts.act),
+      r ? r.ptr : 0,
+      r ? r.ld : 0,
+      out.ptr,
+      out.ld,
     );
   }
 
@@ -198,7 +210,16 @@ export class Kernels {
       (!bcast && b.rows !== a.rows)
     ) bad(`binary op ${a.rows}×${a.cols} with ${b.rows}×${b.cols} → ${out.rows}×${out.cols}`);
     this.#x.binary_f32(
-      a.ptr, a.ld, b.ptr, bcast ? 0 : b.ld, out.ptr, out.ld, a.rows, a.cols, op, alpha,
+      a.ptr,
+      a.ld,
+      b.ptr,
+      bcast ? 0 : b.ld,
+      out.ptr,
+      out.ld,
+      a.rows,
+      a.cols,
+      op,
+      alpha,
     );
   }
 
@@ -230,9 +251,23 @@ export class Kernels {
     this.mem.scratch(() => {
       const scratch = this.mem.alloc(k.rows * 4);
       this.#x.attention_f32(
-        q.ptr, q.ld, k.ptr, k.ld, v.ptr, v.ld, out.ptr, out.ld,
-        q.rows, k.rows, o.heads, o.headDim, o.scale,
-        o.causal ? 1 : 0, o.shift ?? 0, o.keyBias ?? 0, scratch,
+        q.ptr,
+        q.ld,
+        k.ptr,
+        k.ld,
+        v.ptr,
+        v.ld,
+        out.ptr,
+        out.ld,
+        q.rows,
+        k.rows,
+        o.heads,
+        o.headDim,
+        o.scale,
+        o.causal ? 1 : 0,
+        o.shift ?? 0,
+        o.keyBias ?? 0,
+        scratch,
       );
     });
   }

@@ -7,7 +7,9 @@ const ROOT = new URL("../../", import.meta.url);
 export function goldenDir(): string {
   const env = Deno.env.get("CLIP_GOLDEN_DIR");
   const dir = env && env.length > 0 ? env : "../shared/golden";
-  const url = dir.startsWith("/") ? new URL(`file://${dir}/`) : new URL(dir.replace(/\/?$/, "/"), ROOT);
+  const url = dir.startsWith("/")
+    ? new URL(`file://${dir}/`)
+    : new URL(dir.replace(/\/?$/, "/"), ROOT);
   return decodeURIComponent(url.pathname).replace(/\/$/, "");
 }
 

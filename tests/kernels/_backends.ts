@@ -1,7 +1,7 @@
 // Every kernel test runs on each module variant this host can run.
 
 import { Kernels } from "../../src/wasm/kernels.ts";
-import { type KernelVariant, kernelBytes } from "../../src/wasm/module.ts";
+import { kernelBytes, type KernelVariant } from "../../src/wasm/module.ts";
 
 export const VARIANTS: KernelVariant[] = (["relaxed", "simd128"] as const).filter((v) =>
   WebAssembly.validate(kernelBytes(v) as BufferSource)

@@ -1,0 +1,6 @@
+// edgeclip: CLIP with adapters on a CPU, in WebAssembly SIMD. The public surface (see API.md).
+
+export { Clip, loadClip, type LoadClipOptions } from "./src/api/clip.ts";
+export type { ForwardInputs, ForwardOutputs } from "./src/api/forward.ts";
+export { EdgeClipError, type ErrorCode } from "./src/errors.ts";
+export type { Tensor } from "./src/tensor.ts";

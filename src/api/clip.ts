@@ -1,0 +1,68 @@
+// The object users hold: one loaded model with its kernels, tokenizer and preprocessor.
+
+import { EdgeClipError } from "../errors.ts";
+import type { Source } from "../io/source.ts";
+import { NO_HOOKS } from "../model/hooks.ts";
+import { type ForwardInputs, type ForwardOutputs, runForward } from "./forward.ts";
+import { type LoadedModel, openModel } from "./load.ts";
+
+export interface LoadClipOptions {
+  /** What to run: "f32" (default) or "int8". */
+  dtype?: "f32" | "int8";
+}
+
+/** A loaded CLIP model. Create with {@link loadClip}. */
+export class Clip {
+  #m: LoadedModel | null;
+
+  /** @internal use loadClip */
+  constructor(loaded: LoadedModel) {
+    this.#m = loaded;
+  }
+
+  #loaded(): LoadedModel {
+    if (!this.#m) {
+      throw new EdgeClipError("disposed", "this Clip was disposed; load the model again");
+    }
+    return this.#m;
+  }
+
+  /** The model's configuration (frozen). */
+  get config() {
+    return this.#loaded().model.cfg;
+  }
+
+  /**
+   * Hugging Face CLIPModel.forward: returns textEmbeds, imageEmbeds (L2-normalised),
+   * logitsPerImage, logitsPerText, textLastHiddenState [B, S, H] and visionPoolerOutput, each
+   * present when its inputs were given.
+   */
+  forward(inputs: ForwardInputs): Promise<ForwardOutputs> {
+    const m = this.#loaded();
+    return Promise.resolve().then(() => runForward(m.model, inputs, () => NO_HOOKS));
+  }
+
+  /** Releases the model's memory. Further calls throw `disposed`. */
+  dispose(): void {
+    this.#m = null;
+  }
+}
+
+/**
+ * Loads a CLIP checkpoint in the Hugging Face layout (folder path, URL, or in-memory files).
+ *
+ * @example
+ * ```ts
+ * const clip = await loadClip("./clip-vit-base-patch32");
+ * const out = await clip.forward({ inputIds, attentionMask, pixelValues });
+ * ```
+ */
+export async function loadClip(source: Source, options: LoadClipOptions = {}): Promise<Clip> {
+  if (options.dtype && options.dtype !== "f32") {
+    throw new EdgeClipError(
+      "invalid_input",
+      `dtype ${JSON.stringify(options.dtype)} is not available yet`,
+    );
+  }
+  return new Clip(await openModel(source));
+}

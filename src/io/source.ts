@@ -1,0 +1,224 @@
+// Where model and adapter files come from: a local folder or file, a URL (http(s) or file:),
+// or files held in memory. The only io file that touches Deno.* or fetch.
+
+import { EdgeClipError } from "../errors.ts";
+
+/** Byte-range reads of one file without holding all of it in JS memory. */
+export interface RandomAccess {
+  readonly size: number;
+  /** Fills `dest` with the bytes at [offset, offset + dest.length). */
+  read(offset: number, dest: Uint8Array): Promise<void>;
+  close(): void;
+}
+
+/** A set of named files: a model or adapter folder. */
+export interface FileSet {
+  /** Human-readable origin for messages. */
+  readonly label: string;
+  exists(name: string): Promise<boolean>;
+  bytes(name: string): Promise<Uint8Array>;
+  text(name: string): Promise<string>;
+  open(name: string): Promise<RandomAccess>;
+}
+
+/** In-memory files: name → bytes (or text). */
+export type MemoryFiles = Record<string, Uint8Array | ArrayBuffer | string>;
+
+/** What loadClip/loadAdapter accept as a source. */
+export type Source = string | URL | MemoryFiles;
+
+function unavailable(label: string, name: string, why: string, cause?: unknown): EdgeClipError {
+  return new EdgeClipError(
+    "source_unavailable",
+    `cannot read ${name} from ${label}: ${why}`,
+    { source: label, file: name },
+    { cause },
+  );
+}
+
+function explain(e: unknown): string {
+  if (e instanceof Deno.errors.NotFound) return "no such file";
+  if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
+    return "permission denied (run Deno with --allow-read / --allow-net for this path)";
+  }
+  return e instanceof Error ? e.message : String(e);
+}
+
+function memoryAccess(bytes: Uint8Array): RandomAccess {
+  return {
+    size: bytes.length,
+    read(offset, dest) {
+      if (offset < 0 || offset + dest.length > bytes.length) {
+        return Promise.reject(
+          new RangeError(`read past end (${offset}+${dest.length} > ${bytes.length})`),
+        );
+      }
+      dest.set(bytes.subarray(offset, offset + dest.length));
+      return Promise.resolve();
+    },
+    close() {},
+  };
+}
+
+function toBytes(v: Uint8Array | ArrayBuffer | string): Uint8Array {
+  if (typeof v === "string") return new TextEncoder().encode(v);
+  return v instanceof Uint8Array ? v : new Uint8Array(v);
+}
+
+/** Files held in memory. */
+export function memoryFileSet(files: MemoryFiles, label = "in-memory files"): FileSet {
+  const get = (name: string): Uint8Array => {
+    const v = files[name];
+    if (v === undefined) throw unavailable(label, name, "not among the given files");
+    return toBytes(v);
+  };
+  return {
+    label,
+    exists: (name) => Promise.resolve(files[name] !== undefined),
+    bytes: (name) => Promise.resolve().then(() => get(name)),
+    text: (name) => Promise.resolve().then(() => new TextDecoder().decode(get(name))),
+    open: (name) => Promise.resolve().then(() => memoryAccess(get(name))),
+  };
+}
+
+/** A local folder. */
+export function folderFileSet(dir: string): FileSet {
+  const path = (name: string) => `${dir.replace(/\/+$/, "")}/${name}`;
+  return {
+    label: dir,
+    async exists(name) {
+      try {
+        return (await Deno.stat(path(name))).isFile;
+      } catch {
+        return false;
+      }
+    },
+    async bytes(name) {
+      try {
+        return await Deno.readFile(path(name));
+      } catch (e) {
+        throw unavailable(dir, name, explain(e), e);
+      }
+    },
+    async text(name) {
+      try {
+        return await Deno.readTextFile(path(name));
+      } catch (e) {
+        throw unavailable(dir, name, explain(e), e);
+      }
+    },
+    async open(name) {
+      let f: Deno.FsFile;
+      let size: number;
+      try {
+        f = await Deno.open(path(name), { read: true });
+        size = (await f.stat()).size;
+      } catch (e) {
+        throw unavailable(dir, name, explain(e), e);
+      }
+      return {
+        size,
+        async read(offset, dest) {
+          await f.seek(offset, Deno.SeekMode.Start);
+          let done = 0;
+          while (done < dest.length) {
+            const n = await f.read(dest.subarray(done));
+            if (n === null) {
+              throw unavailable(dir, name, `unexpected end of file at ${offset + done}`);
+            }
+            done += n;
+          }
+        },
+        close: () => f.close(),
+      };
+    },
+  };
+}
+
+/** A folder behind a URL (http(s): or file:); each file is fetched once when asked for. */
+export function urlFileSet(base: URL): FileSet {
+  const dir = new URL(base.href.endsWith("/") ? base.href : base.href + "/");
+  const cache = new Map<string, Promise<Uint8Array>>();
+  const get = (name: string): Promise<Uint8Array> => {
+    let p = cache.get(name);
+    if (!p) {
+      const url = new URL(name, dir);
+      p = (async () => {
+        if (url.protocol === "file:") {
+          try {
+            return await Deno.readFile(url);
+          } catch (e) {
+            throw unavailable(dir.href, name, explain(e), e);
+          }
+        }
+        let res: Response;
+        try {
+          res = await fetch(url);
+        } catch (e) {
+          throw unavailable(dir.href, name, explain(e), e);
+        }
+        if (!res.ok) {
+          await res.body?.cancel();
+          throw unavailable(dir.href, name, `HTTP ${res.status} ${res.statusText}`);
+        }
+        return new Uint8Array(await res.arrayBuffer());
+      })();
+      cache.set(name, p);
+    }
+    return p;
+  };
+  return {
+    label: dir.href,
+    exists: (name) => get(name).then(() => true, () => false),
+    bytes: get,
+    text: async (name) => new TextDecoder().decode(await get(name)),
+    open: async (name) => memoryAccess(await get(name)),
+  };
+}
+
+/** True when `path` names an existing local directory. */
+async function isDir(path: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(path)).isDirectory;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Resolves a source into a file set. A path or URL naming a single `.safetensors` file becomes a
+ * one-file set whose only member is `file` (so callers can tell a package from a folder).
+ */
+export async function resolveSource(
+  source: Source,
+): Promise<{ files: FileSet; single?: string }> {
+  if (source instanceof URL || (typeof source === "string" && /^(https?|file):/i.test(source))) {
+    const url = source instanceof URL ? source : new URL(source);
+    if (/\.safetensors$/i.test(url.pathname)) {
+      const name = decodeURIComponent(url.pathname.split("/").pop()!);
+      return { files: urlFileSet(new URL(".", url)), single: name };
+    }
+    return { files: urlFileSet(url) };
+  }
+  if (typeof source === "string") {
+    if (await isDir(source)) return { files: folderFileSet(source) };
+    const slash = source.lastIndexOf("/");
+    const dir = slash >= 0 ? source.slice(0, slash) || "/" : ".";
+    const name = source.slice(slash + 1);
+    try {
+      await Deno.stat(source);
+    } catch (e) {
+      throw unavailable(source, name, explain(e), e);
+    }
+    return { files: folderFileSet(dir), single: name };
+  }
+  if (source && typeof source === "object") {
+    const names = Object.keys(source);
+    const single = names.length === 1 && /\.safetensors$/i.test(names[0]) ? names[0] : undefined;
+    return { files: memoryFileSet(source), single };
+  }
+  throw new EdgeClipError(
+    "invalid_input",
+    "source must be a folder or file path, a URL, or an object of in-memory files",
+  );
+}

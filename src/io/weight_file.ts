@@ -1,0 +1,40 @@
+// Opens a safetensors file of a FileSet for tensor-by-tensor reads straight into their
+// destination (linear memory), so a model never sits in JS memory twice.
+
+import {
+  headerLength,
+  parseHeader,
+  type SafetensorsHeader,
+  type TensorEntry,
+} from "./safetensors.ts";
+import type { FileSet, RandomAccess } from "./source.ts";
+
+export interface OpenedSafetensors {
+  readonly label: string;
+  readonly header: SafetensorsHeader;
+  read(entry: TensorEntry, dest: Uint8Array): Promise<void>;
+  close(): void;
+}
+
+/** Reads and validates the header of `name` in `files`; tensor data is read on demand. */
+export async function openSafetensors(files: FileSet, name: string): Promise<OpenedSafetensors> {
+  const ra: RandomAccess = await files.open(name);
+  const label = `${files.label.replace(/\/$/, "")}/${name}`;
+  try {
+    const first = new Uint8Array(Math.min(8, ra.size));
+    await ra.read(0, first);
+    const n = headerLength(first, ra.size, label);
+    const json = new Uint8Array(n);
+    await ra.read(8, json);
+    const header = parseHeader(json, ra.size, label);
+    return {
+      label,
+      header,
+      read: (e, dest) => ra.read(e.begin, dest.subarray(0, e.end - e.begin)),
+      close: () => ra.close(),
+    };
+  } catch (e) {
+    ra.close();
+    throw e;
+  }
+}

@@ -1,0 +1,138 @@
+// CLIP: the two towers, their projections and logit_scale (HF CLIPModel), or a single tower
+// (CLIPTextModel[WithProjection], CLIPVisionModel[WithProjection]). Encodes into plain arrays;
+// every intermediate lives in scratch memory released when the call returns.
+
+import type { Kernels } from "../wasm/kernels.ts";
+import type { ClipConfig } from "./config.ts";
+import { type EmbeddingLoader, loadEmbeddingF32 } from "./embedding.ts";
+import type { ModelHooks, SeqLayout } from "./hooks.ts";
+import { type Linear, type LinearLoader, loadLinearF32 } from "./linear.ts";
+import { TextModel, type TextModel as TextTower, type TextSeq } from "./text_model.ts";
+import { VisionModel } from "./vision_model.ts";
+import { type WeightFile, WeightStore } from "./weights.ts";
+
+export interface LoadOptions {
+  /** How linear weights are stored in memory (f32 packed by default). */
+  linear?: LinearLoader;
+  /** How the token-embedding table is stored (f32 by default). */
+  embedding?: EmbeddingLoader;
+}
+
+/** What one tower run returns, copied out of linear memory. */
+export interface Encoded {
+  /** Projected features [B × projectionDim], not normalised; absent without a projection. */
+  embeds?: Float32Array;
+  /** Pooled hidden state [B × hidden] (text: EOS token; vision: post_layernorm of the class token). */
+  pooled: Float32Array;
+  /** All hidden states [total × hidden] in the run's layout, when asked for. */
+  hidden?: Float32Array;
+  layout: SeqLayout;
+}
+
+export class ClipModel {
+  constructor(
+    readonly k: Kernels,
+    readonly cfg: ClipConfig,
+    readonly text: TextTower | undefined,
+    readonly vision: VisionModel | undefined,
+    readonly textProjection: Linear | undefined, // [P × Ht], no bias
+    readonly visualProjection: Linear | undefined, // [P × Hv], no bias
+    readonly logitScale: number | undefined, // log of the logit multiplier
+  ) {}
+
+  /** Builds the model from a checkpoint; every tensor is checked and every key must be used. */
+  static async load(
+    file: WeightFile,
+    cfg: ClipConfig,
+    k: Kernels,
+    opts: LoadOptions = {},
+  ): Promise<ClipModel> {
+    const linear = opts.linear ?? loadLinearF32;
+    const embedding = opts.embedding ?? loadEmbeddingF32;
+    const store = new WeightStore(file, k);
+    const root = store.root();
+    const text = cfg.text
+      ? await TextModel.load(root.pp("text_model"), cfg.text, linear, embedding)
+      : undefined;
+    const vision = cfg.vision
+      ? await VisionModel.load(root.pp("vision_model"), cfg.vision, linear)
+      : undefined;
+    const P = cfg.projectionDim;
+    const textProjection = cfg.hasTextProjection
+      ? await linear(root.pp("text_projection"), cfg.text!.hiddenSize, P, false)
+      : undefined;
+    const visualProjection = cfg.hasVisionProjection
+      ? await linear(root.pp("visual_projection"), cfg.vision!.hiddenSize, P, false)
+      : undefined;
+    let logitScale: number | undefined;
+    if (cfg.architecture === "CLIPModel") {
+      // stored as [] (a scalar) by HF; some exports keep [1]
+      const shape = store.file.header.entries.get(store.keyPrefix + "logit_scale")?.shape;
+      logitScale = (await root.f32Array("logit_scale", shape?.length === 1 ? [1] : []))[0];
+    }
+    store.finish();
+    return new ClipModel(k, cfg, text, vision, textProjection, visualProjection, logitScale);
+  }
+
+  /** Runs the text tower; pooled rows are taken at each sequence's EOS position. */
+  encodeText(
+    seqs: readonly TextSeq[],
+    hooks: ModelHooks,
+    opts: { hidden?: boolean } = {},
+  ): Encoded {
+    const text = this.text!;
+    const k = this.k, H = text.cfg.hiddenSize, B = seqs.length;
+    return k.mem.scratch(() => {
+      const { hidden, layout } = text.run(seqs, hooks);
+      const pooled = k.mat(B, H);
+      seqs.forEach((s, b) => {
+        const at = layout.offsets[b] + text.poolIndex(s.ids);
+        k.copy(k.view(hidden, at, 1), k.view(pooled, b, 1));
+      });
+      return this.#finish(pooled, hidden, this.textProjection, layout, opts.hidden);
+    });
+  }
+
+  /** Runs the vision tower on `count` images of pixel_values (CHW each, concatenated). */
+  encodeImage(
+    pixels: Float32Array,
+    count: number,
+    hooks: ModelHooks,
+    opts: { hidden?: boolean } = {},
+  ): Encoded {
+    const vision = this.vision!;
+    const k = this.k, H = vision.cfg.hiddenSize;
+    return k.mem.scratch(() => {
+      const { hidden, layout } = vision.run(pixels, count, hooks);
+      const pooled = k.mat(count, H);
+      for (let b = 0; b < count; b++) {
+        vision.postLayernorm.forward(k.view(hidden, layout.offsets[b], 1), k.view(pooled, b, 1));
+      }
+      return this.#finish(pooled, hidden, this.visualProjection, layout, opts.hidden);
+    });
+  }
+
+  #finish(
+    pooled: import("../wasm/kernels.ts").Mat,
+    hidden: import("../wasm/kernels.ts").Mat,
+    proj: Linear | undefined,
+    layout: SeqLayout,
+    wantHidden?: boolean,
+  ): Encoded {
+    const k = this.k;
+    let embeds: Float32Array | undefined;
+    if (proj) {
+      const e = k.mat(pooled.rows, proj.outFeatures);
+      proj.forward(pooled, e);
+      embeds = k.read(e);
+    }
+    return {
+      embeds,
+      pooled: k.read(pooled),
+      hidden: wantHidden ? k.read(hidden) : undefined,
+      layout,
+    };
+  }
+}
+
+export type { TextSeq };

@@ -1,0 +1,157 @@
+// One pre-LN CLIP encoder layer (HF CLIPEncoderLayer), read top to bottom:
+//   h1 = h + out_proj(attn(LN1(h)))        ← "mh_adapter" hook may replace the add
+//   h2 = h1 + fc2(act(fc1(LN2(h1))))       ← "output_adapter" hook may replace the add
+// with LoRA/IA3 hooks on q/k/v/fc1/fc2, prefix keys in attention and ReFT on the output.
+// Reference: transformers/models/clip/modeling_clip.py (v4.57), adapters models/clip/modeling_clip.py.
+
+import type { Act, Kernels, Mat } from "../wasm/kernels.ts";
+import { attendSequences } from "./attention.ts";
+import type { LayerHooks, LayerInfo, LinearSite, SeqLayout, Tower } from "./hooks.ts";
+import { LayerNorm } from "./layer_norm.ts";
+import type { Linear, LinearLoader } from "./linear.ts";
+import type { WeightScope } from "./weights.ts";
+
+export interface LayerShape {
+  readonly hidden: number;
+  readonly intermediate: number;
+  readonly heads: number;
+  readonly eps: number;
+  readonly act: Act;
+  readonly causal: boolean;
+}
+
+/** Buffers shared by all layers of one tower run ([total × hidden] unless noted). */
+export interface Workspace {
+  readonly x: Mat; // layer-norm output
+  readonly q: Mat;
+  readonly k: Mat;
+  readonly v: Mat;
+  readonly attn: Mat;
+  readonly o: Mat; // sub-block output when a hook needs it apart from the residual
+  readonly f: Mat; // [total × intermediate]
+}
+
+export function allocWorkspace(k: Kernels, total: number, shape: LayerShape): Workspace {
+  const H = shape.hidden;
+  return {
+    x: k.mat(total, H),
+    q: k.mat(total, H),
+    k: k.mat(total, H),
+    v: k.mat(total, H),
+    attn: k.mat(total, H),
+    o: k.mat(total, H),
+    f: k.mat(total, shape.intermediate),
+  };
+}
+
+export class EncoderLayer {
+  constructor(
+    readonly kr: Kernels,
+    readonly shape: LayerShape,
+    readonly layerNorm1: LayerNorm,
+    readonly qProj: Linear,
+    readonly kProj: Linear,
+    readonly vProj: Linear,
+    readonly outProj: Linear,
+    readonly layerNorm2: LayerNorm,
+    readonly fc1: Linear,
+    readonly fc2: Linear,
+  ) {}
+
+  static async load(
+    s: WeightScope,
+    shape: LayerShape,
+    linear: LinearLoader,
+  ): Promise<EncoderLayer> {
+    const H = shape.hidden, I = shape.intermediate;
+    const attn = s.pp("self_attn"), mlp = s.pp("mlp");
+    return new EncoderLayer(
+      s.store.k,
+      shape,
+      await LayerNorm.load(s.pp("layer_norm1"), H, shape.eps),
+      await linear(attn.pp("q_proj"), H, H, true),
+      await linear(attn.pp("k_proj"), H, H, true),
+      await linear(attn.pp("v_proj"), H, H, true),
+      await linear(attn.pp("out_proj"), H, H, true),
+      await LayerNorm.load(s.pp("layer_norm2"), H, shape.eps),
+      await linear(mlp.pp("fc1"), H, I, true),
+      await linear(mlp.pp("fc2"), I, H, true),
+    );
+  }
+
+  /** The wrapped linear of a hook site. */
+  linearAt(site: LinearSite): Linear {
+    return { q: this.qProj, k: this.kProj, v: this.vProj, fc1: this.fc1, fc2: this.fc2 }[site];
+  }
+
+  /**
+   * Runs the layer on the residual stream `h` [total × hidden] in place.
+   * keyBias(b): additive padding mask of sequence b (pointer or 0).
+   */
+  forward(
+    h: Mat,
+    ws: Workspace,
+    layout: SeqLayout,
+    keyBias: (b: number) => number,
+    hooks: LayerHooks | undefined,
+    tower: Tower,
+    index: number,
+  ): void {
+    const k = this.kr;
+    const heads = this.shape.heads, hd = this.shape.hidden / heads;
+    const info: LayerInfo = { tower, index, hidden: this.shape.hidden, heads, headDim: hd, layout };
+    const hooked = (site: LinearSite) => hooks?.linearSites?.has(site) ?? false;
+    // a linear whose output a hook adjusts before the activation
+    const project = (site: LinearSite, lin: Linear, x: Mat, y: Mat, act?: Act) => {
+      if (hooked(site)) {
+        lin.forward(x, y);
+        hooks!.linear!(site, x, y, info);
+        if (act) k.act(y, y, act);
+      } else lin.forward(x, y, { act });
+    };
+
+    // ---- attention block --------------------------------------------------------------------
+    this.layerNorm1.forward(h, ws.x); // x = LN1(h)
+    project("q", this.qProj, ws.x, ws.q);
+    project("k", this.kProj, ws.x, ws.k);
+    project("v", this.vProj, ws.x, ws.v);
+    const prefix = hooks?.prefix?.(ws.x, info);
+    attendSequences(
+      k,
+      ws.q,
+      ws.k,
+      ws.v,
+      ws.attn,
+      layout,
+      {
+        heads,
+        headDim: hd,
+        causal: this.shape.causal,
+      },
+      keyBias,
+      prefix,
+    );
+    if (hooks?.afterAttention) {
+      this.outProj.forward(ws.attn, ws.o); // o = out_proj(attn)
+      const h1 = hooks.afterAttention(ws.o, h, info);
+      if (h1.ptr !== h.ptr) k.copy(h1, h);
+    } else {
+      this.outProj.forward(ws.attn, h, { residual: h }); // h += out_proj(attn)
+    }
+
+    // ---- MLP block ----------------------------------------------------------------------------
+    this.layerNorm2.forward(h, ws.x); // x = LN2(h1)
+    project("fc1", this.fc1, ws.x, ws.f, this.shape.act); // f = act(fc1(x))
+    if (hooks?.afterMlp || hooked("fc2")) {
+      project("fc2", this.fc2, ws.f, ws.o); // o = fc2(f)
+      if (hooks?.afterMlp) {
+        const h2 = hooks.afterMlp(ws.o, h, info);
+        if (h2.ptr !== h.ptr) k.copy(h2, h);
+      } else k.add(h, ws.o, h);
+    } else {
+      this.fc2.forward(ws.f, h, { residual: h }); // h += fc2(f)
+    }
+
+    hooks?.layerOutput?.(h, info);
+  }
+}

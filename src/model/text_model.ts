@@ -1,0 +1,134 @@
+// CLIP text tower (HF CLIPTextTransformer): token + position embeddings, causal pre-LN encoder,
+// final layer norm, pooling at the EOS position. Sequences are packed: each runs only to its
+// own length, so an embedding call never pays for padding.
+// Reference: transformers/models/clip/modeling_clip.py (v4.57) CLIPTextTransformer.forward.
+
+import { EdgeClipError } from "../errors.ts";
+import type { Kernels, Mat } from "../wasm/kernels.ts";
+import { MASK_MIN } from "./attention.ts";
+import type { TextConfig } from "./config.ts";
+import type { Embedding, EmbeddingLoader } from "./embedding.ts";
+import { allocWorkspace, EncoderLayer, type LayerShape } from "./encoder_layer.ts";
+import type { ModelHooks, SeqLayout } from "./hooks.ts";
+import { LayerNorm } from "./layer_norm.ts";
+import type { LinearLoader } from "./linear.ts";
+import type { WeightScope } from "./weights.ts";
+
+/** A text sequence to run: ids, and optionally its attention mask (1 = attend, 0 = padding). */
+export interface TextSeq {
+  readonly ids: ArrayLike<number>;
+  readonly mask?: ArrayLike<number>;
+}
+
+export class TextModel {
+  constructor(
+    readonly k: Kernels,
+    readonly cfg: TextConfig,
+    readonly tokenEmbedding: Embedding, // [vocab × H]
+    readonly positionEmbedding: number, // [maxPositions × H]
+    readonly layers: EncoderLayer[],
+    readonly finalLayerNorm: LayerNorm,
+  ) {}
+
+  static async load(
+    s: WeightScope, // "text_model"
+    cfg: TextConfig,
+    linear: LinearLoader,
+    embedding: EmbeddingLoader,
+  ): Promise<TextModel> {
+    const H = cfg.hiddenSize;
+    const emb = s.pp("embeddings");
+    const tok = await embedding(emb.pp("token_embedding"), cfg.vocabSize, H);
+    const pos = await emb.pp("position_embedding").f32("weight", [cfg.maxPositions, H]);
+    const shape: LayerShape = {
+      hidden: H,
+      intermediate: cfg.intermediateSize,
+      heads: cfg.numHeads,
+      eps: cfg.layerNormEps,
+      act: cfg.act,
+      causal: true,
+    };
+    const layers: EncoderLayer[] = [];
+    for (let i = 0; i < cfg.numLayers; i++) {
+      layers.push(await EncoderLayer.load(s.pp("encoder").pp("layers").pp(i), shape, linear));
+    }
+    const fln = await LayerNorm.load(s.pp("final_layer_norm"), H, cfg.layerNormEps);
+    return new TextModel(s.store.k, cfg, tok, pos, layers, fln);
+  }
+
+  get layerShape(): LayerShape {
+    return this.layers[0]?.shape ?? {
+      hidden: this.cfg.hiddenSize,
+      intermediate: this.cfg.intermediateSize,
+      heads: this.cfg.numHeads,
+      eps: this.cfg.layerNormEps,
+      act: this.cfg.act,
+      causal: true,
+    };
+  }
+
+  /**
+   * The pooled position of a row of ids, by HF's rule: legacy configs (eos_token_id == 2) take
+   * the first argmax of the ids (OpenAI's EOT has the highest id); others the first EOS (0 if none).
+   */
+  poolIndex(ids: ArrayLike<number>): number {
+    let best = 0;
+    if (this.cfg.eosTokenId === 2) {
+      for (let i = 1; i < ids.length; i++) if (ids[i] > ids[best]) best = i;
+      return best;
+    }
+    for (let i = 0; i < ids.length; i++) if (ids[i] === this.cfg.eosTokenId) return i;
+    return 0;
+  }
+
+  /**
+   * Runs the tower over packed sequences. Returns the final-layer-normed hidden states
+   * [total × H] in scratch memory (valid until the caller's scratch scope ends) and the layout.
+   */
+  run(seqs: readonly TextSeq[], hooks: ModelHooks): { hidden: Mat; layout: SeqLayout } {
+    const k = this.k, H = this.cfg.hiddenSize;
+    const offsets: number[] = [], lengths: number[] = [];
+    let total = 0;
+    for (const s of seqs) {
+      if (s.ids.length > this.cfg.maxPositions) {
+        throw new EdgeClipError(
+          "input_too_long",
+          `a text sequence has ${s.ids.length} tokens; this model takes at most ${this.cfg.maxPositions}`,
+          { tokens: s.ids.length, max: this.cfg.maxPositions },
+        );
+      }
+      if (s.mask && s.mask.length !== s.ids.length) {
+        throw new EdgeClipError("invalid_input", "attention mask and ids differ in length");
+      }
+      offsets.push(total);
+      lengths.push(s.ids.length);
+      total += s.ids.length;
+    }
+    const layout: SeqLayout = { offsets, lengths, total };
+    const h = k.mat(total, H);
+    // token embeddings, then + position_embedding[0..len) per sequence (position_ids = arange)
+    for (let b = 0; b < seqs.length; b++) {
+      if (lengths[b] === 0) continue;
+      const hb = k.view(h, offsets[b], lengths[b]);
+      this.tokenEmbedding.gather(seqs[b].ids, hb);
+      k.add(hb, { ptr: this.positionEmbedding, rows: lengths[b], cols: H, ld: H }, hb);
+    }
+    hooks.textEmbeddings?.(h, layout);
+    // padding masks: (1 − mask)·min per key, as HF's _prepare_4d_attention_mask
+    const bias = seqs.map((s, b) => {
+      if (!s.mask || Array.from(s.mask).every((m) => m !== 0)) return 0;
+      const p = k.mem.alloc(lengths[b] * 4);
+      const v = k.mem.f32(p, lengths[b]);
+      for (let j = 0; j < lengths[b]; j++) v[j] = s.mask[j] ? 0 : MASK_MIN;
+      return p;
+    });
+    const ws = allocWorkspace(k, total, this.layerShape);
+    this.layers.forEach((layer, i) => {
+      k.mem.scratch(() =>
+        layer.forward(h, ws, layout, (b) => bias[b], hooks.layer("text", i), "text", i)
+      );
+    });
+    this.finalLayerNorm.forward(h, h);
+    return { hidden: h, layout };
+  }
+}

@@ -1,0 +1,117 @@
+// CLIP vision tower (HF CLIPVisionTransformer): patch embedding (a stride-P convolution, run as
+// im2col + GEMM), class token, position embeddings, pre_layrnorm (HF's spelling), encoder without
+// masks, post_layernorm of the class token.
+// Reference: transformers/models/clip/modeling_clip.py (v4.57) CLIPVisionEmbeddings / CLIPVisionTransformer.
+
+import { EdgeClipError } from "../errors.ts";
+import type { Kernels, Mat } from "../wasm/kernels.ts";
+import type { VisionConfig } from "./config.ts";
+import { allocWorkspace, EncoderLayer, type LayerShape } from "./encoder_layer.ts";
+import type { ModelHooks, SeqLayout } from "./hooks.ts";
+import { LayerNorm } from "./layer_norm.ts";
+import type { Linear, LinearLoader } from "./linear.ts";
+import type { WeightScope } from "./weights.ts";
+
+export class VisionModel {
+  constructor(
+    readonly k: Kernels,
+    readonly cfg: VisionConfig,
+    readonly patchEmbedding: Linear, // conv weight [H, C, P, P] viewed as [H × C·P·P], no bias
+    readonly classEmbedding: number, // [H]
+    readonly positionEmbedding: number, // [(S/P)² + 1 × H]
+    readonly preLayrnorm: LayerNorm,
+    readonly layers: EncoderLayer[],
+    readonly postLayernorm: LayerNorm,
+  ) {}
+
+  /** Patches per side and tokens per image (patches + class token). */
+  get grid(): number {
+    return this.cfg.imageSize / this.cfg.patchSize;
+  }
+  get tokens(): number {
+    return this.grid * this.grid + 1;
+  }
+
+  static async load(s: WeightScope, cfg: VisionConfig, linear: LinearLoader): Promise<VisionModel> {
+    const H = cfg.hiddenSize, P = cfg.patchSize, C = cfg.numChannels;
+    const g = cfg.imageSize / P;
+    const emb = s.pp("embeddings");
+    // the conv weight [H, C, P, P] is a [H × C·P·P] matrix in row-major order: a Linear
+    const pe = emb.pp("patch_embedding");
+    s.store.reshape(pe.key("weight"), [H, C, P, P], [H, C * P * P]);
+    const patch = await linear(pe, C * P * P, H, false);
+    const cls = await emb.f32("class_embedding", [H]);
+    const pos = await emb.pp("position_embedding").f32("weight", [g * g + 1, H]);
+    const shape: LayerShape = {
+      hidden: H,
+      intermediate: cfg.intermediateSize,
+      heads: cfg.numHeads,
+      eps: cfg.layerNormEps,
+      act: cfg.act,
+      causal: false,
+    };
+    const pre = await LayerNorm.load(s.pp("pre_layrnorm"), H, cfg.layerNormEps);
+    const layers: EncoderLayer[] = [];
+    for (let i = 0; i < cfg.numLayers; i++) {
+      layers.push(await EncoderLayer.load(s.pp("encoder").pp("layers").pp(i), shape, linear));
+    }
+    const post = await LayerNorm.load(s.pp("post_layernorm"), H, cfg.layerNormEps);
+    return new VisionModel(s.store.k, cfg, patch, cls, pos, pre, layers, post);
+  }
+
+  /**
+   * Runs `count` images of pixel_values [count × C × S × S] (CHW each). Returns the encoder
+   * output (before post_layernorm) [count·tokens × H] in scratch memory and the layout.
+   */
+  run(pixels: Float32Array, count: number, hooks: ModelHooks): { hidden: Mat; layout: SeqLayout } {
+    const k = this.k, H = this.cfg.hiddenSize, P = this.cfg.patchSize, C = this.cfg.numChannels;
+    const S = this.cfg.imageSize, g = this.grid, N = this.tokens;
+    if (pixels.length !== count * C * S * S) {
+      throw new EdgeClipError(
+        "invalid_input",
+        `pixel_values has ${pixels.length} values; ${count} image(s) of [${C}, ${S}, ${S}] need ${
+          count * C * S * S
+        }`,
+      );
+    }
+    const layout: SeqLayout = {
+      offsets: Array.from({ length: count }, (_, b) => b * N),
+      lengths: Array.from({ length: count }, () => N),
+      total: count * N,
+    };
+    const h = k.mat(count * N, H);
+    const pos: Mat = { ptr: this.positionEmbedding, rows: N, cols: H, ld: H };
+    const cls: Mat = { ptr: this.classEmbedding, rows: 1, cols: H, ld: H };
+    k.mem.scratch(() => {
+      const img = k.mem.alloc(C * S * S * 4);
+      const patches = k.mat(g * g, C * P * P);
+      for (let b = 0; b < count; b++) {
+        k.mem.f32(img, C * S * S).set(pixels.subarray(b * C * S * S, (b + 1) * C * S * S));
+        k.im2col(img, C, S, S, P, patches);
+        const hb = k.view(h, b * N, N);
+        k.copy(cls, k.view(hb, 0, 1)); // token 0: class embedding
+        this.patchEmbedding.forward(patches, k.view(hb, 1, g * g)); // tokens 1..: patches
+        k.add(hb, pos, hb); // + position_embedding
+      }
+    });
+    this.preLayrnorm.forward(h, h);
+    const ws = allocWorkspace(
+      k,
+      count * N,
+      this.layers[0]?.shape ?? {
+        hidden: H,
+        intermediate: this.cfg.intermediateSize,
+        heads: this.cfg.numHeads,
+        eps: this.cfg.layerNormEps,
+        act: this.cfg.act,
+        causal: false,
+      },
+    );
+    this.layers.forEach((layer, i) => {
+      k.mem.scratch(() =>
+        layer.forward(h, ws, layout, () => 0, hooks.layer("vision", i), "vision", i)
+      );
+    });
+    return { hidden: h, layout };
+  }
+}

@@ -1,0 +1,175 @@
+// Strict weight loading by construction (candle's VarBuilder `pp`, nanoGPT's asserts): a module
+// asks for `scope.pp("self_attn").pp("q_proj")` and a shape; the store checks the shape, copies
+// the tensor into linear memory as f32, and records the key. finish() fails on any key left over.
+
+import { EdgeClipError, fmtShape } from "../errors.ts";
+import { DTYPE_BYTES, type SafetensorsHeader, type TensorEntry, toF32 } from "../io/safetensors.ts";
+import type { Kernels } from "../wasm/kernels.ts";
+
+/** A safetensors file whose tensors can be read by entry. */
+export interface WeightFile {
+  readonly label: string;
+  readonly header: SafetensorsHeader;
+  read(entry: TensorEntry, dest: Uint8Array): Promise<void>;
+}
+
+/** Keys that are buffers, not parameters: present in some checkpoints, never used. */
+export const IGNORED_KEYS: readonly RegExp[] = [
+  /^(text_model|vision_model)\.embeddings\.position_ids$/, // old HF checkpoints saved the arange buffer
+];
+
+export class WeightStore {
+  readonly file: WeightFile;
+  readonly k: Kernels;
+  /** Prefix stripped from every file key (`clip.` in CLIPAdapterModel checkpoints). */
+  readonly keyPrefix: string;
+  readonly #consumed = new Set<string>();
+  readonly #reshapes = new Map<string, { stored: readonly number[]; as: readonly number[] }>();
+
+  constructor(file: WeightFile, k: Kernels) {
+    this.file = file;
+    this.k = k;
+    const keys = [...file.header.entries.keys()];
+    this.keyPrefix = keys.length > 0 && keys.every((n) => n.startsWith("clip.")) ? "clip." : "";
+  }
+
+  root(): WeightScope {
+    return new WeightScope(this, "");
+  }
+
+  has(key: string): boolean {
+    return this.file.header.entries.has(this.keyPrefix + key);
+  }
+
+  /**
+   * Declares that `key` is stored with shape `stored` but read as `as` (same elements, row-major):
+   * a conv kernel [H, C, P, P] read as the matrix [H, C·P·P].
+   */
+  reshape(key: string, stored: readonly number[], as: readonly number[]): void {
+    this.#reshapes.set(key, { stored, as });
+  }
+
+  /** The entry for `key`, checked against `shape` (null = any); marks it consumed. */
+  entry(key: string, shape: readonly number[] | null): TensorEntry {
+    const r = this.#reshapes.get(key);
+    if (r && shape && sameShape(shape, r.as)) {
+      return { ...this.entry(key, r.stored), shape: r.as };
+    }
+    const e = this.file.header.entries.get(this.keyPrefix + key);
+    if (!e) {
+      throw new EdgeClipError(
+        "model_weights",
+        `${this.file.label}: missing weight ${key}${
+          shape ? ` (expected shape ${fmtShape(shape)})` : ""
+        }`,
+        { key, expected: shape },
+      );
+    }
+    if (shape && !sameShape(e.shape, shape)) {
+      throw new EdgeClipError(
+        "model_weights",
+        `${this.file.label}: weight ${key} has shape ${fmtShape(e.shape)}, the config expects ${
+          fmtShape(shape)
+        }`,
+        { key, expected: shape, actual: e.shape },
+      );
+    }
+    this.#consumed.add(e.name);
+    return e;
+  }
+
+  /** Reads a float tensor into new long-lived memory as f32; returns its pointer. */
+  async f32(key: string, shape: readonly number[]): Promise<number> {
+    const e = this.entry(key, shape);
+    const n = e.shape.reduce((a, d) => a * d, 1);
+    const ptr = this.k.mem.alloc(n * 4);
+    await this.#readF32(e, ptr, n);
+    return ptr;
+  }
+
+  /** Reads a float tensor into a JS array (small tensors: logit_scale, class tokens…). */
+  async f32Array(key: string, shape: readonly number[]): Promise<Float32Array> {
+    const e = this.entry(key, shape);
+    const raw = new Uint8Array(e.end - e.begin);
+    await this.file.read(e, raw);
+    const out = new Float32Array(shape.reduce((a, d) => a * d, 1));
+    toF32(raw, e.dtype, out, e.name);
+    return out;
+  }
+
+  /** Reads tensor `e` as n f32 values into memory at `ptr` (converting F16/BF16/F64). */
+  async readF32Into(e: TensorEntry, ptr: number, n: number): Promise<void> {
+    await this.#readF32(e, ptr, n);
+  }
+
+  async #readF32(e: TensorEntry, ptr: number, n: number): Promise<void> {
+    if (!["F32", "F16", "BF16", "F64"].includes(e.dtype)) {
+      throw new EdgeClipError(
+        "model_format",
+        `${this.file.label}: weight ${e.name} is ${e.dtype}, expected a float tensor`,
+        { key: e.name, dtype: e.dtype },
+      );
+    }
+    if (e.dtype === "F32") {
+      await this.file.read(e, this.k.mem.u8(ptr, n * 4));
+      return;
+    }
+    const mark = this.k.mem.mark();
+    try {
+      const raw = this.k.mem.alloc(n * DTYPE_BYTES[e.dtype]);
+      await this.file.read(e, this.k.mem.u8(raw, n * DTYPE_BYTES[e.dtype]));
+      toF32(this.k.mem.u8(raw, n * DTYPE_BYTES[e.dtype]), e.dtype, this.k.mem.f32(ptr, n), e.name);
+    } finally {
+      this.k.mem.reset(mark);
+    }
+  }
+
+  /** Throws `model_weights` naming every tensor in the file that no module asked for. */
+  finish(extraIgnored: readonly RegExp[] = []): void {
+    const ignored = [...IGNORED_KEYS, ...extraIgnored];
+    const unused = [...this.file.header.entries.keys()].filter((name) =>
+      !this.#consumed.has(name) && !ignored.some((r) => r.test(name.slice(this.keyPrefix.length)))
+    );
+    if (unused.length) {
+      const shown = unused.slice(0, 8).map((n) =>
+        `${n} ${fmtShape(this.file.header.entries.get(n)!.shape)}`
+      );
+      throw new EdgeClipError(
+        "model_weights",
+        `${this.file.label}: ${unused.length} unexpected weight(s) the config does not use: ${
+          shown.join(", ")
+        }${unused.length > 8 ? ", …" : ""} (is config.json from the same checkpoint?)`,
+        { unexpected: unused },
+      );
+    }
+  }
+}
+
+/** A key prefix within a store: `scope.pp("encoder").pp("layers").pp(3)`. */
+export class WeightScope {
+  constructor(readonly store: WeightStore, readonly prefix: string) {}
+
+  pp(segment: string | number): WeightScope {
+    return new WeightScope(this.store, this.prefix ? `${this.prefix}.${segment}` : `${segment}`);
+  }
+
+  key(name: string): string {
+    return this.prefix ? `${this.prefix}.${name}` : name;
+  }
+
+  has(name: string): boolean {
+    return this.store.has(this.key(name));
+  }
+
+  f32(name: string, shape: readonly number[]): Promise<number> {
+    return this.store.f32(this.key(name), shape);
+  }
+
+  f32Array(name: string, shape: readonly number[]): Promise<Float32Array> {
+    return this.store.f32Array(this.key(name), shape);
+  }
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}

@@ -1,0 +1,56 @@
+// Golden conformance of the base model (cases without adapters) in f32: every output the case
+// lists, at the case's tolerance. Adapter cases are run by tests/golden/clip_adapters_test.ts.
+
+import { ok } from "node:assert/strict";
+import { loadClip } from "../../mod.ts";
+import { compareClose } from "../_util/assert_close.ts";
+import { apiName, listCases, readTensors } from "./clip_cases.ts";
+
+const { root, cases } = listCases();
+
+Deno.test({
+  name: "golden clip fixtures are present",
+  ignore: root === null,
+  fn() {
+    ok(cases.length > 0, `no cases in ${root}/manifest.json`);
+  },
+});
+
+for (const c of cases.filter((c) => c.json.adapters.length === 0 && !c.json.fusion)) {
+  Deno.test(`golden clip f32: ${c.name}`, async () => {
+    const clip = await loadClip(c.modelDir);
+    const inputs = readTensors(c.inputsFile);
+    const out = await clip.forward({
+      inputIds: inputs.input_ids,
+      attentionMask: inputs.attention_mask,
+      pixelValues: inputs.pixel_values,
+    }) as Record<string, { data: Float32Array; shape: number[] } | undefined>;
+    const expected = readTensors(`${c.dir}/${c.json.outputs}`);
+    const failures: string[] = [];
+    for (const [name, want] of Object.entries(expected)) {
+      const got = out[apiName(name)];
+      const tol = c.json.tolerance[name] ?? { atol: 1e-4, rtol: 1e-4 };
+      if (!got) {
+        if (c.json.required_outputs.includes(name)) failures.push(`${name}: not produced`);
+        continue;
+      }
+      if (got.shape.join() !== want.shape.join()) {
+        failures.push(`${name}: shape [${got.shape}] != [${want.shape}]`);
+        continue;
+      }
+      const r = compareClose(got.data, want.data, tol.atol, tol.rtol);
+      if (!r.ok) {
+        failures.push(
+          `${name}: ${r.violations} out of tolerance, max|Δ| ${
+            r.maxAbs.toExponential(2)
+          } at ${r.worst}`,
+        );
+      }
+    }
+    for (const name of c.json.required_outputs) {
+      if (!expected[name]) failures.push(`${name}: required but missing from ${c.json.outputs}`);
+    }
+    clip.dispose();
+    ok(failures.length === 0, failures.join("\n"));
+  });
+}

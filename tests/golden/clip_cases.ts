@@ -1,0 +1,85 @@
+// Reads the CLIP golden fixtures (manifest.json → case.json → expected.safetensors + inputs),
+// driven only by the files, so any folder of the same schema runs unchanged.
+
+import { parseSafetensors, toF32, toI32 } from "../../src/io/safetensors.ts";
+import type { Tensor } from "../../src/tensor.ts";
+import { goldenPath, readJson } from "../_util/golden.ts";
+
+export interface CaseJson {
+  name: string;
+  model: string;
+  inputs: string;
+  adapters: { name: string; path: string; architecture?: string | null }[];
+  fusion: { name: string; path: string } | null;
+  active_setup: unknown;
+  outputs: string;
+  output_shapes: Record<string, number[]>;
+  required_outputs: string[];
+  tolerance: Record<string, { atol: number; rtol: number }>;
+  runtime_overrides?: Record<string, unknown> | null;
+}
+
+export interface GoldenCase {
+  name: string;
+  dir: string;
+  json: CaseJson;
+  modelDir: string;
+  inputsFile: string;
+}
+
+export interface Manifest {
+  label: string;
+  model: string;
+  cases: { name: string; path: string }[];
+}
+
+/** The cases of `<golden>/clip/manifest.json`, or [] when the fixtures have no clip part. */
+export function listCases(): {
+  root: string | null;
+  manifest: Manifest | null;
+  cases: GoldenCase[];
+} {
+  const root = goldenPath("clip");
+  const mf = root ? goldenPath("clip", "manifest.json") : null;
+  if (!root || !mf) return { root, manifest: null, cases: [] };
+  const manifest = readJson<Manifest>(mf);
+  const cases = manifest.cases.map((c) => {
+    const dir = `${root}/${c.path}`;
+    const json = readJson<CaseJson>(`${dir}/case.json`);
+    return {
+      name: c.name,
+      dir,
+      json,
+      modelDir: resolve(dir, json.model),
+      inputsFile: resolve(dir, json.inputs),
+    };
+  });
+  return { root, manifest, cases };
+}
+
+/** Resolves a case-relative path. */
+export function resolve(dir: string, rel: string): string {
+  return decodeURIComponent(new URL(rel, `file://${dir}/`).pathname).replace(/\/$/, "");
+}
+
+/** All tensors of a safetensors file: floats as Float32Array, integers as Int32Array. */
+export function readTensors(path: string): Record<string, Tensor> {
+  const bytes = Deno.readFileSync(path);
+  const h = parseSafetensors(bytes, path);
+  const out: Record<string, Tensor> = {};
+  for (const e of h.entries.values()) {
+    const raw = bytes.subarray(e.begin, e.end);
+    const shape = [...e.shape];
+    if (["F32", "F16", "BF16", "F64"].includes(e.dtype)) {
+      const f = new Float32Array(shape.reduce((a, d) => a * d, 1));
+      toF32(raw, e.dtype, f, e.name);
+      out[e.name] = { data: f, shape };
+    } else out[e.name] = { data: toI32(raw, e.dtype, e.name), shape };
+  }
+  return out;
+}
+
+/** snake_case golden output names → the API's camelCase names. */
+export function apiName(name: string): string {
+  return name.replace(/_([a-z])/g, (_, c) => c.toUpperCase());
+}
