@@ -2,6 +2,7 @@
 
 import { EdgeClipError } from "../errors.ts";
 import type { Source } from "../io/source.ts";
+import type { ClipConfig } from "../model/config.ts";
 import { NO_HOOKS } from "../model/hooks.ts";
 import { type ForwardInputs, type ForwardOutputs, runForward } from "./forward.ts";
 import { type LoadedModel, openModel } from "./load.ts";
@@ -28,7 +29,7 @@ export class Clip {
   }
 
   /** The model's configuration (frozen). */
-  get config() {
+  get config(): ClipConfig {
     return this.#loaded().model.cfg;
   }
 
