@@ -3,9 +3,9 @@
 import { EdgeClipError } from "../errors.ts";
 import type { Source } from "../io/source.ts";
 import type { ClipConfig } from "../model/config.ts";
-import { NO_HOOKS } from "../model/hooks.ts";
 import { type ForwardInputs, type ForwardOutputs, runForward } from "./forward.ts";
 import { type LoadedModel, openModel } from "./load.ts";
+import { AdapterHost, type AdapterSetup } from "./adapter_host.ts";
 
 export interface LoadClipOptions {
   /** What to run: "f32" (default) or "int8". */
@@ -15,10 +15,12 @@ export interface LoadClipOptions {
 /** A loaded CLIP model. Create with {@link loadClip}. */
 export class Clip {
   #m: LoadedModel | null;
+  readonly #adapters: AdapterHost;
 
   /** @internal use loadClip */
   constructor(loaded: LoadedModel) {
     this.#m = loaded;
+    this.#adapters = new AdapterHost(loaded);
   }
 
   #loaded(): LoadedModel {
@@ -38,9 +40,50 @@ export class Clip {
    * logitsPerImage, logitsPerText, textLastHiddenState [B, S, H] and visionPoolerOutput, each
    * present when its inputs were given.
    */
-  forward(inputs: ForwardInputs): Promise<ForwardOutputs> {
+  forward(
+    inputs: ForwardInputs,
+    opts: { adapters?: AdapterSetup | null } = {},
+  ): Promise<ForwardOutputs> {
     const m = this.#loaded();
-    return Promise.resolve().then(() => runForward(m.model, inputs, () => NO_HOOKS));
+    return Promise.resolve().then(() => {
+      const mask = inputs.attentionMask;
+      const textMask = mask
+        ? Array.from(
+          { length: mask.shape[0] },
+          (_, b) => mask.data.subarray(b * mask.shape[1], (b + 1) * mask.shape[1]),
+        )
+        : undefined;
+      return runForward(m.model, inputs, this.#adapters.hooksFor(opts.adapters, { textMask }));
+    });
+  }
+
+  // ---- adapters ------------------------------------------------------------------------------
+
+  /** Loads an adapter folder saved by the adapters library; returns its name. */
+  loadAdapter(
+    source: Source,
+    opts: { name?: string; overrides?: Record<string, unknown> } = {},
+  ): Promise<string> {
+    this.#loaded();
+    return this.#adapters.load(source, opts);
+  }
+
+  /** Loads an AdapterFusion folder for already-loaded adapters; returns the fusion name. */
+  loadFusion(source: Source, adapterNames: readonly string[]): Promise<string> {
+    this.#loaded();
+    return this.#adapters.loadFusion(source, adapterNames);
+  }
+
+  /** Sets the adapter setup used by calls that do not pass `{ adapters }` (null = none). */
+  setActiveAdapters(setup: AdapterSetup | null): void {
+    this.#loaded();
+    this.#adapters.setActive(setup);
+  }
+
+  /** Folds a LoRA or IA3 adapter into the base weights. */
+  mergeAdapter(name: string): void {
+    this.#loaded();
+    this.#adapters.merge(name);
   }
 
   /** Releases the model's memory. Further calls throw `disposed`. */
