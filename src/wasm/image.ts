@@ -1,0 +1,119 @@
+// Typed wrappers for the image kernels (assembly/resize_u8.ts, assembly/normalize.ts): copy pixels
+// into scratch linear memory, run the passes, copy the result out. Knows nothing of image modes
+// or configs; src/image/ decides what to run.
+
+import { EdgeClipError } from "../errors.ts";
+import type { Kernels } from "./kernels.ts";
+
+/** Fixed-point windows for one axis (Pillow's `bounds` pairs and 2²²-scaled int32 weights). */
+export interface FixedWindows {
+  readonly outSize: number;
+  readonly ksize: number;
+  /** (first input index, tap count) per output. */
+  readonly bounds: Int32Array;
+  /** outSize·ksize weights. */
+  readonly weights: Int32Array;
+}
+
+/** What to run: an optional horizontal pass over rows [rowFirst, rowLast), then an optional vertical one. */
+export interface U8Passes {
+  readonly horizontal: FixedWindows | null;
+  readonly rowFirst: number;
+  readonly rowLast: number;
+  /** Windows relative to rowFirst when a horizontal pass runs, else to row 0. */
+  readonly vertical: FixedWindows | null;
+}
+
+function bad(msg: string): never {
+  throw new EdgeClipError("runtime", `image kernel call: ${msg}`);
+}
+
+function checkWindows(c: FixedWindows, inSize: number, what: string): void {
+  if (c.bounds.length !== 2 * c.outSize || c.weights.length !== c.outSize * c.ksize) bad(`${what} window arrays`);
+  for (let i = 0; i < c.outSize; i++) {
+    const a = c.bounds[2 * i], n = c.bounds[2 * i + 1];
+    if (a < 0 || n < 0 || n > c.ksize || a + n > inSize) bad(`${what} window ${i} = [${a}, +${n}) outside ${inSize}`);
+  }
+}
+
+/**
+ * Runs Pillow's 8-bit resample passes on `src` (h rows of w pixels, `ch` interleaved 8-bit
+ * channels, 1–4) and returns the resized pixels (bit-identical to the TS reference).
+ */
+export function resampleU8(k: Kernels, src: Uint8Array, w: number, ch: number, p: U8Passes): Uint8Array {
+  if (!(ch >= 1 && ch <= 4) || w < 1 || src.length % (w * ch) !== 0) bad(`source ${src.length} B, w=${w}, ch=${ch}`);
+  const h = src.length / (w * ch);
+  const x = k.x;
+  return k.mem.scratch(() => {
+    // 16 spare bytes: the 2–3 channel horizontal kernel reads one 4-byte word per pixel.
+    const srcPtr = k.mem.alloc(src.length + 16);
+    k.mem.u8(srcPtr, src.length).set(src);
+    let cur = srcPtr, curW = w, curH = h;
+    const put = (a: Int32Array) => k.mem.put(a);
+    if (p.horizontal) {
+      const c = p.horizontal;
+      const rows = p.rowLast - p.rowFirst;
+      if (p.rowFirst < 0 || rows < 1 || p.rowLast > h) bad(`row box [${p.rowFirst}, ${p.rowLast}) of ${h}`);
+      checkWindows(c, w, "horizontal");
+      const dst = k.mem.alloc(c.outSize * ch * rows + 16);
+      x.resample_h_u8(
+        srcPtr + p.rowFirst * w * ch, w * ch, dst, c.outSize * ch, rows, c.outSize, ch,
+        put(c.bounds), put(c.weights), c.ksize,
+      );
+      cur = dst;
+      curW = c.outSize;
+      curH = rows;
+    }
+    if (p.vertical) {
+      const c = p.vertical;
+      checkWindows(c, curH, "vertical");
+      const rowBytes = curW * ch;
+      const dst = k.mem.alloc(rowBytes * c.outSize);
+      x.resample_v_u8(cur, rowBytes, dst, rowBytes, c.outSize, rowBytes, put(c.bounds), put(c.weights), c.ksize);
+      cur = dst;
+      curH = c.outSize;
+    }
+    return k.mem.u8(cur, curW * curH * ch).slice();
+  });
+}
+
+/** How 8-bit values become floats before normalisation (see assembly/normalize.ts). */
+export type RescaleMode =
+  | { readonly kind: "div"; readonly divisor: number } // f32(v) / f32(divisor): torchvision ToTensor
+  | { readonly kind: "mul64"; readonly factor: number }; // f32(f64(v) · factor): HF rescale
+
+/** Per-channel normalisation: y = (rescale(v) − mean) / std, all in float32. */
+export interface NormalizeParams {
+  readonly rescale: RescaleMode;
+  readonly mean: readonly [number, number, number];
+  readonly std: readonly [number, number, number];
+}
+
+/**
+ * RGB bytes (h rows of w pixels, HWC) → 3 planes of h·w floats written into `out` at `offset`
+ * (CHW, the layout of `pixel_values`).
+ */
+export function normalizeRgb(
+  k: Kernels,
+  rgb: Uint8Array,
+  w: number,
+  h: number,
+  p: NormalizeParams,
+  out: Float32Array,
+  offset = 0,
+): void {
+  const n = w * h;
+  if (rgb.length !== n * 3) bad(`rgb has ${rgb.length} B, want ${n * 3}`);
+  if (offset < 0 || offset + 3 * n > out.length) bad(`output of ${out.length} floats, need ${offset + 3 * n}`);
+  k.mem.scratch(() => {
+    const src = k.mem.put(rgb);
+    const params = k.mem.alloc(40);
+    const f = k.mem.f32(params, 7);
+    f.set([...p.mean, ...p.std], 0);
+    f[6] = p.rescale.kind === "div" ? p.rescale.divisor : 1;
+    new Float64Array(k.mem.memory.buffer, params + 32, 1)[0] = p.rescale.kind === "mul64" ? p.rescale.factor : 1;
+    const dst = k.mem.alloc(12 * n);
+    k.x.normalize_rgb_f32(src, w * 3, w, h, dst, params, p.rescale.kind === "div" ? 0 : 1);
+    out.set(k.mem.f32(dst, 3 * n), offset);
+  });
+}
