@@ -6,9 +6,12 @@
  * Pillow-style modes:
  * - `L` grey, `LA` grey+alpha, `RGB`, `RGBA`, `CMYK`: 8-bit channels, interleaved.
  * - `P`: 8-bit palette indices; `palette` holds RGB triplets (`paletteAlpha` from tRNS if any).
+ *   As in Pillow, an index past the end of `palette` means grey (i, i, i).
  * - `I`: 32-bit signed integer grey (Pillow opens 16-bit grey PNG as `I`); values in `data`.
+ * - `1`: bilevel, one byte per pixel holding 0 or 255 as Pillow stores it (1-bit grey PNG,
+ *   black/white BMP). Pillow resizes it with NEAREST, like `P`.
  */
-export type ImageMode = "L" | "LA" | "RGB" | "RGBA" | "CMYK" | "P" | "I";
+export type ImageMode = "L" | "LA" | "RGB" | "RGBA" | "CMYK" | "P" | "I" | "1";
 
 /** Channels per pixel in `data` for each mode. */
 export const MODE_CHANNELS: Record<ImageMode, number> = {
@@ -19,6 +22,7 @@ export const MODE_CHANNELS: Record<ImageMode, number> = {
   CMYK: 4,
   P: 1,
   I: 1,
+  "1": 1,
 };
 
 export interface DecodedImage {
