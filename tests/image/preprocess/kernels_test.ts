@@ -1,0 +1,144 @@
+// The image kernels against their naive TS references, bit for bit: random sizes (odd, 1-pixel,
+// SIMD remainders), every channel count, up- and downscaling, every filter, arbitrary windows.
+
+import { deepStrictEqual } from "node:assert/strict";
+import { forAll } from "../../_util/property.ts";
+import type { Prng } from "../../_util/prng.ts";
+import { eachVariant } from "../../kernels/_backends.ts";
+import {
+  kernelResampler,
+  resampleHorizontalU8Ref,
+  resampleU8Ref,
+  resampleVerticalU8Ref,
+} from "../../../src/image/resize.ts";
+import { FILTERS, planResample } from "../../../src/image/resample_coeffs.ts";
+import {
+  type FixedWindows,
+  type NormalizeParams,
+  normalizeRgb,
+  resampleU8,
+} from "../../../src/wasm/image.ts";
+import { normalizeRgbRef } from "../../../src/image/normalize.ts";
+
+function bytes(r: Prng, n: number): Uint8Array {
+  const a = new Uint8Array(n);
+  // Mostly random, with runs of 0 and 255 so clamping at both ends is exercised.
+  for (let i = 0; i < n; i++) a[i] = r.next() < 0.1 ? (r.next() < 0.5 ? 0 : 255) : r.int(0, 255);
+  return a;
+}
+
+const SIZES = [1, 2, 3, 4, 5, 7, 8, 15, 16, 17, 31, 33, 64, 97];
+
+Deno.test("resample_h_u8 + resample_v_u8 equal the reference for Pillow plans (all filters, 1-4 channels)", () => {
+  eachVariant((k, variant) => {
+    const wasm = kernelResampler(k);
+    forAll(`resample_u8[${variant}]`, 120, (r) => {
+      const w = r.next() < 0.15 ? r.int(150, 400) : r.pick(SIZES);
+      const h = r.pick(SIZES);
+      return {
+        w,
+        h,
+        ch: r.int(1, 4),
+        outW: r.next() < 0.2 ? w : r.int(1, 40),
+        outH: r.next() < 0.2 ? h : r.int(1, 40),
+        filter: r.pick([1, 2, 3, 4, 5]),
+      };
+    }, (c, r) => {
+      if (c.outW === c.w && c.outH === c.h) c.outH += 1; // a plan with no pass is not a resize
+      const src = bytes(r, c.w * c.h * c.ch);
+      const plan = planResample(c.w, c.h, c.outW, c.outH, FILTERS[c.filter]);
+      const want = resampleU8Ref(src, c.w, c.ch, plan, c.outW, c.outH);
+      deepStrictEqual(wasm(src, c.w, c.ch, plan, c.outW, c.outH), want);
+    });
+  });
+});
+
+// Arbitrary windows (not Pillow's): any start, any length up to ksize, weights with large and
+// negative values, so sums land far outside 0..255 and the row box can start past row 0.
+function randomWindows(r: Prng, inSize: number, outSize: number): FixedWindows {
+  const ksize = r.int(1, Math.min(inSize, 40));
+  const bounds = new Int32Array(2 * outSize), weights = new Int32Array(outSize * ksize);
+  for (let i = 0; i < outSize; i++) {
+    const n = r.int(0, ksize), a = r.int(0, inSize - n);
+    bounds[2 * i] = a;
+    bounds[2 * i + 1] = n;
+    // Σ|w| ≤ 2·2²², so 255·Σ|w| < 2³¹ as with Pillow's normalised weights (no int32 overflow).
+    const lim = Math.floor((2 << 22) / Math.max(n, 2));
+    for (let j = 0; j < n; j++) weights[i * ksize + j] = r.int(-lim, lim);
+  }
+  return { outSize, ksize, bounds, weights };
+}
+
+Deno.test("resample kernels equal the reference on arbitrary windows and row boxes", () => {
+  eachVariant((k, variant) => {
+    forAll(`resample_windows[${variant}]`, 120, (r) => {
+      const w = r.pick(SIZES), h = r.pick(SIZES);
+      const rowFirst = r.int(0, h - 1);
+      return {
+        w,
+        h,
+        ch: r.int(1, 4),
+        outW: r.int(1, 37),
+        outH: r.int(1, 23),
+        rowFirst,
+        rowLast: r.int(rowFirst + 1, h),
+      };
+    }, (c, r) => {
+      const src = bytes(r, c.w * c.h * c.ch);
+      const rows = c.rowLast - c.rowFirst;
+      const hw = randomWindows(r, c.w, c.outW);
+      const vw = randomWindows(r, rows, c.outH);
+      const mid = resampleHorizontalU8Ref(src, c.w, c.ch, c.rowFirst, rows, hw);
+      const passes = { horizontal: hw, rowFirst: c.rowFirst, rowLast: c.rowLast, vertical: null };
+      deepStrictEqual(resampleU8(k, src, c.w, c.ch, passes), mid, "horizontal");
+      const both = { ...passes, vertical: vw };
+      deepStrictEqual(
+        resampleU8(k, src, c.w, c.ch, both),
+        resampleVerticalU8Ref(mid, c.outW * c.ch, vw),
+        "both",
+      );
+      // vertical alone reads the source rows directly (windows relative to row 0)
+      const v0 = randomWindows(r, c.h, c.outH);
+      const vOnly = { horizontal: null, rowFirst: 0, rowLast: c.h, vertical: v0 };
+      deepStrictEqual(
+        resampleU8(k, src, c.w, c.ch, vOnly),
+        resampleVerticalU8Ref(src, c.w * c.ch, v0),
+        "vertical",
+      );
+    });
+  });
+});
+
+function bits(a: Float32Array): Uint32Array {
+  return new Uint32Array(a.buffer, a.byteOffset, a.length);
+}
+
+Deno.test("normalize_rgb_f32 equals the float32 reference bit for bit (both rescale modes)", () => {
+  eachVariant((k, variant) => {
+    forAll(`normalize_rgb_f32[${variant}]`, 80, (r) => ({
+      w: r.pick([1, 2, 3, 15, 16, 17, 31, 32, 33, 224]),
+      h: r.pick([1, 2, 3, 7, 224]),
+      kind: r.pick(["div", "mul64"] as const),
+      offset: r.int(0, 5),
+    }), (c, r) => {
+      const rgb = bytes(r, c.w * c.h * 3);
+      const p: NormalizeParams = {
+        rescale: c.kind === "div" ? { kind: "div", divisor: r.pick([255, 1, 127.5]) } : {
+          kind: "mul64",
+          factor: r.pick([1 / 255, 0.00392156862745098, 1 / 127.5, 1]),
+        },
+        mean: [r.uniform(0, 1), r.uniform(0, 1), r.uniform(0, 1)],
+        std: [r.uniform(0.1, 1), r.uniform(0.1, 1), r.uniform(0.1, 1)],
+      };
+      const out = new Float32Array(c.offset + 3 * c.w * c.h + 2).fill(7);
+      normalizeRgb(k, rgb, c.w, c.h, p, out, c.offset);
+      const want = normalizeRgbRef(rgb, c.w, c.h, p);
+      deepStrictEqual(bits(out.subarray(c.offset, c.offset + want.length)), bits(want));
+      deepStrictEqual(
+        [out[c.offset - 1] ?? 7, out[c.offset + want.length]],
+        [7, 7],
+        "writes outside the slot",
+      );
+    });
+  });
+});
