@@ -4,9 +4,9 @@
 import { ok } from "node:assert/strict";
 import { loadClip } from "../../mod.ts";
 import { compareClose } from "../_util/assert_close.ts";
-import { apiName, listCases, readTensors } from "./clip_cases.ts";
+import { ALT_GOLDEN_DIR, apiName, type GoldenCase, listCases, readTensors } from "./clip_cases.ts";
 
-const { root, cases } = listCases();
+const { root, manifest, cases } = listCases();
 
 Deno.test({
   name: "golden clip fixtures are present",
@@ -16,8 +16,15 @@ Deno.test({
   },
 });
 
-for (const c of cases.filter((c) => c.json.adapters.length === 0 && !c.json.fusion)) {
-  Deno.test(`golden clip f32: ${c.name}`, async () => {
+// $CLIP_GOLDEN_DIR's cases, then the in-repo alt set (gelu, eos_token_id 2, odd widths, left padding)
+const alt = listCases(ALT_GOLDEN_DIR);
+const all: [string, GoldenCase][] = [
+  ...cases.map((c): [string, GoldenCase] => [manifest?.label ?? "golden", c]),
+  ...alt.cases.map((c): [string, GoldenCase] => [alt.manifest!.label, c]),
+];
+
+for (const [label, c] of all.filter(([, c]) => c.json.adapters.length === 0 && !c.json.fusion)) {
+  Deno.test(`golden clip f32 [${label}]: ${c.name}`, async () => {
     const clip = await loadClip(c.modelDir);
     const inputs = readTensors(c.inputsFile);
     const out = await clip.forward({

@@ -33,14 +33,31 @@ export interface Manifest {
   cases: { name: string; path: string }[];
 }
 
-/** The cases of `<golden>/clip/manifest.json`, or [] when the fixtures have no clip part. */
-export function listCases(): {
-  root: string | null;
-  manifest: Manifest | null;
-  cases: GoldenCase[];
-} {
-  const root = goldenPath("clip");
-  const mf = root ? goldenPath("clip", "manifest.json") : null;
+/** The in-repo second fixture set (tools/alt_golden/make_alt_golden.py): other shapes, gelu, eos 2. */
+export const ALT_GOLDEN_DIR = decodeURIComponent(
+  new URL("../fixtures/golden_alt", import.meta.url).pathname,
+);
+
+function exists(p: string): boolean {
+  try {
+    Deno.statSync(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The cases of `<golden>/clip/manifest.json` ($CLIP_GOLDEN_DIR by default), or [] when that
+ * folder has no clip part.
+ */
+export function listCases(
+  goldenRoot?: string,
+): { root: string | null; manifest: Manifest | null; cases: GoldenCase[] } {
+  const root = goldenRoot
+    ? (exists(`${goldenRoot}/clip`) ? `${goldenRoot}/clip` : null)
+    : goldenPath("clip");
+  const mf = root && exists(`${root}/manifest.json`) ? `${root}/manifest.json` : null;
   if (!root || !mf) return { root, manifest: null, cases: [] };
   const manifest = readJson<Manifest>(mf);
   const cases = manifest.cases.map((c) => {
