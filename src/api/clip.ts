@@ -40,12 +40,13 @@ export class Clip {
    * logitsPerImage, logitsPerText, textLastHiddenState [B, S, H] and visionPoolerOutput, each
    * present when its inputs were given.
    */
-  forward(
+  // deno-lint-ignore require-await
+  async forward(
     inputs: ForwardInputs,
     opts: { adapters?: AdapterSetup | null } = {},
   ): Promise<ForwardOutputs> {
     const m = this.#loaded();
-    return Promise.resolve().then(() => {
+    {
       const mask = inputs.attentionMask;
       const textMask = mask
         ? Array.from(
@@ -54,24 +55,24 @@ export class Clip {
         )
         : undefined;
       return runForward(m.model, inputs, this.#adapters.hooksFor(opts.adapters, { textMask }));
-    });
+    }
   }
 
   // ---- adapters ------------------------------------------------------------------------------
 
   /** Loads an adapter folder saved by the adapters library; returns its name. */
-  loadAdapter(
+  async loadAdapter(
     source: Source,
     opts: { name?: string; overrides?: Record<string, unknown> } = {},
   ): Promise<string> {
     this.#loaded();
-    return this.#adapters.load(source, opts);
+    return await this.#adapters.load(source, opts);
   }
 
   /** Loads an AdapterFusion folder for already-loaded adapters; returns the fusion name. */
-  loadFusion(source: Source, adapterNames: readonly string[]): Promise<string> {
+  async loadFusion(source: Source, adapterNames: readonly string[]): Promise<string> {
     this.#loaded();
-    return this.#adapters.loadFusion(source, adapterNames);
+    return await this.#adapters.loadFusion(source, adapterNames);
   }
 
   /** Sets the adapter setup used by calls that do not pass `{ adapters }` (null = none). */
