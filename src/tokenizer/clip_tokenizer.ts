@@ -1,0 +1,256 @@
+// CLIP's tokenizer: OpenAI's SimpleTokenizer + clip.tokenize, loaded from a Hugging Face model
+// folder's vocab.json + merges.txt. Knows nothing of models.
+
+import { EdgeClipError } from "../errors.ts";
+import { type Tensor, tensor } from "../tensor.ts";
+import { BpeEncoder } from "./bpe.ts";
+import { BYTE_DECODER } from "./bytes.ts";
+import { clipNormalize } from "./clean/clean.ts";
+import { splitPieces } from "./pretokenize.ts";
+import { parseVocab, type Vocab, WORD_END } from "./vocab.ts";
+
+/** Options of `tokenize` / `encodeBatch`. */
+export interface TokenizeOptions {
+  /** Row length L (CLIP: 77). At least 2, for the start and end markers. */
+  contextLength?: number;
+  /**
+   * Cut texts that do not fit to `SOT, ids[0..L-3], EOT` (OpenAI's rule); when false such a
+   * text throws `EdgeClipError("input_too_long")`. Default true.
+   */
+  truncate?: boolean;
+}
+
+/** Rows before padding: what the text model needs to run each text to its own length. */
+export interface EncodedBatch {
+  /** Per text `[SOT, ids…, EOT]`, truncated to contextLength, not padded. */
+  readonly ids: Int32Array[];
+  /** Per text its row length (= ids[i].length, the position of the final EOT + 1). */
+  readonly lengths: Int32Array;
+  /**
+   * Per text the pooled position: the first maximum of the row, i.e. `torch.argmax`, which for
+   * CLIP's vocabulary is the first `<|endoftext|>` (a literal one typed in the text included).
+   * Causal attention means positions after it never influence the pooled feature.
+   */
+  readonly poolIndex: Int32Array;
+  /** Per text whether truncation cut it. */
+  readonly truncated: boolean[];
+  readonly contextLength: number;
+}
+
+/** Construction options. */
+export interface ClipTokenizerOptions {
+  /** Capacity of the cache of encoded pieces (default 16384; 0 disables it). */
+  cacheSize?: number;
+}
+
+const DEFAULT_CONTEXT = 77;
+
+/**
+ * CLIP's byte-level BPE tokenizer, id-exact with OpenAI's `clip.tokenize`.
+ *
+ * @example
+ * ```ts
+ * const tok = ClipTokenizer.fromFiles(
+ *   await Deno.readFile("model/vocab.json"),
+ *   await Deno.readFile("model/merges.txt"),
+ * );
+ * tok.encode("a photo of a cat."); // [320, 1125, 539, 320, 2368, 269]
+ * const { inputIds, attentionMask } = tok.tokenize(["a cat", "a dog"]); // int32 [2, 77] each
+ * ```
+ */
+export class ClipTokenizer {
+  readonly #vocab: Vocab;
+  readonly #bpe: BpeEncoder;
+
+  private constructor(vocab: Vocab, opts: ClipTokenizerOptions) {
+    this.#vocab = vocab;
+    const size = opts.cacheSize ?? 16384;
+    if (!Number.isInteger(size) || size < 0) {
+      throw new EdgeClipError("invalid_input", "cacheSize must be a non-negative integer", {
+        cacheSize: size,
+      });
+    }
+    this.#bpe = new BpeEncoder(vocab, size);
+  }
+
+  /** Loads vocab.json (token → id) and merges.txt, as bytes or text. */
+  static fromFiles(
+    vocabJson: Uint8Array | string,
+    merges: Uint8Array | string,
+    opts: ClipTokenizerOptions = {},
+  ): ClipTokenizer {
+    return new ClipTokenizer(parseVocab(vocabJson, merges), opts);
+  }
+
+  /** Id of `<|startoftext|>`. */
+  get sotId(): number {
+    return this.#vocab.sotId;
+  }
+
+  /** Id of `<|endoftext|>`. */
+  get eotId(): number {
+    return this.#vocab.eotId;
+  }
+
+  /** Number of ids (one past the largest). */
+  get vocabSize(): number {
+    return this.#vocab.tokens.length;
+  }
+
+  /** Entries in the piece cache (bounded by the cacheSize option). */
+  get cacheEntries(): number {
+    return this.#bpe.cache.size;
+  }
+
+  /** The string the split pattern sees: ftfy + HTML unescape + whitespace collapse + lower. */
+  normalize(text: string): string {
+    return clipNormalize(checkText(text, 0));
+  }
+
+  /** The split pieces of the normalized text (OpenAI's `re.findall(pat, text)`). */
+  pieces(text: string): string[] {
+    return splitPieces(this.normalize(text));
+  }
+
+  /** `SimpleTokenizer.encode`: the ids of a text, without start/end markers. */
+  encode(text: string): number[] {
+    return this.#encode(checkText(text, 0), Infinity);
+  }
+
+  /** Ids of `text`, stopping once at least `limit` are known (later ones cannot matter). */
+  #encode(text: string, limit: number): number[] {
+    const out: number[] = [];
+    for (const piece of splitPieces(clipNormalize(text))) {
+      this.#bpe.encodePiece(piece, out);
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
+  /**
+   * `SimpleTokenizer.decode`: token strings joined, byte symbols turned back into UTF-8 (bad
+   * sequences become U+FFFD), and every `</w>` into a space.
+   */
+  decode(ids: ArrayLike<number>): string {
+    if (ids === null || typeof ids !== "object" || typeof ids.length !== "number") {
+      throw new EdgeClipError("invalid_input", "decode takes an array of token ids");
+    }
+    const bytes: number[] = [];
+    const enc = new TextEncoder();
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i];
+      const tok = Number.isInteger(id) ? this.#vocab.tokens[id] : undefined;
+      if (tok === undefined) {
+        throw new EdgeClipError("invalid_input", `decode: ${id} is not a token id`, {
+          index: i,
+          id,
+        });
+      }
+      for (const ch of tok) {
+        const c = ch.charCodeAt(0);
+        const b = ch.length === 1 && c < BYTE_DECODER.length ? BYTE_DECODER[c] : -1;
+        if (b >= 0) bytes.push(b);
+        else bytes.push(...enc.encode(ch)); // not a byte symbol (never in CLIP's vocabulary)
+      }
+    }
+    return new TextDecoder("utf-8").decode(new Uint8Array(bytes)).replaceAll(WORD_END, " ");
+  }
+
+  /**
+   * Encodes texts to unpadded rows `[SOT, ids…, EOT]` with their lengths and pooled positions,
+   * so a text model can run each row to its own length.
+   */
+  encodeBatch(texts: string | readonly string[], opts: TokenizeOptions = {}): EncodedBatch {
+    const list = checkTexts(texts);
+    const { contextLength, truncate } = checkOptions(opts);
+    const { sotId, eotId } = this.#vocab;
+    const ids: Int32Array[] = [], truncated: boolean[] = [];
+    const lengths = new Int32Array(list.length), poolIndex = new Int32Array(list.length);
+    list.forEach((text, t) => {
+      // With truncation only the first L-1 content ids matter (the L-1'th is overwritten).
+      const content = this.#encode(text, truncate ? contextLength - 1 : Infinity);
+      const n = content.length + 2;
+      const cut = n > contextLength;
+      if (cut && !truncate) {
+        throw new EdgeClipError(
+          "input_too_long",
+          `text ${t} has ${n} tokens with its start and end markers, more than the context ` +
+            `length ${contextLength}; shorten it or pass truncate: true`,
+          { index: t, tokens: n, contextLength },
+        );
+      }
+      const len = Math.min(n, contextLength);
+      const row = new Int32Array(len);
+      row[0] = sotId;
+      for (let i = 1; i < len - 1; i++) row[i] = content[i - 1];
+      // OpenAI: tokens[:L], then tokens[-1] = eot.
+      row[len - 1] = eotId;
+      let best = 0;
+      for (let i = 1; i < len; i++) if (row[i] > row[best]) best = i;
+      ids.push(row);
+      lengths[t] = len;
+      poolIndex[t] = best;
+      truncated.push(cut);
+    });
+    return { ids, lengths, poolIndex, truncated, contextLength };
+  }
+
+  /**
+   * `clip.tokenize`: int32 `[B, L]` rows `[SOT, ids…, EOT, 0, 0, …]` and the attention mask
+   * (1 up to and including the final EOT).
+   *
+   * Padding is 0, as OpenAI's `clip.tokenize` emits (Hugging Face pads with EOT instead). Both
+   * give the same text feature: CLIP's text attention is causal, so no position attends to a
+   * later one, and the feature is pooled at the first EOT; the padding after it never reaches
+   * that position, whatever its id.
+   */
+  tokenize(
+    texts: string | readonly string[],
+    opts: TokenizeOptions = {},
+  ): { inputIds: Tensor<Int32Array>; attentionMask: Tensor<Int32Array> } {
+    const b = this.encodeBatch(texts, opts);
+    const L = b.contextLength, B = b.ids.length;
+    const inputIds = new Int32Array(B * L), mask = new Int32Array(B * L);
+    b.ids.forEach((row, i) => {
+      inputIds.set(row, i * L);
+      mask.fill(1, i * L, i * L + row.length);
+    });
+    return { inputIds: tensor(inputIds, [B, L]), attentionMask: tensor(mask, [B, L]) };
+  }
+}
+
+function checkText(text: unknown, index: number): string {
+  if (typeof text !== "string") {
+    throw new EdgeClipError("invalid_input", `text ${index} is not a string (${typeof text})`, {
+      index,
+    });
+  }
+  return text;
+}
+
+function checkTexts(texts: unknown): string[] {
+  if (typeof texts === "string") return [texts];
+  if (!Array.isArray(texts)) {
+    throw new EdgeClipError("invalid_input", "texts must be a string or an array of strings");
+  }
+  return texts.map((t, i) => checkText(t, i));
+}
+
+function checkOptions(opts: TokenizeOptions): { contextLength: number; truncate: boolean } {
+  if (opts === null || typeof opts !== "object") {
+    throw new EdgeClipError("invalid_input", "options must be an object");
+  }
+  const contextLength = opts.contextLength ?? DEFAULT_CONTEXT;
+  const truncate = opts.truncate ?? true;
+  if (!Number.isInteger(contextLength) || contextLength < 2 || contextLength > 1 << 20) {
+    throw new EdgeClipError(
+      "invalid_input",
+      `contextLength must be an integer from 2 to ${1 << 20} (start and end markers need 2)`,
+      { contextLength },
+    );
+  }
+  if (typeof truncate !== "boolean") {
+    throw new EdgeClipError("invalid_input", "truncate must be a boolean", { truncate });
+  }
+  return { contextLength, truncate };
+}

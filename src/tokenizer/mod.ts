@@ -1,0 +1,11 @@
+// Text → ids for CLIP: the tokenizer and its text clean-up. Knows nothing of models.
+
+export {
+  ClipTokenizer,
+  type ClipTokenizerOptions,
+  type EncodedBatch,
+  type TokenizeOptions,
+} from "./clip_tokenizer.ts";
+export { basicClean, clipNormalize, whitespaceClean } from "./clean/clean.ts";
+export { fixText } from "./clean/ftfy.ts";
+export { pyHtmlUnescape } from "./clean/html.ts";
