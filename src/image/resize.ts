@@ -1,6 +1,6 @@
 // Pillow 9.4 `Image.resize(size, resample)` on a decoded image in its native mode, exactly:
 // - same size: the image itself (Pillow returns a copy before anything else happens);
-// - `P` (and `1`) images, or resample 0: nearest neighbour by Pillow's affine scan
+// - `P` and `1` images, or resample 0: nearest neighbour by Pillow's affine scan
 //   (libImaging/Geometry.c `ImagingScaleAffine`);
 // - `LA`/`RGBA`: premultiplied (`La`/`RGBa`, Convert.c integer rounding), resampled, un-premultiplied;
 // - 8-bit modes: the two fixed-point passes of Resample.c (TS reference here; the wasm kernels in
@@ -274,7 +274,7 @@ export function resizeImage(
   if (outW === img.width && outH === img.height) return img;
   const ch = MODE_CHANNELS[img.mode];
   const data = img.data;
-  if (img.mode === "P" || resample === RESAMPLE.nearest) {
+  if (img.mode === "P" || img.mode === "1" || resample === RESAMPLE.nearest) {
     return {
       ...img,
       width: outW,
