@@ -2,6 +2,8 @@
 // it, because CLIP's reference pipeline resizes before converting to RGB (palette, alpha, 16-bit
 // grey and CMYK images come out differently otherwise).
 
+import { EdgeClipError } from "../errors.ts";
+
 /**
  * Pillow-style modes:
  * - `L` grey, `LA` grey+alpha, `RGB`, `RGBA`, `CMYK`: 8-bit channels, interleaved.
@@ -49,3 +51,24 @@ export interface DecodeLimits {
 
 /** Pillow's MAX_IMAGE_PIXELS default: int(1024 * 1024 * 1024 // 4 // 3). */
 export const DEFAULT_MAX_PIXELS = 89_478_485;
+
+/**
+ * Throws `EdgeClipError("input_too_large")` unless a width×height image fits `limits`; decoders
+ * call it as soon as the size is known, before allocating pixels.
+ */
+export function checkPixelLimit(
+  format: string,
+  width: number,
+  height: number,
+  limits: DecodeLimits,
+): void {
+  if (width * height > limits.maxPixels) {
+    throw new EdgeClipError(
+      "input_too_large",
+      `${format}: ${width}×${height} = ${
+        width * height
+      } pixels exceeds the limit of ${limits.maxPixels}`,
+      { width, height, maxPixels: limits.maxPixels },
+    );
+  }
+}
