@@ -27,7 +27,7 @@ function roundHalfEvenHalf(n: number): number {
 export function cropOffset(size: number, crop: number, rounding: CropRounding): number {
   const d = size - crop;
   if (d >= 0) return rounding === "openai" ? roundHalfEvenHalf(d) : Math.floor(d / 2);
-  return rounding === "openai" ? -Math.floor(-d / 2) : -Math.ceil(-d / 2);
+  return 0 - (rounding === "openai" ? Math.floor(-d / 2) : Math.ceil(-d / 2)); // 0 − x: never −0
 }
 
 /**
