@@ -1,6 +1,6 @@
 import { deepStrictEqual, ok, throws } from "node:assert/strict";
 import { EdgeClipError } from "../../../src/errors.ts";
-import { imageFromPixels, isRawPixels } from "../../../src/image/pixels.ts";
+import { imageFromPixels, isRawPixels, type RawPixels } from "../../../src/image/pixels.ts";
 
 const code = (c: string) => (e: unknown) => e instanceof EdgeClipError && e.code === c;
 
@@ -21,18 +21,19 @@ Deno.test("raw pixels: bad input is invalid_input, oversize is input_too_large",
   throws(() => imageFromPixels({ data: d, width: 0, height: 3 }), code("invalid_input"));
   throws(() => imageFromPixels({ data: d, width: 1.5, height: 2 }), code("invalid_input"));
   throws(() => imageFromPixels({ data: d, width: -1, height: -4 }), code("invalid_input"));
-  // deno-lint-ignore no-explicit-any
   throws(
-    () => imageFromPixels({ data: [1, 2, 3] as any, width: 1, height: 1 }),
+    () => imageFromPixels({ data: [1, 2, 3] as unknown as Uint8Array, width: 1, height: 1 }),
     code("invalid_input"),
   );
-  // deno-lint-ignore no-explicit-any
   throws(
-    () => imageFromPixels({ data: new Float32Array(3) as any, width: 1, height: 1 }),
+    () =>
+      imageFromPixels({ data: new Float32Array(3) as unknown as Uint8Array, width: 1, height: 1 }),
     code("invalid_input"),
   );
-  // deno-lint-ignore no-explicit-any
-  throws(() => imageFromPixels({ data: d, width: "2", height: 2 } as any), code("invalid_input"));
+  throws(
+    () => imageFromPixels({ data: d, width: "2", height: 2 } as unknown as RawPixels),
+    code("invalid_input"),
+  );
   throws(
     () => imageFromPixels({ data: d, width: 2, height: 2 }, { maxPixels: 3 }),
     code("input_too_large"),
