@@ -3,6 +3,7 @@
 import { EdgeClipError } from "../errors.ts";
 import { BYTE_ENCODER } from "./bytes.ts";
 import { PairTable } from "./pair_table.ts";
+import { TokenIndex } from "./token_index.ts";
 import { EOT_TEXT, SOT_TEXT } from "./pretokenize.ts";
 
 /**
@@ -49,34 +50,70 @@ function text(data: Uint8Array | string, file: string): string {
   }
 }
 
+/**
+ * token → id pairs of vocab.json, as [tokens, ids]. JSON.parse into an object is the slow part
+ * of loading (a 49k-key dictionary); rewriting the object as a flat array `[key, id, …]` first
+ * and parsing that is several times faster and gives the same pairs for any valid file.
+ */
+function readVocabPairs(json: string): [string[], number[]] {
+  const body = json.trim();
+  if (!body.startsWith("{") || !body.endsWith("}")) {
+    return fail("vocab.json must be a JSON object of token → id", { file: "vocab.json" });
+  }
+  // Every JSON string followed by ':' is a key: make the ':' a ','.
+  const flat = "[" + body.slice(1, -1).replace(/("(?:[^"\\]|\\.)*")\s*:/g, "$1,") + "]";
+  let arr: unknown[];
+  try {
+    arr = JSON.parse(flat);
+  } catch (e) {
+    return fail("vocab.json is not valid JSON", { file: "vocab.json", cause: String(e) });
+  }
+  if (!Array.isArray(arr) || arr.length % 2 !== 0) {
+    return fail("vocab.json must be a flat JSON object of token → id", { file: "vocab.json" });
+  }
+  const tokens: string[] = [], ids: number[] = [];
+  for (let i = 0; i < arr.length; i += 2) {
+    const tok = arr[i], id = arr[i + 1];
+    if (
+      typeof tok !== "string" || typeof id !== "number" || !Number.isInteger(id) || id < 0 ||
+      id > 0x7fffffff
+    ) {
+      fail(`vocab.json: the id of ${JSON.stringify(tok)} is not a non-negative integer`);
+    }
+    tokens.push(tok as string);
+    ids.push(id as number);
+  }
+  return [tokens, ids];
+}
+
+/** Whether s[lo, hi) has a whitespace character (str.isspace) other than the one at `sp`. */
+function hasOtherSpace(s: string, lo: number, hi: number, sp: number): boolean {
+  for (let i = lo; i < hi; i++) {
+    const c = s.charCodeAt(i);
+    if (i !== sp && (c <= 0x20 || (c >= 0x85 && isWideSpace(c)))) return true;
+  }
+  return false;
+}
+
+function isWideSpace(c: number): boolean {
+  return c === 0x85 || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000;
+}
+
 /** Parses vocab.json (token → id) and merges.txt ("a b" per line after a "#version" header). */
 export function parseVocab(vocabJson: Uint8Array | string, merges: Uint8Array | string): Vocab {
-  let obj: unknown;
-  try {
-    obj = JSON.parse(text(vocabJson, "vocab.json"));
-  } catch (e) {
-    if (e instanceof EdgeClipError) throw e;
-    fail("vocab.json is not valid JSON", { file: "vocab.json", cause: String(e) });
-  }
-  if (obj === null || typeof obj !== "object" || Array.isArray(obj)) {
-    fail("vocab.json must be a JSON object of token → id", { file: "vocab.json" });
-  }
-  const dict = obj as Record<string, unknown>;
+  const [keys, values] = readVocabPairs(text(vocabJson, "vocab.json"));
   const tokens: (string | undefined)[] = [];
-  for (const tok in dict) {
-    const id = dict[tok];
-    if (typeof id !== "number" || !Number.isInteger(id) || id < 0 || id > 0x7fffffff) {
-      fail(`vocab.json: id of ${JSON.stringify(tok)} is not a non-negative integer`);
-    }
-    if (tokens[id as number] !== undefined) fail(`vocab.json: id ${id} is used twice`);
-    tokens[id as number] = tok;
+  for (let i = 0; i < keys.length; i++) {
+    const id = values[i];
+    if (tokens[id] !== undefined) fail(`vocab.json: id ${id} is used twice`);
+    while (tokens.length < id) tokens.push(undefined); // holes stay undefined
+    tokens[id] = keys[i];
   }
-  const idOf = (tok: string): number => {
-    const id = dict[tok];
-    return typeof id === "number" ? id : -1;
-  };
+  const index = new TokenIndex(tokens);
+  if (index.size !== keys.length) fail("vocab.json: a token appears twice");
   const need = (tok: string): number => {
-    const id = idOf(tok);
+    const id = index.get(tok);
     if (id < 0) fail(`vocab.json lacks the token ${JSON.stringify(tok)}`);
     return id;
   };
@@ -87,26 +124,56 @@ export function parseVocab(vocabJson: Uint8Array | string, merges: Uint8Array | 
     byteEndIds[b] = need(BYTE_ENCODER[b] + WORD_END);
   }
 
-  const lines = text(merges, "merges.txt").split("\n");
-  let first = 0;
-  if (lines.length > 0 && lines[0].startsWith("#version")) first = 1;
-  let last = lines.length;
-  while (last > first && lines[last - 1].trim() === "") last--;
-  const count = Math.min(last - first, CLIP_MAX_MERGES);
+  // merges.txt is read in place (ranges of one string, no per-line strings): line r is
+  // [starts[r], ends[r]).
+  const src = text(merges, "merges.txt");
+  const starts: number[] = [], ends: number[] = [];
+  let pos = src.startsWith("#version") ? src.indexOf("\n") + 1 || src.length : 0;
+  const firstLine = pos === 0 ? 1 : 2;
+  while (pos < src.length && starts.length < CLIP_MAX_MERGES) {
+    let end = src.indexOf("\n", pos);
+    if (end < 0) end = src.length;
+    starts.push(pos);
+    ends.push(end);
+    pos = end + 1;
+  }
+  // Trailing blank lines are not merges (Python strips the file first).
+  while (
+    starts.length > 0 && src.slice(starts[starts.length - 1], ends[ends.length - 1]).trim() === ""
+  ) {
+    starts.pop();
+    ends.pop();
+  }
+  const count = starts.length;
   const ranks = new PairTable(count);
   const mergedIds = new Int32Array(count);
   const produced = new Int32Array(tokens.length).fill(-1); // max rank producing each token
   const firstUse = new Int32Array(tokens.length).fill(0x7fffffff); // min rank using it
+  const lineNo = (r: number) => ({ line: firstLine + r });
   for (let r = 0; r < count; r++) {
-    const parts = lines[first + r].trim().split(/\s+/);
-    if (parts.length !== 2) {
-      fail(`merges.txt line ${first + r + 1} is not "a b"`, { line: first + r + 1 });
+    let line = src, lo = starts[r], hi = ends[r];
+    let sp = src.indexOf(" ", lo);
+    if (sp <= lo || sp >= hi || hasOtherSpace(src, lo, hi, sp)) {
+      // Unusual whitespace: split as Python's str.split() does.
+      const parts = src.slice(lo, hi).trim().split(/\s+/);
+      if (parts.length !== 2) fail(`merges.txt line ${firstLine + r} is not "a b"`, lineNo(r));
+      line = parts.join(" ");
+      lo = 0;
+      hi = line.length;
+      sp = parts[0].length;
     }
-    const [a, b] = parts;
-    const ia = need(a), ib = need(b), iab = need(a + b);
+    const ia = index.find(line, lo, sp), ib = index.find(line, sp + 1, hi);
+    if (ia < 0) fail(`merges.txt line ${firstLine + r}: left part not in vocab.json`, lineNo(r));
+    if (ib < 0) fail(`merges.txt line ${firstLine + r}: right part not in vocab.json`, lineNo(r));
+    // OpenAI's layout puts merge r's token at id 512 + r: check that before hashing.
+    let iab = 512 + r;
+    if (!index.holds(iab, line, lo, hi, sp)) iab = index.find(line, lo, hi, sp);
+    if (iab < 0) {
+      fail(`merges.txt line ${firstLine + r}: merged token not in vocab.json`, lineNo(r));
+    }
     mergedIds[r] = iab;
     // A repeated pair would silently take its last rank in Python's dict; CLIP's file has none.
-    if (!ranks.setIfAbsent(ia, ib, r)) fail(`merges.txt repeats the pair "${a} ${b}"`);
+    if (!ranks.setIfAbsent(ia, ib, r)) fail(`merges.txt repeats a pair`, lineNo(r));
     produced[iab] = Math.max(produced[iab], r);
     if (r < firstUse[ia]) firstUse[ia] = r;
     if (r < firstUse[ib]) firstUse[ib] = r;
