@@ -29,10 +29,14 @@ function bad(msg: string): never {
 }
 
 function checkWindows(c: FixedWindows, inSize: number, what: string): void {
-  if (c.bounds.length !== 2 * c.outSize || c.weights.length !== c.outSize * c.ksize) bad(`${what} window arrays`);
+  if (c.bounds.length !== 2 * c.outSize || c.weights.length !== c.outSize * c.ksize) {
+    bad(`${what} window arrays`);
+  }
   for (let i = 0; i < c.outSize; i++) {
     const a = c.bounds[2 * i], n = c.bounds[2 * i + 1];
-    if (a < 0 || n < 0 || n > c.ksize || a + n > inSize) bad(`${what} window ${i} = [${a}, +${n}) outside ${inSize}`);
+    if (a < 0 || n < 0 || n > c.ksize || a + n > inSize) {
+      bad(`${what} window ${i} = [${a}, +${n}) outside ${inSize}`);
+    }
   }
 }
 
@@ -40,12 +44,21 @@ function checkWindows(c: FixedWindows, inSize: number, what: string): void {
  * Runs Pillow's 8-bit resample passes on `src` (h rows of w pixels, `ch` interleaved 8-bit
  * channels, 1–4) and returns the resized pixels (bit-identical to the TS reference).
  */
-export function resampleU8(k: Kernels, src: Uint8Array, w: number, ch: number, p: U8Passes): Uint8Array {
-  if (!(ch >= 1 && ch <= 4) || w < 1 || src.length % (w * ch) !== 0) bad(`source ${src.length} B, w=${w}, ch=${ch}`);
+export function resampleU8(
+  k: Kernels,
+  src: Uint8Array,
+  w: number,
+  ch: number,
+  p: U8Passes,
+): Uint8Array {
+  if (!(ch >= 1 && ch <= 4) || w < 1 || src.length % (w * ch) !== 0) {
+    bad(`source ${src.length} B, w=${w}, ch=${ch}`);
+  }
   const h = src.length / (w * ch);
   const x = k.x;
   return k.mem.scratch(() => {
-    // 16 spare bytes: the 2–3 channel horizontal kernel reads one 4-byte word per pixel.
+    // 16 spare bytes: the horizontal kernel reads whole 4-byte words (2 channels) or 16-byte
+    // groups of 4 taps (3–4 channels) at the end of a window.
     const srcPtr = k.mem.alloc(src.length + 16);
     k.mem.u8(srcPtr, src.length).set(src);
     let cur = srcPtr, curW = w, curH = h;
@@ -53,12 +66,25 @@ export function resampleU8(k: Kernels, src: Uint8Array, w: number, ch: number, p
     if (p.horizontal) {
       const c = p.horizontal;
       const rows = p.rowLast - p.rowFirst;
-      if (p.rowFirst < 0 || rows < 1 || p.rowLast > h) bad(`row box [${p.rowFirst}, ${p.rowLast}) of ${h}`);
+      if (p.rowFirst < 0 || rows < 1 || p.rowLast > h) {
+        bad(`row box [${p.rowFirst}, ${p.rowLast}) of ${h}`);
+      }
       checkWindows(c, w, "horizontal");
       const dst = k.mem.alloc(c.outSize * ch * rows + 16);
+      // 3–4 channels: the kernel packs the weights as i16 halves for dot products (64 B per 4 taps).
+      const scratch = ch >= 3 ? k.mem.alloc(c.outSize * Math.ceil(c.ksize / 4) * 64) : 0;
       x.resample_h_u8(
-        srcPtr + p.rowFirst * w * ch, w * ch, dst, c.outSize * ch, rows, c.outSize, ch,
-        put(c.bounds), put(c.weights), c.ksize,
+        srcPtr + p.rowFirst * w * ch,
+        w * ch,
+        dst,
+        c.outSize * ch,
+        rows,
+        c.outSize,
+        ch,
+        put(c.bounds),
+        put(c.weights),
+        c.ksize,
+        scratch,
       );
       cur = dst;
       curW = c.outSize;
@@ -69,7 +95,17 @@ export function resampleU8(k: Kernels, src: Uint8Array, w: number, ch: number, p
       checkWindows(c, curH, "vertical");
       const rowBytes = curW * ch;
       const dst = k.mem.alloc(rowBytes * c.outSize);
-      x.resample_v_u8(cur, rowBytes, dst, rowBytes, c.outSize, rowBytes, put(c.bounds), put(c.weights), c.ksize);
+      x.resample_v_u8(
+        cur,
+        rowBytes,
+        dst,
+        rowBytes,
+        c.outSize,
+        rowBytes,
+        put(c.bounds),
+        put(c.weights),
+        c.ksize,
+      );
       cur = dst;
       curH = c.outSize;
     }
@@ -104,14 +140,18 @@ export function normalizeRgb(
 ): void {
   const n = w * h;
   if (rgb.length !== n * 3) bad(`rgb has ${rgb.length} B, want ${n * 3}`);
-  if (offset < 0 || offset + 3 * n > out.length) bad(`output of ${out.length} floats, need ${offset + 3 * n}`);
+  if (offset < 0 || offset + 3 * n > out.length) {
+    bad(`output of ${out.length} floats, need ${offset + 3 * n}`);
+  }
   k.mem.scratch(() => {
     const src = k.mem.put(rgb);
     const params = k.mem.alloc(40);
     const f = k.mem.f32(params, 7);
     f.set([...p.mean, ...p.std], 0);
     f[6] = p.rescale.kind === "div" ? p.rescale.divisor : 1;
-    new Float64Array(k.mem.memory.buffer, params + 32, 1)[0] = p.rescale.kind === "mul64" ? p.rescale.factor : 1;
+    new Float64Array(k.mem.memory.buffer, params + 32, 1)[0] = p.rescale.kind === "mul64"
+      ? p.rescale.factor
+      : 1;
     const dst = k.mem.alloc(12 * n);
     k.x.normalize_rgb_f32(src, w * 3, w, h, dst, params, p.rescale.kind === "div" ? 0 : 1);
     out.set(k.mem.f32(dst, 3 * n), offset);
