@@ -13,3 +13,4 @@ export { attention_f32 } from "./attention_f32";
 export { binary_f32, affine_f32, im2col_f32 } from "./elementwise";
 export { resample_h_u8, resample_v_u8 } from "./resize_u8";
 export { normalize_rgb_f32 } from "./normalize";
+export { premultiply_u8, unpremultiply_u8 } from "./alpha_u8";

@@ -21,7 +21,10 @@ import {
   type ResamplePlan,
 } from "./resample_coeffs.ts";
 
-/** Runs a plan's 8-bit passes on interleaved `ch`-channel pixels; returns outW·outH·ch bytes. */
+/**
+ * Runs a plan's 8-bit passes on interleaved `ch`-channel pixels; returns outW·outH·ch bytes.
+ * `alpha`: the last channel is alpha and the passes run on premultiplied values (LA/RGBA).
+ */
 export type U8Resampler = (
   src: Uint8Array,
   w: number,
@@ -29,6 +32,7 @@ export type U8Resampler = (
   plan: ResamplePlan,
   outW: number,
   outH: number,
+  alpha: boolean,
 ) => Uint8Array;
 
 // ---- 8-bit passes (naive reference of ImagingResample{Horizontal,Vertical}_8bpc) --------------
@@ -88,7 +92,8 @@ export function resampleVerticalU8Ref(
 }
 
 /** The whole 8-bit resample in TypeScript (reference for the kernels). */
-export const resampleU8Ref: U8Resampler = (src, w, ch, plan, outW, outH) => {
+export const resampleU8Ref: U8Resampler = (src0, w, ch, plan, outW, outH, alpha) => {
+  const src = alpha ? premultiply(src0, ch) : src0;
   let cur = src, curW = w;
   if (plan.needHorizontal && plan.horizontal) {
     const rows = plan.rowLast - plan.rowFirst;
@@ -97,7 +102,7 @@ export const resampleU8Ref: U8Resampler = (src, w, ch, plan, outW, outH) => {
   }
   if (plan.needVertical) cur = resampleVerticalU8Ref(cur, curW * ch, fixedWindows(plan.vertical));
   checkSize(cur.length, outW * outH * ch);
-  return cur === src ? src.slice() : cur;
+  return alpha ? unpremultiply(cur, ch) : cur === src0 ? src0.slice() : cur;
 };
 
 /** A plan's float64 windows as the 8-bit path's fixed-point ones. */
@@ -107,8 +112,9 @@ export function fixedWindows(c: Coeffs): FixedWindows {
 
 /** The 8-bit passes on the wasm kernels (SIMD), bit-identical to `resampleU8Ref`. */
 export function kernelResampler(k: Kernels): U8Resampler {
-  return (src, w, ch, plan, outW, outH) => {
+  return (src, w, ch, plan, outW, outH, alpha) => {
     const out = resampleU8(k, src, w, ch, {
+      alpha,
       horizontal: plan.needHorizontal && plan.horizontal ? fixedWindows(plan.horizontal) : null,
       rowFirst: plan.rowFirst,
       rowLast: plan.rowLast,
@@ -292,7 +298,10 @@ export function resizeImage(
     };
   }
   const alpha = img.mode === "LA" || img.mode === "RGBA";
-  const src = alpha ? premultiply(data, ch) : data;
-  const out = u8(src, img.width, ch, plan, outW, outH);
-  return { ...img, width: outW, height: outH, data: alpha ? unpremultiply(out, ch) : out };
+  return {
+    ...img,
+    width: outW,
+    height: outH,
+    data: u8(data, img.width, ch, plan, outW, outH, alpha),
+  };
 }

@@ -49,6 +49,8 @@ export const KERNEL_ABI: Record<string, readonly [readonly ValType[], readonly V
   resample_h_u8: [["i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32"], []],
   resample_v_u8: [["i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32"], []],
   normalize_rgb_f32: [["i32", "i32", "i32", "i32", "i32", "i32", "i32"], []],
+  premultiply_u8: [["i32", "i32", "i32"], []],
+  unpremultiply_u8: [["i32", "i32", "i32"], []],
 };
 
 /** Exports whose bodies must contain v128 instructions (the build fails otherwise). */
@@ -63,6 +65,7 @@ export const SIMD_KERNELS: readonly string[] = [
   "resample_h_u8",
   "resample_v_u8",
   "normalize_rgb_f32",
+  "premultiply_u8",
 ];
 
 /** Exports that must use relaxed-SIMD instructions in the relaxed build. */

@@ -22,6 +22,11 @@ export interface U8Passes {
   readonly rowLast: number;
   /** Windows relative to rowFirst when a horizontal pass runs, else to row 0. */
   readonly vertical: FixedWindows | null;
+  /**
+   * Resample with premultiplied alpha (the last of 2 or 4 channels), as Pillow does for LA/RGBA:
+   * premultiply the source, run the passes, un-premultiply the result.
+   */
+  readonly alpha?: boolean;
 }
 
 function bad(msg: string): never {
@@ -61,6 +66,10 @@ export function resampleU8(
     // groups of 4 taps (3–4 channels) at the end of a window.
     const srcPtr = k.mem.alloc(src.length + 16);
     k.mem.u8(srcPtr, src.length).set(src);
+    if (p.alpha) {
+      if (ch !== 2 && ch !== 4) bad(`premultiplied alpha needs 2 or 4 channels, not ${ch}`);
+      x.premultiply_u8(srcPtr, w * h, ch);
+    }
     let cur = srcPtr, curW = w, curH = h;
     const put = (a: Int32Array) => k.mem.put(a);
     if (p.horizontal) {
@@ -109,7 +118,21 @@ export function resampleU8(
       cur = dst;
       curH = c.outSize;
     }
+    if (p.alpha) {
+      // never in place on the caller's pixels: with no pass, cur is still the premultiplied copy
+      x.unpremultiply_u8(cur, curW * curH, ch);
+    }
     return k.mem.u8(cur, curW * curH * ch).slice();
+  });
+}
+
+/** Premultiplies (`undo` false) or un-premultiplies interleaved 2- or 4-channel pixels (a copy). */
+export function premultiplyU8(k: Kernels, px: Uint8Array, ch: number, undo = false): Uint8Array {
+  if ((ch !== 2 && ch !== 4) || px.length % ch !== 0) bad(`alpha pixels: ${px.length} B, ch=${ch}`);
+  return k.mem.scratch(() => {
+    const p = k.mem.put(px);
+    (undo ? k.x.unpremultiply_u8 : k.x.premultiply_u8)(p, px.length / ch, ch);
+    return k.mem.u8(p, px.length).slice();
   });
 }
 

@@ -7,15 +7,18 @@ import type { Prng } from "../../_util/prng.ts";
 import { eachVariant } from "../../kernels/_backends.ts";
 import {
   kernelResampler,
+  premultiply,
   resampleHorizontalU8Ref,
   resampleU8Ref,
   resampleVerticalU8Ref,
+  unpremultiply,
 } from "../../../src/image/resize.ts";
 import { FILTERS, planResample } from "../../../src/image/resample_coeffs.ts";
 import {
   type FixedWindows,
   type NormalizeParams,
   normalizeRgb,
+  premultiplyU8,
   resampleU8,
 } from "../../../src/wasm/image.ts";
 import { normalizeRgbRef } from "../../../src/image/normalize.ts";
@@ -42,13 +45,17 @@ Deno.test("resample_h_u8 + resample_v_u8 equal the reference for Pillow plans (a
         outW: r.next() < 0.2 ? w : r.int(1, 40),
         outH: r.next() < 0.2 ? h : r.int(1, 40),
         filter: r.pick([1, 2, 3, 4, 5]),
+        alpha: r.next() < 0.5,
       };
     }, (c, r) => {
       if (c.outW === c.w && c.outH === c.h) c.outH += 1; // a plan with no pass is not a resize
+      const alpha = c.alpha && (c.ch === 2 || c.ch === 4);
       const src = bytes(r, c.w * c.h * c.ch);
+      const copy = src.slice();
       const plan = planResample(c.w, c.h, c.outW, c.outH, FILTERS[c.filter]);
-      const want = resampleU8Ref(src, c.w, c.ch, plan, c.outW, c.outH);
-      deepStrictEqual(wasm(src, c.w, c.ch, plan, c.outW, c.outH), want);
+      const want = resampleU8Ref(src, c.w, c.ch, plan, c.outW, c.outH, alpha);
+      deepStrictEqual(wasm(src, c.w, c.ch, plan, c.outW, c.outH, alpha), want);
+      deepStrictEqual(src, copy, "source modified");
     });
   });
 });
@@ -107,6 +114,47 @@ Deno.test("resample kernels equal the reference on arbitrary windows and row box
       );
     });
   });
+});
+
+Deno.test("premultiply_u8 / unpremultiply_u8 equal Pillow's Convert.c arithmetic (TS reference)", () => {
+  eachVariant((k, variant) => {
+    forAll(
+      `alpha_u8[${variant}]`,
+      60,
+      (r) => ({ n: r.pick([1, 3, 4, 5, 7, 8, 9, 31, 100]), ch: r.pick([2, 4]) }),
+      (c, r) => {
+        const px = bytes(r, c.n * c.ch);
+        const pre = premultiply(px, c.ch);
+        deepStrictEqual(premultiplyU8(k, px, c.ch), pre);
+        deepStrictEqual(premultiplyU8(k, pre, c.ch, true), unpremultiply(pre, c.ch));
+        deepStrictEqual(premultiplyU8(k, px, c.ch, true), unpremultiply(px, c.ch)); // c > a clamps
+      },
+    );
+  });
+  // every (colour, alpha) pair once: 65536 RGBA-ish pixels (colour in R, G, B; alpha in A)
+  const all = new Uint8Array(65536 * 4);
+  for (let i = 0; i < 65536; i++) all.set([i & 255, i & 255, 255 - (i & 255), i >> 8], 4 * i);
+  eachVariant((k) => {
+    deepStrictEqual(premultiplyU8(k, all, 4), premultiply(all, 4));
+    deepStrictEqual(premultiplyU8(k, all, 4, true), unpremultiply(all, 4));
+  });
+  // spot values of MULDIV255 and the un-premultiply division
+  deepStrictEqual(Array.from(premultiply(new Uint8Array([200, 128, 255, 1, 7, 0]), 2)), [
+    100,
+    128,
+    1,
+    1,
+    0,
+    0,
+  ]);
+  deepStrictEqual(Array.from(unpremultiply(new Uint8Array([100, 128, 90, 60, 5, 0]), 2)), [
+    199,
+    128,
+    255,
+    60,
+    5,
+    0,
+  ]);
 });
 
 function bits(a: Float32Array): Uint32Array {
