@@ -221,35 +221,29 @@ function unpackRow(s: Uint8Array, i: number, w: number, rawmode: string, o: Uint
       o.set(s.subarray(i, i + w), d);
       return;
   }
-  // 16/24/32-bit: byte offsets of R, G, B (and A) within a pixel, or 5/6-bit fields.
   const px = RAW[rawmode].bits >> 3;
-  for (let x = 0; x < w; x++, i += px) {
-    switch (rawmode) {
-      case "BGR;15":
-      case "BGR;16": {
-        const v = s[i] | (s[i + 1] << 8);
-        const g6 = rawmode === "BGR;16";
-        o[d++] = (((v >> (g6 ? 11 : 10)) & 31) * 255 / 31) | 0;
-        o[d++] = g6 ? (((v >> 5) & 63) * 255 / 63) | 0 : (((v >> 5) & 31) * 255 / 31) | 0;
-        o[d++] = ((v & 31) * 255 / 31) | 0;
-        break;
-      }
-      case "BGR":
-      case "BGRX":
-        o[d++] = s[i + 2], o[d++] = s[i + 1], o[d++] = s[i];
-        break;
-      case "XBGR":
-        o[d++] = s[i + 3], o[d++] = s[i + 2], o[d++] = s[i + 1];
-        break;
-      case "ABGR":
-        o[d++] = s[i + 3], o[d++] = s[i + 2], o[d++] = s[i + 1], o[d++] = s[i];
-        break;
-      case "RGBA":
-        o[d++] = s[i], o[d++] = s[i + 1], o[d++] = s[i + 2], o[d++] = s[i + 3];
-        break;
-      case "BGRA":
-        o[d++] = s[i + 2], o[d++] = s[i + 1], o[d++] = s[i], o[d++] = s[i + 3];
-        break;
+  if (rawmode === "BGR;15" || rawmode === "BGR;16") {
+    // 5-bit (or 6-bit green) fields scaled as Pillow does: v·255 / max, truncated.
+    const g6 = rawmode === "BGR;16";
+    for (let x = 0; x < w; x++, i += 2) {
+      const v = s[i] | (s[i + 1] << 8);
+      o[d++] = (((v >> (g6 ? 11 : 10)) & 31) * 255 / 31) | 0;
+      o[d++] = g6 ? (((v >> 5) & 63) * 255 / 63) | 0 : (((v >> 5) & 31) * 255 / 31) | 0;
+      o[d++] = ((v & 31) * 255 / 31) | 0;
     }
+    return;
   }
+  const order = BYTE_ORDER[rawmode];
+  const ch = order.length;
+  for (let x = 0; x < w; x++, i += px) for (let c = 0; c < ch; c++) o[d++] = s[i + order[c]];
 }
+
+/** Where R, G, B (and A) sit in a 24/32-bit pixel for each rawmode. */
+const BYTE_ORDER: Record<string, readonly number[]> = {
+  BGR: [2, 1, 0],
+  BGRX: [2, 1, 0],
+  XBGR: [3, 2, 1],
+  ABGR: [3, 2, 1, 0],
+  RGBA: [0, 1, 2, 3],
+  BGRA: [2, 1, 0, 3],
+};

@@ -106,23 +106,23 @@ function fixedTables(): [Table, Table] {
 }
 
 /**
- * Inflates the zlib stream `src` into `out` until `out` is full, then stops. Throws
- * `EdgeClipError("image_decode")` naming `what` if the stream is corrupt, truncated, or ends
- * before `out` is full.
+ * Inflates the zlib stream `src` into `out` until `out` is full, then stops; returns how many
+ * bytes of `src` that used. Throws `EdgeClipError("image_decode")` naming `what` if the stream is
+ * corrupt, truncated, or ends before `out` is full.
  */
-export function inflateZlibInto(src: Uint8Array, out: Uint8Array, what: string): void {
+export function inflateZlibInto(src: Uint8Array, out: Uint8Array, what: string): number {
   if (src.length < 2) fail(what, "no zlib header");
   const cmf = src[0], flg = src[1];
   if ((cmf & 15) !== 8 || cmf >> 4 > 7) fail(what, "not a deflate stream");
   if ((cmf * 256 + flg) % 31 !== 0) fail(what, "bad zlib header check");
   if (flg & 32) fail(what, "preset dictionary not allowed");
-  inflateRawInto(src.subarray(2), out, what);
+  return 2 + inflateRawInto(src.subarray(2), out, what);
 }
 
 /** Inflates a raw DEFLATE stream into `out` until it is full (see `inflateZlibInto`). */
-export function inflateRawInto(d: Uint8Array, out: Uint8Array, what: string): void {
+export function inflateRawInto(d: Uint8Array, out: Uint8Array, what: string): number {
   const outLen = out.length;
-  if (outLen === 0) return;
+  if (outLen === 0) return 0;
   const totalBits = d.length * 8;
   const litBuf = new Uint16Array(1 << 15), distBuf = new Uint16Array(1 << 15);
   const clBuf = new Uint16Array(1 << 7);
@@ -146,7 +146,7 @@ export function inflateRawInto(d: Uint8Array, out: Uint8Array, what: string): vo
       if (i + take > d.length) fail(what, "truncated");
       out.set(d.subarray(i, i + take), op);
       op += take;
-      if (op === outLen) return;
+      if (op === outLen) return i + take;
       if (i + len > d.length) fail(what, "truncated");
       pos = (i + len) * 8;
       continue;
@@ -218,7 +218,7 @@ export function inflateRawInto(d: Uint8Array, out: Uint8Array, what: string): vo
       if (sym < 256) {
         if (pos > totalBits) fail(what, "truncated");
         out[op++] = sym;
-        if (op === outLen) return;
+        if (op === outLen) return (pos + 7) >>> 3;
         continue;
       }
       if (sym === 256) break;
@@ -250,7 +250,7 @@ export function inflateRawInto(d: Uint8Array, out: Uint8Array, what: string): vo
       if (end > outLen) end = outLen;
       let s = op - dd;
       while (op < end) out[op++] = out[s++];
-      if (op === outLen) return;
+      if (op === outLen) return (pos + 7) >>> 3;
     }
     if (pos > totalBits) fail(what, "truncated");
   }

@@ -2,8 +2,10 @@
 // chunks before the image data are handled in file order (a later IHDR/PLTE wins, PLTE only counts
 // once the mode is P, tRNS is interpreted by the mode at that point), every chunk before the data
 // must pass its CRC, the image data is the run of consecutive IDAT/fdAT chunks, and after the data
-// only eXIf is looked at. Stricter than Pillow: a data chunk whose CRC is present and wrong is
-// rejected (Pillow skips those CRCs; libpng and browsers reject them).
+// only eXIf is looked at. Stricter than Pillow, which skips the CRCs of data chunks: a data chunk
+// whose CRC is wrong is rejected (as libpng and browsers do), and bytes of a chunk cut short by
+// the end of the file (no CRC to check) may not be used; a file cut after the last needed byte
+// still decodes.
 
 import { EdgeClipError } from "../../errors.ts";
 import { crc32 } from "./crc32.ts";
@@ -35,6 +37,8 @@ export interface PngChunks {
   readonly trns: Uint8Array | null;
   /** Concatenated payloads of the image-data chunks. */
   readonly data: Uint8Array;
+  /** How many leading bytes of `data` passed their chunk CRC (the rest lacks one: truncated). */
+  readonly verified: number;
   /** Why the data run ended early (truncation or a malformed chunk), or null. */
   readonly dataEndProblem: string | null;
   /** eXIf payload (a TIFF structure), before or after the image data. */
@@ -163,7 +167,7 @@ export function readPngChunks(b: Uint8Array): PngChunks {
   const header: PngHeader = { width, height, bitDepth: combo[0], colorType: combo[1], interlaced };
   // The data run: consecutive IDAT/fdAT chunks (fdAT without its 4-byte sequence number).
   const parts: Uint8Array[] = [];
-  let total = 0;
+  let total = 0, verified = 0;
   let problem: string | null = null;
   let c: Chunk | string = first;
   for (;;) {
@@ -188,6 +192,7 @@ export function readPngChunks(b: Uint8Array): PngChunks {
       break;
     }
     if (crc32(b, c.start - 4, c.end) !== u32(b, c.end)) bad(`bad CRC in chunk ${c.type}`);
+    verified = total;
     pos = c.end + 4;
     c = readChunkHeader(b, pos);
   }
@@ -206,5 +211,5 @@ export function readPngChunks(b: Uint8Array): PngChunks {
     pos = c.end + 4;
     c = readChunkHeader(b, pos);
   }
-  return { header, palette, trns, data, dataEndProblem: problem, exif, region };
+  return { header, palette, trns, data, verified, dataEndProblem: problem, exif, region };
 }

@@ -47,8 +47,9 @@ export function decodePng(
   let rawSize = 0;
   for (const p of passes) if (p.width) rawSize += p.height * (rowBytesOf(p.width) + 1);
   const raw = new Uint8Array(rawSize);
+  let used: number;
   try {
-    inflateZlibInto(c.data, raw, "PNG image data");
+    used = inflateZlibInto(c.data, raw, "PNG image data");
   } catch (e) {
     if (c.dataEndProblem && e instanceof EdgeClipError) {
       throw new EdgeClipError("image_decode", `${e.message}; ${c.dataEndProblem}`, {}, {
@@ -57,6 +58,8 @@ export function decodePng(
     }
     throw e;
   }
+  // Unchecked bytes (a chunk cut short has no CRC) could be anything: never let them through.
+  if (used > c.verified) bad(`${c.dataEndProblem}, and the image needs bytes it holds`);
 
   const ch = MODE_CHANNELS[fmt.mode];
   const bpp = Math.max(1, fmt.bits >> 3);
