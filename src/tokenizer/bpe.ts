@@ -38,21 +38,41 @@ export function bpeReference(v: Vocab, symbols: readonly number[]): number[] {
   return word;
 }
 
+/** Reusable work arrays for `bpeHeap`, grown on demand. */
+export class BpeScratch {
+  next = new Int32Array(64);
+  prev = new Int32Array(64);
+  heap = new Float64Array(192);
+
+  ensure(n: number): void {
+    if (this.next.length >= n) return;
+    const cap = Math.max(n, this.next.length * 2);
+    this.next = new Int32Array(cap);
+    this.prev = new Int32Array(cap);
+    this.heap = new Float64Array(3 * cap);
+  }
+}
+
 /**
  * The same result in O(n log n): merges one pair at a time, lowest (rank, position) first, from
  * a heap. Equal to `bpeReference` when merges are monotonic (no pair created by a merge can
  * outrank it), which `parseVocab` checks; then all occurrences of the best pair are consumed
- * left to right before any pair they create, exactly as in OpenAI's rounds.
+ * left to right before any pair they create, exactly as in OpenAI's rounds. `sym` is rewritten.
  */
-export function bpeHeap(v: Vocab, sym: Int32Array, n: number): number[] {
+export function bpeHeap(
+  v: Vocab,
+  sym: Int32Array,
+  n: number,
+  scratch: BpeScratch = new BpeScratch(),
+): number[] {
   if (n === 1) return [sym[0]];
-  const next = new Int32Array(n), prev = new Int32Array(n);
+  scratch.ensure(n);
+  const { next, prev, heap } = scratch;
   for (let i = 0; i < n; i++) {
     next[i] = i + 1 < n ? i + 1 : -1;
     prev[i] = i - 1;
   }
   // Keys rank*n + pos order by rank, then position; exact in float64 for any realistic n.
-  const heap = new Float64Array(3 * n);
   let size = 0;
   const push = (key: number) => {
     let i = size++;
@@ -116,6 +136,8 @@ export class BpeEncoder {
   readonly #v: Vocab;
   readonly #cache: WordCache<readonly number[]>;
   readonly #scratch = { buf: new Uint8Array(256) };
+  readonly #work = new BpeScratch();
+  #sym = new Int32Array(64);
 
   constructor(vocab: Vocab, cacheSize: number) {
     this.#v = vocab;
@@ -135,10 +157,12 @@ export class BpeEncoder {
     if (piece === EOT_TEXT) return [v.eotId];
     const n = utf8Into(piece, this.#scratch);
     const bytes = this.#scratch.buf;
-    const sym = new Int32Array(n);
+    if (this.#sym.length < n) this.#sym = new Int32Array(Math.max(n, 2 * this.#sym.length));
+    const sym = this.#sym;
     for (let i = 0; i < n - 1; i++) sym[i] = v.byteIds[bytes[i]];
     sym[n - 1] = v.byteEndIds[bytes[n - 1]];
-    return v.monotonic ? bpeHeap(v, sym, n) : bpeReference(v, Array.from(sym));
+    if (v.monotonic) return bpeHeap(v, sym, n, this.#work);
+    return bpeReference(v, Array.from(sym.subarray(0, n)));
   }
 
   /** Appends the ids of one piece to `out`. */

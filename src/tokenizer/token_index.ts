@@ -19,9 +19,17 @@ export class TokenIndex {
     let size = 0;
     for (let id = 0; id < tokens.length; id++) {
       const t = tokens[id];
-      if (t === undefined || this.get(t) !== -1) continue;
+      if (t === undefined) continue;
       let i = hashRange(t, 0, t.length, -1) & this.#mask;
-      while (this.#slots[i] !== -1) i = (i + 1) & this.#mask;
+      let dup = false;
+      for (let j = this.#slots[i]; j !== -1; j = this.#slots[i]) {
+        if (tokens[j] === t) {
+          dup = true; // a repeated string keeps its first id
+          break;
+        }
+        i = (i + 1) & this.#mask;
+      }
+      if (dup) continue;
       this.#slots[i] = id;
       size++;
     }

@@ -51,11 +51,11 @@ function text(data: Uint8Array | string, file: string): string {
 }
 
 /**
- * token → id pairs of vocab.json, as [tokens, ids]. JSON.parse into an object is the slow part
+ * vocab.json as an id → token array (undefined for unused ids). JSON.parse into an object is the slow part
  * of loading (a 49k-key dictionary); rewriting the object as a flat array `[key, id, …]` first
  * and parsing that is several times faster and gives the same pairs for any valid file.
  */
-function readVocabPairs(json: string): [string[], number[]] {
+function readVocabTokens(json: string): (string | undefined)[] {
   const body = json.trim();
   if (!body.startsWith("{") || !body.endsWith("}")) {
     return fail("vocab.json must be a JSON object of token → id", { file: "vocab.json" });
@@ -71,19 +71,20 @@ function readVocabPairs(json: string): [string[], number[]] {
   if (!Array.isArray(arr) || arr.length % 2 !== 0) {
     return fail("vocab.json must be a flat JSON object of token → id", { file: "vocab.json" });
   }
-  const tokens: string[] = [], ids: number[] = [];
+  const tokens: (string | undefined)[] = [];
   for (let i = 0; i < arr.length; i += 2) {
     const tok = arr[i], id = arr[i + 1];
     if (
       typeof tok !== "string" || typeof id !== "number" || !Number.isInteger(id) || id < 0 ||
       id > 0x7fffffff
     ) {
-      fail(`vocab.json: the id of ${JSON.stringify(tok)} is not a non-negative integer`);
+      return fail(`vocab.json: the id of ${JSON.stringify(tok)} is not a non-negative integer`);
     }
-    tokens.push(tok as string);
-    ids.push(id as number);
+    if (id < tokens.length && tokens[id] !== undefined) fail(`vocab.json: id ${id} is used twice`);
+    while (tokens.length < id) tokens.push(undefined); // holes stay undefined
+    tokens[id] = tok;
   }
-  return [tokens, ids];
+  return tokens;
 }
 
 /** Whether s[lo, hi) has a whitespace character (str.isspace) other than the one at `sp`. */
@@ -102,16 +103,11 @@ function isWideSpace(c: number): boolean {
 
 /** Parses vocab.json (token → id) and merges.txt ("a b" per line after a "#version" header). */
 export function parseVocab(vocabJson: Uint8Array | string, merges: Uint8Array | string): Vocab {
-  const [keys, values] = readVocabPairs(text(vocabJson, "vocab.json"));
-  const tokens: (string | undefined)[] = [];
-  for (let i = 0; i < keys.length; i++) {
-    const id = values[i];
-    if (tokens[id] !== undefined) fail(`vocab.json: id ${id} is used twice`);
-    while (tokens.length < id) tokens.push(undefined); // holes stay undefined
-    tokens[id] = keys[i];
-  }
+  const tokens = readVocabTokens(text(vocabJson, "vocab.json"));
   const index = new TokenIndex(tokens);
-  if (index.size !== keys.length) fail("vocab.json: a token appears twice");
+  let entries = 0;
+  for (const t of tokens) if (t !== undefined) entries++;
+  if (index.size !== entries) fail("vocab.json: a token appears twice");
   const need = (tok: string): number => {
     const id = index.get(tok);
     if (id < 0) fail(`vocab.json lacks the token ${JSON.stringify(tok)}`);

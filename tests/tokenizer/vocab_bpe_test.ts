@@ -139,3 +139,14 @@ Deno.test("bpe: heap BPE equals OpenAI's algorithm on random words", () => {
     },
   );
 });
+
+Deno.test("vocab: a token listed twice, or an id used twice, is malformed", () => {
+  const { vocab, mergeTxt } = tinyFiles([["a", "b"]]);
+  const obj = JSON.parse(vocab) as Record<string, number>;
+  const body = vocab.slice(1, -1);
+  throws(() => parseVocab(`{${body},"!":${Object.keys(obj).length + 5}}`, mergeTxt), isFormatError);
+  throws(() => parseVocab(`{${body},"zz":0}`, mergeTxt), isFormatError);
+  // Unused ids (holes) are fine.
+  const holes = parseVocab(`{${body},"zz":${Object.keys(obj).length + 9}}`, mergeTxt);
+  strictEqual(holes.tokens[Object.keys(obj).length + 3], undefined);
+});
