@@ -3,7 +3,7 @@
 Run with the interpreter the golden fixtures were made with (CPython 3.11, unicodedata 14.0.0,
 regex 2022.10.31 = module 2.5.123, Unicode 15.0 tables):
 
-    python3 tests/tokenizer/_gen/gen_tokenizer_data.py
+    python3 tests/tokenizer/_gen/gen_tokenizer_data.py && deno fmt src/tokenizer/_data
 
 The tables are facts of that environment (Unicode classes as the `regex` module sees them,
 CPython's str.lower()/isspace(), the stdlib codecs, html.entities.html5), written in a compact
