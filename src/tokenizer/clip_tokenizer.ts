@@ -233,7 +233,10 @@ function checkTexts(texts: unknown): string[] {
   if (!Array.isArray(texts)) {
     throw new EdgeClipError("invalid_input", "texts must be a string or an array of strings");
   }
-  return texts.map((t, i) => checkText(t, i));
+  // An index loop, not map(): holes in a sparse array must be rejected, not skipped.
+  const out: string[] = [];
+  for (let i = 0; i < texts.length; i++) out.push(checkText(texts[i], i));
+  return out;
 }
 
 function checkOptions(opts: TokenizeOptions): { contextLength: number; truncate: boolean } {

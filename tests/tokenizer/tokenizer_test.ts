@@ -87,6 +87,8 @@ Deno.test("validation: non-strings, bad options, bad ids", () => {
   throws(() => tok.encode(42 as unknown as string), bad);
   throws(() => tok.tokenize([1] as unknown as string[]), bad);
   throws(() => tok.tokenize({} as unknown as string[]), bad);
+  // deno-lint-ignore no-sparse-arrays
+  throws(() => tok.tokenize([, "a"] as unknown as string[]), bad);
   throws(() => tok.tokenize(null as unknown as string), bad);
   throws(() => tok.tokenize("x", { contextLength: 1 }), bad);
   throws(() => tok.tokenize("x", { contextLength: 7.5 }), bad);
