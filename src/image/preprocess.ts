@@ -12,7 +12,7 @@ import { EdgeClipError } from "../errors.ts";
 import type { Kernels } from "../wasm/kernels.ts";
 import { type NormalizeParams, normalizeRgb } from "../wasm/image.ts";
 import { toRGB } from "./convert.ts";
-import { centerCrop } from "./crop.ts";
+import { centerCrop, cropImage, cropOffset } from "./crop.ts";
 import { exifTranspose } from "./orient.ts";
 import type { PreprocessConfig, ResizeSize } from "./preprocess_config.ts";
 import { kernelResampler, resizeImage } from "./resize.ts";
@@ -104,11 +104,28 @@ export function preprocessToRgb(
   // HF converts first (do_convert_rgb); OpenAI converts after the crop. Without do_convert_rgb HF
   // would keep the mode, so the conversion (needed for three channels) comes last there too.
   if (variant === "hf" && cfg.doConvertRgb) cur = rgbOf(cur);
+  const { width: cw, height: ch } = cfg.cropSize;
   if (cfg.doResize) {
     const [tw, th] = resizeTarget(cur.width, cur.height, cfg.size);
-    cur = resizeImage(cur, tw, th, cfg.resample, kernelResampler(kernels));
+    const u8 = kernelResampler(kernels);
+    if (cfg.doCenterCrop) {
+      // Resize only what the crop keeps (same pixels as resizing everything), then pad around it.
+      const left = cropOffset(tw, cw, variant), top = cropOffset(th, ch, variant);
+      const x0 = Math.max(0, left), y0 = Math.max(0, top);
+      const region = { x0, y0, x1: Math.min(tw, left + cw), y1: Math.min(th, top + ch) };
+      cur = cropImage(
+        resizeImage(cur, tw, th, cfg.resample, u8, region),
+        left - x0,
+        top - y0,
+        cw,
+        ch,
+      );
+    } else {
+      cur = resizeImage(cur, tw, th, cfg.resample, u8);
+    }
+  } else if (cfg.doCenterCrop) {
+    cur = centerCrop(cur, cw, ch, variant);
   }
-  if (cfg.doCenterCrop) cur = centerCrop(cur, cfg.cropSize.width, cfg.cropSize.height, variant);
   cur = rgbOf(cur);
   return { width: cur.width, height: cur.height, rgb: cur.data as Uint8Array };
 }

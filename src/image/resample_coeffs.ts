@@ -70,6 +70,7 @@ export const FILTERS: Readonly<Record<number, Filter>> = {
 
 /** Coefficient windows for one axis: output i reads `count[i]` inputs from `first[i]`. */
 export interface Coeffs {
+  /** Number of outputs described (the requested range, not the full output size). */
   readonly outSize: number;
   /** Taps reserved per output (window length bound). */
   readonly ksize: number;
@@ -85,12 +86,26 @@ const cInt = Math.trunc;
 /**
  * Pillow's `precompute_coeffs` for the whole source span [0, inSize): support scaled by the
  * downscale factor (antialiasing), window bounds rounded as C does, weights normalised to sum 1.
+ * Only outputs [out0, out1) are computed (each window depends on its own index alone), so a crop
+ * of the result costs only what it keeps.
  */
-export function precomputeCoeffs(inSize: number, outSize: number, filter: Filter): Coeffs {
+export function precomputeCoeffs(
+  inSize: number,
+  outSize: number,
+  filter: Filter,
+  out0 = 0,
+  out1 = outSize,
+): Coeffs {
   if (!(inSize >= 1 && outSize >= 1)) {
     throw new EdgeClipError(
       "invalid_input",
       `resize ${inSize} → ${outSize} pixels: sizes must be ≥ 1`,
+    );
+  }
+  if (!(0 <= out0 && out0 < out1 && out1 <= outSize)) {
+    throw new EdgeClipError(
+      "invalid_input",
+      `output range [${out0}, ${out1}) outside 0..${outSize}`,
     );
   }
   // Pillow takes the span as C floats (box[2] − box[0]); exact below 2²⁴ pixels.
@@ -98,17 +113,19 @@ export function precomputeCoeffs(inSize: number, outSize: number, filter: Filter
   const filterscale = scale < 1 ? 1 : scale;
   const support = filter.support * filterscale;
   const ksize = Math.ceil(support) * 2 + 1;
-  const kk = new Float64Array(outSize * ksize);
-  const bounds = new Int32Array(outSize * 2);
+  const n = out1 - out0;
+  const kk = new Float64Array(n * ksize);
+  const bounds = new Int32Array(n * 2);
   const ss = 1 / filterscale;
-  for (let xx = 0; xx < outSize; xx++) {
+  for (let i = 0; i < n; i++) {
+    const xx = out0 + i;
     const center = (xx + 0.5) * scale; // in0 = 0
     let xmin = cInt(center - support + 0.5);
     if (xmin < 0) xmin = 0;
     let xmax = cInt(center + support + 0.5);
     if (xmax > inSize) xmax = inSize;
     xmax -= xmin;
-    const o = xx * ksize;
+    const o = i * ksize;
     let ww = 0;
     for (let x = 0; x < xmax; x++) {
       const w = filter.weight((x + xmin - center + 0.5) * ss);
@@ -116,10 +133,10 @@ export function precomputeCoeffs(inSize: number, outSize: number, filter: Filter
       ww += w;
     }
     if (ww !== 0) { for (let x = 0; x < xmax; x++) kk[o + x] /= ww; }
-    bounds[2 * xx] = xmin;
-    bounds[2 * xx + 1] = xmax;
+    bounds[2 * i] = xmin;
+    bounds[2 * i + 1] = xmax;
   }
-  return { outSize, ksize, bounds, kk };
+  return { outSize: n, ksize, bounds, kk };
 }
 
 /** Fractional bits of the 8-bit path's fixed-point weights (32 − 8 − 2, as in Pillow). */
@@ -136,38 +153,65 @@ export function fixedCoeffs(kk: Float64Array): Int32Array {
   return out;
 }
 
-/** The two passes Pillow's `ImagingResampleInner` runs for one resize, and the row box between. */
-export interface ResamplePlan {
-  readonly needHorizontal: boolean;
-  readonly needVertical: boolean;
-  readonly horizontal: Coeffs | null;
-  /** Vertical windows, relative to `rowFirst` when a horizontal pass runs first. */
-  readonly vertical: Coeffs;
-  /** Source rows [rowFirst, rowLast) that the vertical pass reads (only these get the H pass). */
-  readonly rowFirst: number;
-  readonly rowLast: number;
+/** A rectangle of the resized image: columns [x0, x1), rows [y0, y1). */
+export interface Region {
+  readonly x0: number;
+  readonly y0: number;
+  readonly x1: number;
+  readonly y1: number;
 }
 
-/** Plans a (inW×inH → outW×outH) resize the way ImagingResampleInner does. */
+/**
+ * The passes Pillow's `ImagingResampleInner` runs for one resize, restricted to an output region.
+ * The passes read a slab of source rows [rowFirst, rowLast); the horizontal pass (when the width
+ * changes) produces the region's columns from them, else columns [colFirst, colFirst + width) are
+ * taken as they are; the vertical pass (when the height changes) produces the region's rows from
+ * the slab, else the slab rows are the output rows.
+ */
+export interface ResamplePlan {
+  readonly width: number;
+  readonly height: number;
+  /** Windows over full source rows, one per region column; null when the width is unchanged. */
+  readonly horizontal: Coeffs | null;
+  /** Windows over slab rows (relative to rowFirst), one per region row; null when the height is unchanged. */
+  readonly vertical: Coeffs | null;
+  readonly rowFirst: number;
+  readonly rowLast: number;
+  /** First source column when there is no horizontal pass. */
+  readonly colFirst: number;
+}
+
+/**
+ * Plans the (inW×inH → outW×outH) resize of Pillow, computing only `region` of the output (default
+ * all of it). Each output sample is the same as in the full resize: Pillow's row box is what the
+ * kept rows' windows read.
+ */
 export function planResample(
   inW: number,
   inH: number,
   outW: number,
   outH: number,
   filter: Filter,
+  region: Region = { x0: 0, y0: 0, x1: outW, y1: outH },
 ): ResamplePlan {
-  const needHorizontal = outW !== inW;
-  const needVertical = outH !== inH;
-  const v = precomputeCoeffs(inH, outH, filter);
-  const rowFirst = v.bounds[0];
-  const rowLast = v.bounds[2 * outH - 2] + v.bounds[2 * outH - 1];
-  let horizontal: Coeffs | null = null;
-  let vertical = v;
-  if (needHorizontal) {
-    horizontal = precomputeCoeffs(inW, outW, filter);
+  const { x0, y0, x1, y1 } = region;
+  if (!(0 <= x0 && x0 < x1 && x1 <= outW && 0 <= y0 && y0 < y1 && y1 <= outH)) {
+    throw new EdgeClipError(
+      "invalid_input",
+      `region [${x0}, ${x1})×[${y0}, ${y1}) outside ${outW}×${outH}`,
+    );
+  }
+  let vertical: Coeffs | null = null;
+  let rowFirst = y0, rowLast = y1;
+  if (outH !== inH) {
+    const v = precomputeCoeffs(inH, outH, filter, y0, y1);
+    const n = y1 - y0;
+    rowFirst = v.bounds[0];
+    rowLast = v.bounds[2 * n - 2] + v.bounds[2 * n - 1];
     const shifted = v.bounds.slice();
-    for (let i = 0; i < outH; i++) shifted[2 * i] -= rowFirst;
+    for (let i = 0; i < n; i++) shifted[2 * i] -= rowFirst;
     vertical = { ...v, bounds: shifted };
   }
-  return { needHorizontal, needVertical, horizontal, vertical, rowFirst, rowLast };
+  const horizontal = outW !== inW ? precomputeCoeffs(inW, outW, filter, x0, x1) : null;
+  return { width: x1 - x0, height: y1 - y0, horizontal, vertical, rowFirst, rowLast, colFirst: x0 };
 }

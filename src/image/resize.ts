@@ -3,132 +3,38 @@
 // - `P` and `1` images, or resample 0: nearest neighbour by Pillow's affine scan
 //   (libImaging/Geometry.c `ImagingScaleAffine`);
 // - `LA`/`RGBA`: premultiplied (`La`/`RGBa`, Convert.c integer rounding), resampled, un-premultiplied;
-// - 8-bit modes: the two fixed-point passes of Resample.c (TS reference here; the wasm kernels in
-//   src/wasm/image.ts plug in through `U8Resampler`);
+// - 8-bit modes: the two fixed-point passes of Resample.c (reference in resample_u8_ref.ts; the
+//   wasm kernels plug in through `U8Resampler`);
 // - `I` (32-bit grey): float64 windows, ROUND_UP to int32, no clamping.
+// Any rectangle of the result can be asked for alone; its pixels are those of the full resize.
 
 import { EdgeClipError } from "../errors.ts";
 import type { Kernels } from "../wasm/kernels.ts";
-import { type FixedWindows, resampleU8 } from "../wasm/image.ts";
+import { resampleU8 } from "../wasm/image.ts";
+import { cropImage } from "./crop.ts";
 import { type DecodedImage, MODE_CHANNELS } from "./types.ts";
 import {
   type Coeffs,
   FILTERS,
-  fixedCoeffs,
   planResample,
-  PRECISION_BITS,
+  type Region,
   RESAMPLE,
   type ResamplePlan,
 } from "./resample_coeffs.ts";
+import { fixedWindows, resampleU8Ref, type U8Resampler } from "./resample_u8_ref.ts";
 
-/**
- * Runs a plan's 8-bit passes on interleaved `ch`-channel pixels; returns outW·outH·ch bytes.
- * `alpha`: the last channel is alpha and the passes run on premultiplied values (LA/RGBA).
- */
-export type U8Resampler = (
-  src: Uint8Array,
-  w: number,
-  ch: number,
-  plan: ResamplePlan,
-  outW: number,
-  outH: number,
-  alpha: boolean,
-) => Uint8Array;
-
-// ---- 8-bit passes (naive reference of ImagingResample{Horizontal,Vertical}_8bpc) --------------
-
-function clip8(s: number): number {
-  const v = s >> PRECISION_BITS;
-  return v < 0 ? 0 : v > 255 ? 255 : v;
-}
-
-/** Horizontal pass over `rows` rows starting at source row `row0`. */
-export function resampleHorizontalU8Ref(
-  src: Uint8Array,
-  w: number,
-  ch: number,
-  row0: number,
-  rows: number,
-  c: FixedWindows,
-): Uint8Array {
-  const k = c.weights;
-  const outW = c.outSize;
-  const out = new Uint8Array(outW * rows * ch);
-  for (let y = 0; y < rows; y++) {
-    const s0 = (row0 + y) * w * ch;
-    for (let xx = 0; xx < outW; xx++) {
-      const xmin = c.bounds[2 * xx], n = c.bounds[2 * xx + 1];
-      for (let b = 0; b < ch; b++) {
-        let ss = 1 << (PRECISION_BITS - 1);
-        for (let x = 0; x < n; x++) {
-          ss = (ss + src[s0 + (xmin + x) * ch + b] * k[xx * c.ksize + x]) | 0;
-        }
-        out[(y * outW + xx) * ch + b] = clip8(ss);
-      }
-    }
-  }
-  return out;
-}
-
-/** Vertical pass: output row yy sums source rows bounds[yy] (row length rowBytes samples). */
-export function resampleVerticalU8Ref(
-  src: Uint8Array,
-  rowBytes: number,
-  c: FixedWindows,
-): Uint8Array {
-  const k = c.weights;
-  const out = new Uint8Array(rowBytes * c.outSize);
-  for (let yy = 0; yy < c.outSize; yy++) {
-    const ymin = c.bounds[2 * yy], n = c.bounds[2 * yy + 1];
-    for (let i = 0; i < rowBytes; i++) {
-      let ss = 1 << (PRECISION_BITS - 1);
-      for (let y = 0; y < n; y++) {
-        ss = (ss + src[(ymin + y) * rowBytes + i] * k[yy * c.ksize + y]) | 0;
-      }
-      out[yy * rowBytes + i] = clip8(ss);
-    }
-  }
-  return out;
-}
-
-/** The whole 8-bit resample in TypeScript (reference for the kernels). */
-export const resampleU8Ref: U8Resampler = (src0, w, ch, plan, outW, outH, alpha) => {
-  const src = alpha ? premultiply(src0, ch) : src0;
-  let cur = src, curW = w;
-  if (plan.needHorizontal && plan.horizontal) {
-    const rows = plan.rowLast - plan.rowFirst;
-    cur = resampleHorizontalU8Ref(src, w, ch, plan.rowFirst, rows, fixedWindows(plan.horizontal));
-    curW = outW;
-  }
-  if (plan.needVertical) cur = resampleVerticalU8Ref(cur, curW * ch, fixedWindows(plan.vertical));
-  checkSize(cur.length, outW * outH * ch);
-  return alpha ? unpremultiply(cur, ch) : cur === src0 ? src0.slice() : cur;
-};
-
-/** A plan's float64 windows as the 8-bit path's fixed-point ones. */
-export function fixedWindows(c: Coeffs): FixedWindows {
-  return { outSize: c.outSize, ksize: c.ksize, bounds: c.bounds, weights: fixedCoeffs(c.kk) };
-}
+export type { U8Resampler } from "./resample_u8_ref.ts";
 
 /** The 8-bit passes on the wasm kernels (SIMD), bit-identical to `resampleU8Ref`. */
 export function kernelResampler(k: Kernels): U8Resampler {
-  return (src, w, ch, plan, outW, outH, alpha) => {
-    const out = resampleU8(k, src, w, ch, {
+  return (slab, w, ch, plan, alpha) =>
+    resampleU8(k, slab, w, ch, {
+      horizontal: plan.horizontal ? fixedWindows(plan.horizontal) : null,
+      colFirst: plan.colFirst,
+      width: plan.width,
+      vertical: plan.vertical ? fixedWindows(plan.vertical) : null,
       alpha,
-      horizontal: plan.needHorizontal && plan.horizontal ? fixedWindows(plan.horizontal) : null,
-      rowFirst: plan.rowFirst,
-      rowLast: plan.rowLast,
-      vertical: plan.needVertical ? fixedWindows(plan.vertical) : null,
     });
-    checkSize(out.length, outW * outH * ch);
-    return out;
-  };
-}
-
-function checkSize(got: number, want: number): void {
-  if (got !== want) {
-    throw new EdgeClipError("runtime", `resample produced ${got} samples, want ${want}`);
-  }
 }
 
 // ---- 32-bit passes (mode I, F) -----------------------------------------------------------
@@ -139,49 +45,57 @@ function roundUpI32(f: number): number {
   return v >= -2147483648 && v <= 2147483647 ? v : -2147483648;
 }
 
-/** ImagingResample{Horizontal,Vertical}_32bpc on one-channel int32 (`I`) or float32 (`F`) data. */
-export function resample32(
+// One pass over rows of `src` (stride `w`): output (r, i) = Σ_t src[r·w + base(i) + t·step]·k[i][t],
+// where the horizontal pass walks along a row (step 1) and the vertical one down a column.
+function pass32(
   src: Int32Array | Float32Array,
+  dst: Int32Array | Float32Array,
+  c: Coeffs,
+  horizontal: boolean,
+  rows: number,
+  w: number,
+  outW: number,
+): void {
+  const isInt = dst instanceof Int32Array;
+  const outer = horizontal ? rows : c.outSize, inner = horizontal ? c.outSize : outW;
+  for (let a = 0; a < outer; a++) {
+    for (let b = 0; b < inner; b++) {
+      const i = horizontal ? b : a; // window index
+      const first = c.bounds[2 * i], n = c.bounds[2 * i + 1], k0 = i * c.ksize;
+      const base = horizontal ? a * w + first : first * outW + b, step = horizontal ? 1 : outW;
+      let ss = 0;
+      for (let t = 0; t < n; t++) ss += src[base + t * step] * c.kk[k0 + t];
+      dst[a * (horizontal ? c.outSize : outW) + b] = isInt ? roundUpI32(ss) : ss; // F32 store rounds
+    }
+  }
+}
+
+/**
+ * ImagingResample{Horizontal,Vertical}_32bpc on a slab of one-channel int32 (`I`) or float32 (`F`)
+ * rows: float64 weights and sums, stored with ROUND_UP (int32) or as float32.
+ */
+export function resample32<T extends Int32Array | Float32Array>(
+  slab: T,
   w: number,
   plan: ResamplePlan,
-  outW: number,
-  outH: number,
-): Int32Array | Float32Array {
-  const isInt = src instanceof Int32Array;
-  const store = isInt ? roundUpI32 : Math.fround;
-  const make = (n: number) => isInt ? new Int32Array(n) : new Float32Array(n);
-  let cur = src, curW = w;
-  const h = plan.horizontal;
-  if (plan.needHorizontal && h) {
-    const rows = plan.rowLast - plan.rowFirst;
-    const out = make(outW * rows);
+): T {
+  const make = (n: number) =>
+    (slab instanceof Int32Array ? new Int32Array(n) : new Float32Array(n)) as T;
+  const rows = slab.length / w, outW = plan.width;
+  let mid: T;
+  if (plan.horizontal) {
+    mid = make(outW * rows);
+    pass32(slab, mid, plan.horizontal, true, rows, w, outW);
+  } else {
+    mid = make(outW * rows);
     for (let y = 0; y < rows; y++) {
-      const s0 = (plan.rowFirst + y) * w;
-      for (let xx = 0; xx < outW; xx++) {
-        const xmin = h.bounds[2 * xx], n = h.bounds[2 * xx + 1];
-        let ss = 0;
-        for (let x = 0; x < n; x++) ss += cur[s0 + xmin + x] * h.kk[xx * h.ksize + x];
-        out[y * outW + xx] = store(ss);
-      }
+      mid.set(slab.subarray(y * w + plan.colFirst, y * w + plan.colFirst + outW), y * outW);
     }
-    cur = out;
-    curW = outW;
   }
-  if (plan.needVertical) {
-    const v = plan.vertical;
-    const out = make(curW * outH);
-    for (let yy = 0; yy < outH; yy++) {
-      const ymin = v.bounds[2 * yy], n = v.bounds[2 * yy + 1];
-      for (let x = 0; x < curW; x++) {
-        let ss = 0;
-        for (let y = 0; y < n; y++) ss += cur[(ymin + y) * curW + x] * v.kk[yy * v.ksize + y];
-        out[yy * curW + x] = store(ss);
-      }
-    }
-    cur = out;
-  }
-  checkSize(cur.length, outW * outH);
-  return cur === src ? src.slice() : cur;
+  if (!plan.vertical) return mid;
+  const out = make(outW * plan.height);
+  pass32(mid, out, plan.vertical, false, rows, outW, outW);
+  return out;
 }
 
 // ---- nearest (Geometry.c ImagingScaleAffine) -------------------------------------------------
@@ -199,7 +113,7 @@ function nearestTable(inSize: number, outSize: number): Int32Array {
   return tab;
 }
 
-/** Nearest-neighbour resize of interleaved samples (any channel count, u8 or int32). */
+/** Nearest-neighbour resize of interleaved samples (any channel count, u8 or int32), one region. */
 export function resizeNearest<T extends Uint8Array | Int32Array>(
   src: T,
   w: number,
@@ -207,50 +121,21 @@ export function resizeNearest<T extends Uint8Array | Int32Array>(
   ch: number,
   outW: number,
   outH: number,
+  region: Region = { x0: 0, y0: 0, x1: outW, y1: outH },
 ): T {
   const xt = nearestTable(w, outW), yt = nearestTable(h, outH);
+  const rw = region.x1 - region.x0, rh = region.y1 - region.y0;
   const out =
-    (src instanceof Int32Array
-      ? new Int32Array(outW * outH * ch)
-      : new Uint8Array(outW * outH * ch)) as T;
-  for (let y = 0; y < outH; y++) {
-    if (yt[y] < 0) continue;
-    const s0 = yt[y] * w;
-    for (let x = 0; x < outW; x++) {
-      if (xt[x] < 0) continue;
-      const s = (s0 + xt[x]) * ch, d = (y * outW + x) * ch;
+    (src instanceof Int32Array ? new Int32Array(rw * rh * ch) : new Uint8Array(rw * rh * ch)) as T;
+  for (let y = 0; y < rh; y++) {
+    const sy = yt[region.y0 + y];
+    if (sy < 0) continue;
+    for (let x = 0; x < rw; x++) {
+      const sx = xt[region.x0 + x];
+      if (sx < 0) continue;
+      const s = (sy * w + sx) * ch, d = (y * rw + x) * ch;
       for (let b = 0; b < ch; b++) out[d + b] = src[s + b];
     }
-  }
-  return out;
-}
-
-// ---- premultiplied alpha (Convert.c rgbA2rgba / rgba2rgbA, lA2la / la2lA) --------------------
-
-/** Colour channels × alpha / 255 with Pillow's MULDIV255 rounding; alpha is the last channel. */
-export function premultiply(src: Uint8Array, ch: number): Uint8Array {
-  const out = new Uint8Array(src.length);
-  for (let i = 0; i < src.length; i += ch) {
-    const a = src[i + ch - 1];
-    for (let b = 0; b < ch - 1; b++) {
-      const t = src[i + b] * a + 128;
-      out[i + b] = ((t >> 8) + t) >> 8;
-    }
-    out[i + ch - 1] = a;
-  }
-  return out;
-}
-
-/** Inverse: 255·c / alpha (integer division) clamped to 255; alpha 0 or 255 keeps c as is. */
-export function unpremultiply(src: Uint8Array, ch: number): Uint8Array {
-  const out = new Uint8Array(src.length);
-  for (let i = 0; i < src.length; i += ch) {
-    const a = src[i + ch - 1];
-    for (let b = 0; b < ch - 1; b++) {
-      const c = src[i + b];
-      out[i + b] = a === 255 || a === 0 ? c : Math.min(255, Math.floor((255 * c) / a));
-    }
-    out[i + ch - 1] = a;
   }
   return out;
 }
@@ -259,7 +144,8 @@ export function unpremultiply(src: Uint8Array, ch: number): Uint8Array {
 
 /**
  * Resizes `img` to outW×outH the way Pillow 9.4's `Image.resize(size, resample)` does (box = whole
- * image, no reducing_gap). The result keeps the mode (and palette). `u8` runs the 8-bit passes.
+ * image, no reducing_gap) and returns `region` of the result (default: all of it). The result keeps
+ * the mode (and palette). `u8` runs the 8-bit passes (default: the TS reference).
  */
 export function resizeImage(
   img: DecodedImage,
@@ -267,6 +153,7 @@ export function resizeImage(
   outH: number,
   resample: number,
   u8: U8Resampler = resampleU8Ref,
+  region: Region = { x0: 0, y0: 0, x1: outW, y1: outH },
 ): DecodedImage {
   if (!Number.isInteger(outW) || !Number.isInteger(outH) || outW < 1 || outH < 1) {
     throw new EdgeClipError(
@@ -277,31 +164,29 @@ export function resizeImage(
   if (resample !== RESAMPLE.nearest && !FILTERS[resample]) {
     throw new EdgeClipError("invalid_input", `unknown resample code ${resample} (want 0–5)`);
   }
-  if (outW === img.width && outH === img.height) return img;
+  const { x0, y0, x1, y1 } = region;
+  if (!(0 <= x0 && x0 < x1 && x1 <= outW && 0 <= y0 && y0 < y1 && y1 <= outH)) {
+    throw new EdgeClipError(
+      "invalid_input",
+      `region [${x0}, ${x1})×[${y0}, ${y1}) outside ${outW}×${outH}`,
+    );
+  }
+  const rw = x1 - x0, rh = y1 - y0;
+  if (outW === img.width && outH === img.height) return cropImage(img, x0, y0, rw, rh);
   const ch = MODE_CHANNELS[img.mode];
   const data = img.data;
-  if (img.mode === "P" || img.mode === "1" || resample === RESAMPLE.nearest) {
-    return {
-      ...img,
-      width: outW,
-      height: outH,
-      data: resizeNearest(data, img.width, img.height, ch, outW, outH),
-    };
-  }
-  const plan = planResample(img.width, img.height, outW, outH, FILTERS[resample]);
-  if (data instanceof Int32Array) {
-    return {
-      ...img,
-      width: outW,
-      height: outH,
-      data: resample32(data, img.width, plan, outW, outH) as Int32Array,
-    };
-  }
-  const alpha = img.mode === "LA" || img.mode === "RGBA";
-  return {
+  const sized = (d: Uint8Array | Int32Array): DecodedImage => ({
     ...img,
-    width: outW,
-    height: outH,
-    data: u8(data, img.width, ch, plan, outW, outH, alpha),
-  };
+    width: rw,
+    height: rh,
+    data: d,
+  });
+  if (img.mode === "P" || img.mode === "1" || resample === RESAMPLE.nearest) {
+    return sized(resizeNearest(data, img.width, img.height, ch, outW, outH, region));
+  }
+  const plan = planResample(img.width, img.height, outW, outH, FILTERS[resample], region);
+  const row = img.width * ch;
+  const slab = data.subarray(plan.rowFirst * row, plan.rowLast * row);
+  if (slab instanceof Int32Array) return sized(resample32(slab, img.width, plan));
+  return sized(u8(slab, img.width, ch, plan, img.mode === "LA" || img.mode === "RGBA"));
 }

@@ -15,12 +15,18 @@ export interface FixedWindows {
   readonly weights: Int32Array;
 }
 
-/** What to run: an optional horizontal pass over rows [rowFirst, rowLast), then an optional vertical one. */
+/**
+ * What to run on a slab of source rows: a horizontal pass over every slab row (or, without one,
+ * columns [colFirst, colFirst + width) as they are), then a vertical pass over the slab rows (or,
+ * without one, every slab row is an output row).
+ */
 export interface U8Passes {
+  /** Windows over full source rows, one per output column. */
   readonly horizontal: FixedWindows | null;
-  readonly rowFirst: number;
-  readonly rowLast: number;
-  /** Windows relative to rowFirst when a horizontal pass runs, else to row 0. */
+  readonly colFirst: number;
+  /** Output columns. */
+  readonly width: number;
+  /** Windows over slab rows, one per output row. */
   readonly vertical: FixedWindows | null;
   /**
    * Resample with premultiplied alpha (the last of 2 or 4 channels), as Pillow does for LA/RGBA:
@@ -46,83 +52,88 @@ function checkWindows(c: FixedWindows, inSize: number, what: string): void {
 }
 
 /**
- * Runs Pillow's 8-bit resample passes on `src` (h rows of w pixels, `ch` interleaved 8-bit
- * channels, 1–4) and returns the resized pixels (bit-identical to the TS reference).
+ * Runs Pillow's 8-bit resample passes on `slab` (rows of w pixels, `ch` interleaved 8-bit
+ * channels, 1–4) and returns width × (output rows) × ch bytes, bit-identical to the TS reference.
  */
 export function resampleU8(
   k: Kernels,
-  src: Uint8Array,
+  slab: Uint8Array,
   w: number,
   ch: number,
   p: U8Passes,
 ): Uint8Array {
-  if (!(ch >= 1 && ch <= 4) || w < 1 || src.length % (w * ch) !== 0) {
-    bad(`source ${src.length} B, w=${w}, ch=${ch}`);
+  if (!(ch >= 1 && ch <= 4) || w < 1 || slab.length === 0 || slab.length % (w * ch) !== 0) {
+    bad(`source ${slab.length} B, w=${w}, ch=${ch}`);
   }
-  const h = src.length / (w * ch);
+  if (!p.horizontal && !p.vertical) bad("no pass to run");
+  if (p.alpha && ch !== 2 && ch !== 4) bad(`premultiplied alpha needs 2 or 4 channels, not ${ch}`);
+  const rows = slab.length / (w * ch), width = p.width;
   const x = k.x;
   return k.mem.scratch(() => {
     // 16 spare bytes: the horizontal kernel reads whole 4-byte words (2 channels) or 16-byte
     // groups of 4 taps (3–4 channels) at the end of a window.
-    const srcPtr = k.mem.alloc(src.length + 16);
-    k.mem.u8(srcPtr, src.length).set(src);
-    if (p.alpha) {
-      if (ch !== 2 && ch !== 4) bad(`premultiplied alpha needs 2 or 4 channels, not ${ch}`);
-      x.premultiply_u8(srcPtr, w * h, ch);
-    }
-    let cur = srcPtr, curW = w, curH = h;
+    const srcPtr = k.mem.alloc(slab.length + 16);
+    k.mem.u8(srcPtr, slab.length).set(slab);
+    if (p.alpha) x.premultiply_u8(srcPtr, w * rows, ch);
     const put = (a: Int32Array) => k.mem.put(a);
+    // (cur, stride): the rows the vertical pass reads, `width` pixels each
+    let cur: number, stride: number;
     if (p.horizontal) {
       const c = p.horizontal;
-      const rows = p.rowLast - p.rowFirst;
-      if (p.rowFirst < 0 || rows < 1 || p.rowLast > h) {
-        bad(`row box [${p.rowFirst}, ${p.rowLast}) of ${h}`);
-      }
       checkWindows(c, w, "horizontal");
-      const dst = k.mem.alloc(c.outSize * ch * rows + 16);
+      if (c.outSize !== width) bad(`${c.outSize} horizontal windows for ${width} columns`);
+      cur = k.mem.alloc(width * ch * rows + 16);
+      stride = width * ch;
       // 3–4 channels: the kernel packs the weights as i16 halves for dot products (64 B per 4 taps).
-      const scratch = ch >= 3 ? k.mem.alloc(c.outSize * Math.ceil(c.ksize / 4) * 64) : 0;
+      const scratch = ch >= 3 ? k.mem.alloc(width * Math.ceil(c.ksize / 4) * 64) : 0;
       x.resample_h_u8(
-        srcPtr + p.rowFirst * w * ch,
+        srcPtr,
         w * ch,
-        dst,
-        c.outSize * ch,
+        cur,
+        stride,
         rows,
-        c.outSize,
+        width,
         ch,
         put(c.bounds),
         put(c.weights),
         c.ksize,
         scratch,
       );
-      cur = dst;
-      curW = c.outSize;
-      curH = rows;
+    } else {
+      if (p.colFirst < 0 || p.colFirst + width > w) {
+        bad(`columns [${p.colFirst}, +${width}) of ${w}`);
+      }
+      cur = srcPtr + p.colFirst * ch;
+      stride = w * ch;
     }
+    const rowBytes = width * ch;
+    let out: number, outRows: number;
     if (p.vertical) {
       const c = p.vertical;
-      checkWindows(c, curH, "vertical");
-      const rowBytes = curW * ch;
-      const dst = k.mem.alloc(rowBytes * c.outSize);
+      checkWindows(c, rows, "vertical");
+      outRows = c.outSize;
+      out = k.mem.alloc(rowBytes * outRows);
       x.resample_v_u8(
         cur,
+        stride,
+        out,
         rowBytes,
-        dst,
-        rowBytes,
-        c.outSize,
+        outRows,
         rowBytes,
         put(c.bounds),
         put(c.weights),
         c.ksize,
       );
-      cur = dst;
-      curH = c.outSize;
+    } else {
+      outRows = rows;
+      out = k.mem.alloc(rowBytes * outRows);
+      const buf = new Uint8Array(k.mem.memory.buffer);
+      for (let r = 0; r < rows; r++) {
+        buf.copyWithin(out + r * rowBytes, cur + r * stride, cur + r * stride + rowBytes);
+      }
     }
-    if (p.alpha) {
-      // never in place on the caller's pixels: with no pass, cur is still the premultiplied copy
-      x.unpremultiply_u8(cur, curW * curH, ch);
-    }
-    return k.mem.u8(cur, curW * curH * ch).slice();
+    if (p.alpha) x.unpremultiply_u8(out, width * outRows, ch);
+    return k.mem.u8(out, rowBytes * outRows).slice();
   });
 }
 

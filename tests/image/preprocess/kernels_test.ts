@@ -5,14 +5,14 @@ import { deepStrictEqual } from "node:assert/strict";
 import { forAll } from "../../_util/property.ts";
 import type { Prng } from "../../_util/prng.ts";
 import { eachVariant } from "../../kernels/_backends.ts";
+import { kernelResampler } from "../../../src/image/resize.ts";
 import {
-  kernelResampler,
   premultiply,
   resampleHorizontalU8Ref,
   resampleU8Ref,
   resampleVerticalU8Ref,
   unpremultiply,
-} from "../../../src/image/resize.ts";
+} from "../../../src/image/resample_u8_ref.ts";
 import { FILTERS, planResample } from "../../../src/image/resample_coeffs.ts";
 import {
   type FixedWindows,
@@ -32,36 +32,60 @@ function bytes(r: Prng, n: number): Uint8Array {
 
 const SIZES = [1, 2, 3, 4, 5, 7, 8, 15, 16, 17, 31, 33, 64, 97];
 
-Deno.test("resample_h_u8 + resample_v_u8 equal the reference for Pillow plans (all filters, 1-4 channels)", () => {
+Deno.test("resample_h_u8 + resample_v_u8 equal the reference for Pillow plans (all filters, regions, alpha)", () => {
   eachVariant((k, variant) => {
     const wasm = kernelResampler(k);
-    forAll(`resample_u8[${variant}]`, 120, (r) => {
+    forAll(`resample_u8[${variant}]`, 150, (r) => {
       const w = r.next() < 0.15 ? r.int(150, 400) : r.pick(SIZES);
       const h = r.pick(SIZES);
+      const outW = r.next() < 0.2 ? w : r.int(1, 40), outH = r.next() < 0.2 ? h : r.int(1, 40);
+      // a sub-rectangle of the output half of the time
+      const x0 = r.next() < 0.5 ? r.int(0, outW - 1) : 0,
+        y0 = r.next() < 0.5 ? r.int(0, outH - 1) : 0;
       return {
         w,
         h,
         ch: r.int(1, 4),
-        outW: r.next() < 0.2 ? w : r.int(1, 40),
-        outH: r.next() < 0.2 ? h : r.int(1, 40),
+        outW,
+        outH,
+        region: { x0, y0, x1: r.int(x0 + 1, outW), y1: r.int(y0 + 1, outH) },
         filter: r.pick([1, 2, 3, 4, 5]),
         alpha: r.next() < 0.5,
       };
     }, (c, r) => {
-      if (c.outW === c.w && c.outH === c.h) c.outH += 1; // a plan with no pass is not a resize
+      if (c.outW === c.w && c.outH === c.h) return; // same size is a copy: no plan
       const alpha = c.alpha && (c.ch === 2 || c.ch === 4);
       const src = bytes(r, c.w * c.h * c.ch);
       const copy = src.slice();
-      const plan = planResample(c.w, c.h, c.outW, c.outH, FILTERS[c.filter]);
-      const want = resampleU8Ref(src, c.w, c.ch, plan, c.outW, c.outH, alpha);
-      deepStrictEqual(wasm(src, c.w, c.ch, plan, c.outW, c.outH, alpha), want);
+      const plan = planResample(c.w, c.h, c.outW, c.outH, FILTERS[c.filter], c.region);
+      const slab = src.subarray(plan.rowFirst * c.w * c.ch, plan.rowLast * c.w * c.ch);
+      const want = resampleU8Ref(slab, c.w, c.ch, plan, alpha);
+      deepStrictEqual(wasm(slab, c.w, c.ch, plan, alpha), want);
       deepStrictEqual(src, copy, "source modified");
+      // the region's pixels are those of the full resize
+      const full = planResample(c.w, c.h, c.outW, c.outH, FILTERS[c.filter]);
+      const all = resampleU8Ref(
+        src.subarray(full.rowFirst * c.w * c.ch, full.rowLast * c.w * c.ch),
+        c.w,
+        c.ch,
+        full,
+        alpha,
+      );
+      const { x0, y0, x1, y1 } = c.region;
+      const cut = new Uint8Array((x1 - x0) * (y1 - y0) * c.ch);
+      for (let y = y0; y < y1; y++) {
+        cut.set(
+          all.subarray((y * c.outW + x0) * c.ch, (y * c.outW + x1) * c.ch),
+          (y - y0) * (x1 - x0) * c.ch,
+        );
+      }
+      deepStrictEqual(want, cut, "region differs from the full resize");
     });
   });
 });
 
 // Arbitrary windows (not Pillow's): any start, any length up to ksize, weights with large and
-// negative values, so sums land far outside 0..255 and the row box can start past row 0.
+// negative values, so sums land far outside 0..255.
 function randomWindows(r: Prng, inSize: number, outSize: number): FixedWindows {
   const ksize = r.int(1, Math.min(inSize, 40));
   const bounds = new Int32Array(2 * outSize), weights = new Int32Array(outSize * ksize);
@@ -76,40 +100,47 @@ function randomWindows(r: Prng, inSize: number, outSize: number): FixedWindows {
   return { outSize, ksize, bounds, weights };
 }
 
-Deno.test("resample kernels equal the reference on arbitrary windows and row boxes", () => {
+function cols(src: Uint8Array, w: number, ch: number, x0: number, n: number): Uint8Array {
+  const rows = src.length / (w * ch), out = new Uint8Array(rows * n * ch);
+  for (let y = 0; y < rows; y++) {
+    out.set(src.subarray((y * w + x0) * ch, (y * w + x0 + n) * ch), y * n * ch);
+  }
+  return out;
+}
+
+Deno.test("resample kernels equal the reference on arbitrary windows, with and without each pass", () => {
   eachVariant((k, variant) => {
     forAll(`resample_windows[${variant}]`, 120, (r) => {
       const w = r.pick(SIZES), h = r.pick(SIZES);
-      const rowFirst = r.int(0, h - 1);
+      const colFirst = r.int(0, w - 1);
       return {
         w,
         h,
         ch: r.int(1, 4),
         outW: r.int(1, 37),
         outH: r.int(1, 23),
-        rowFirst,
-        rowLast: r.int(rowFirst + 1, h),
+        colFirst,
+        cols: r.int(1, w - colFirst),
       };
     }, (c, r) => {
       const src = bytes(r, c.w * c.h * c.ch);
-      const rows = c.rowLast - c.rowFirst;
       const hw = randomWindows(r, c.w, c.outW);
-      const vw = randomWindows(r, rows, c.outH);
-      const mid = resampleHorizontalU8Ref(src, c.w, c.ch, c.rowFirst, rows, hw);
-      const passes = { horizontal: hw, rowFirst: c.rowFirst, rowLast: c.rowLast, vertical: null };
-      deepStrictEqual(resampleU8(k, src, c.w, c.ch, passes), mid, "horizontal");
-      const both = { ...passes, vertical: vw };
+      const vw = randomWindows(r, c.h, c.outH);
+      const mid = resampleHorizontalU8Ref(src, c.w, c.ch, hw);
+      const hOnly = { horizontal: hw, colFirst: 0, width: c.outW, vertical: null };
+      deepStrictEqual(resampleU8(k, src, c.w, c.ch, hOnly), mid, "horizontal");
+      const both = { ...hOnly, vertical: vw };
       deepStrictEqual(
         resampleU8(k, src, c.w, c.ch, both),
         resampleVerticalU8Ref(mid, c.outW * c.ch, vw),
         "both",
       );
-      // vertical alone reads the source rows directly (windows relative to row 0)
-      const v0 = randomWindows(r, c.h, c.outH);
-      const vOnly = { horizontal: null, rowFirst: 0, rowLast: c.h, vertical: v0 };
+      // vertical alone reads a column range of the source rows in place
+      const vOnly = { horizontal: null, colFirst: c.colFirst, width: c.cols, vertical: vw };
+      const sub = cols(src, c.w, c.ch, c.colFirst, c.cols);
       deepStrictEqual(
         resampleU8(k, src, c.w, c.ch, vOnly),
-        resampleVerticalU8Ref(src, c.w * c.ch, v0),
+        resampleVerticalU8Ref(sub, c.cols * c.ch, vw),
         "vertical",
       );
     });
