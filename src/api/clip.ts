@@ -6,6 +6,9 @@ import type { ClipConfig } from "../model/config.ts";
 import { type ForwardInputs, type ForwardOutputs, runForward } from "./forward.ts";
 import { type LoadedModel, openModel } from "./load.ts";
 import { AdapterHost, type AdapterSetup } from "./adapter_host.ts";
+import { type EmbedTextOptions, embedTexts, loadTokenizer, textList } from "./text.ts";
+import type { ClipTokenizer, TokenizeOptions } from "../tokenizer/mod.ts";
+import type { Tensor } from "../tensor.ts";
 
 export interface LoadClipOptions {
   /** What to run: "f32" (default) or "int8". */
@@ -16,11 +19,19 @@ export interface LoadClipOptions {
 export class Clip {
   #m: LoadedModel | null;
   readonly #adapters: AdapterHost;
+  readonly #tokenizer: ClipTokenizer | Error;
 
   /** @internal use loadClip */
-  constructor(loaded: LoadedModel) {
+  constructor(loaded: LoadedModel, tokenizer: ClipTokenizer | Error) {
     this.#m = loaded;
     this.#adapters = new AdapterHost(loaded);
+    this.#tokenizer = tokenizer;
+  }
+
+  #tok(): ClipTokenizer {
+    this.#loaded();
+    if (this.#tokenizer instanceof Error) throw this.#tokenizer;
+    return this.#tokenizer;
   }
 
   #loaded(): LoadedModel {
@@ -33,6 +44,42 @@ export class Clip {
   /** The model's configuration (frozen). */
   get config(): ClipConfig {
     return this.#loaded().model.cfg;
+  }
+
+  /**
+   * Text embeddings, one Float32Array per text (projected, L2-normalised unless
+   * `normalize: false`). Each text runs only to its own length.
+   *
+   * @example
+   * ```ts
+   * const [a, b] = await clip.embedText(["a photo of a cat", "a photo of a dog"]);
+   * ```
+   */
+  // deno-lint-ignore require-await
+  async embedText(
+    texts: string | readonly string[],
+    opts: EmbedTextOptions & { adapters?: AdapterSetup | null } = {},
+  ): Promise<Float32Array[]> {
+    const m = this.#loaded();
+    const list = textList(texts);
+    return embedTexts(
+      m.model,
+      this.#tok(),
+      list,
+      this.#adapters.hooksFor(opts.adapters, {})("text"),
+      opts,
+    );
+  }
+
+  /**
+   * OpenAI's `clip.tokenize`: int32 `[B, L]` ids `[SOT, ids…, EOT, 0…]` and the attention mask.
+   * `truncate` (default true) cuts long texts as OpenAI does; false throws `input_too_long`.
+   */
+  tokenize(
+    texts: string | readonly string[],
+    opts: TokenizeOptions = {},
+  ): { inputIds: Tensor<Int32Array>; attentionMask: Tensor<Int32Array> } {
+    return this.#tok().tokenize(texts, opts);
   }
 
   /**
@@ -109,5 +156,14 @@ export async function loadClip(source: Source, options: LoadClipOptions = {}): P
       `dtype ${JSON.stringify(options.dtype)} is not available yet`,
     );
   }
-  return new Clip(await openModel(source));
+  const loaded = await openModel(source);
+  // the tokenizer is needed synchronously by tokenize(); a model without text tower skips it
+  const tokenizer = loaded.model.text
+    ? await loadTokenizer(loaded.files).catch((e: Error) => {
+      // a folder without tokenizer files still serves images; malformed files fail the load
+      if (e instanceof EdgeClipError && e.code === "source_unavailable") return e;
+      throw e;
+    })
+    : new EdgeClipError("invalid_input", "this checkpoint has no text tower");
+  return new Clip(loaded, tokenizer);
 }
