@@ -38,22 +38,20 @@ export function toRGB(img: DecodedImage): Uint8Array {
       for (let i = 0, o = 0; i < n; i++, o += 3) out[o] = out[o + 1] = out[o + 2] = data[2 * i];
       break;
     case "RGBA":
-    case "CMYK": {
-      const cmyk = mode === "CMYK";
       for (let i = 0, s = 0, o = 0; i < n; i++, s += 4, o += 3) {
-        if (cmyk) {
-          const nk = 255 - data[s + 3];
-          out[o] = clip8(nk - mulDiv255(data[s], nk));
-          out[o + 1] = clip8(nk - mulDiv255(data[s + 1], nk));
-          out[o + 2] = clip8(nk - mulDiv255(data[s + 2], nk));
-        } else {
-          out[o] = data[s];
-          out[o + 1] = data[s + 1];
-          out[o + 2] = data[s + 2];
-        }
+        out[o] = data[s];
+        out[o + 1] = data[s + 1];
+        out[o + 2] = data[s + 2];
       }
       break;
-    }
+    case "CMYK":
+      for (let i = 0, s = 0, o = 0; i < n; i++, s += 4, o += 3) {
+        const nk = 255 - data[s + 3];
+        out[o] = clip8(nk - mulDiv255(data[s], nk));
+        out[o + 1] = clip8(nk - mulDiv255(data[s + 1], nk));
+        out[o + 2] = clip8(nk - mulDiv255(data[s + 2], nk));
+      }
+      break;
     case "P": {
       const lut = paletteLut(img.palette);
       for (let i = 0, o = 0; i < n; i++, o += 3) {

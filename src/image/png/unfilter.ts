@@ -45,9 +45,16 @@ export function unfilterRows(
           let i = c, j = p;
           for (; i < c + bpp && i < end; i++, j++) buf[i] = (buf[i] + buf[j]) & 255;
           for (; i < end; i++, j++) {
+            // Branch-free Paeth: the predictor choice is data-dependent and mispredicts on
+            // photo-like content, where masks are ~2× faster (equal on flat synthetic images).
             const a = buf[i - bpp], b = buf[j], cc = buf[j - bpp];
-            const pa = Math.abs(b - cc), pb = Math.abs(a - cc), pc = Math.abs(a + b - 2 * cc);
-            buf[i] = (buf[i] + (pa <= pb && pa <= pc ? a : pb <= pc ? b : cc)) & 255;
+            const da = b - cc, db = a - cc, dc = da + db;
+            const pa = (da ^ (da >> 31)) - (da >> 31);
+            const pb = (db ^ (db >> 31)) - (db >> 31);
+            const pc = (dc ^ (dc >> 31)) - (dc >> 31);
+            const ma = ~(((pb - pa) >> 31) | ((pc - pa) >> 31)); // pa <= pb && pa <= pc
+            const mb = ~ma & ~((pc - pb) >> 31); // else pb <= pc
+            buf[i] += (a & ma) | (b & mb) | (cc & ~(ma | mb));
           }
         } else {
           // With a zero row above, Paeth always picks the left neighbour: Sub.
