@@ -35,6 +35,9 @@ export interface U8Passes {
   readonly alpha?: boolean;
 }
 
+/** Source bytes staged in linear memory at a time by the horizontal pass. */
+const CHUNK_BYTES = 1 << 20;
+
 function bad(msg: string): never {
   throw new EdgeClipError("runtime", `image kernel call: ${msg}`);
 }
@@ -70,41 +73,54 @@ export function resampleU8(
   const rows = slab.length / (w * ch), width = p.width;
   const x = k.x;
   return k.mem.scratch(() => {
-    // 16 spare bytes: the horizontal kernel reads whole 4-byte words (2 channels) or 16-byte
-    // groups of 4 taps (3–4 channels) at the end of a window.
-    const srcPtr = k.mem.alloc(slab.length + 16);
-    k.mem.u8(srcPtr, slab.length).set(slab);
-    if (p.alpha) x.premultiply_u8(srcPtr, w * rows, ch);
     const put = (a: Int32Array) => k.mem.put(a);
-    // (cur, stride): the rows the vertical pass reads, `width` pixels each
-    let cur: number, stride: number;
+    const rowIn = w * ch;
+    // cur: the rows the vertical pass reads, `width` pixels each (stride bytes). Source rows go through
+    // wasm memory a chunk at a time, so memory grows with the output region, not the image.
+    let cur: number;
+    const stride = width * ch;
     if (p.horizontal) {
       const c = p.horizontal;
       checkWindows(c, w, "horizontal");
       if (c.outSize !== width) bad(`${c.outSize} horizontal windows for ${width} columns`);
-      cur = k.mem.alloc(width * ch * rows + 16);
-      stride = width * ch;
+      cur = k.mem.alloc(stride * rows + 16);
       // 3–4 channels: the kernel packs the weights as i16 halves for dot products (64 B per 4 taps).
       const scratch = ch >= 3 ? k.mem.alloc(width * Math.ceil(c.ksize / 4) * 64) : 0;
-      x.resample_h_u8(
-        srcPtr,
-        w * ch,
-        cur,
-        stride,
-        rows,
-        width,
-        ch,
-        put(c.bounds),
-        put(c.weights),
-        c.ksize,
-        scratch,
-      );
+      const bounds = put(c.bounds), weights = put(c.weights);
+      const chunk = Math.max(1, Math.min(rows, Math.floor(CHUNK_BYTES / rowIn)));
+      // 16 spare bytes: the horizontal kernel reads whole 4-byte words (2 channels) or 16-byte
+      // groups of 4 taps (3–4 channels) at the end of a window.
+      const buf = k.mem.alloc(chunk * rowIn + 16);
+      for (let r0 = 0; r0 < rows; r0 += chunk) {
+        const n = Math.min(chunk, rows - r0);
+        k.mem.u8(buf, n * rowIn).set(slab.subarray(r0 * rowIn, (r0 + n) * rowIn));
+        if (p.alpha) x.premultiply_u8(buf, w * n, ch);
+        x.resample_h_u8(
+          buf,
+          rowIn,
+          cur + r0 * stride,
+          stride,
+          n,
+          width,
+          ch,
+          bounds,
+          weights,
+          c.ksize,
+          scratch,
+        );
+      }
     } else {
       if (p.colFirst < 0 || p.colFirst + width > w) {
         bad(`columns [${p.colFirst}, +${width}) of ${w}`);
       }
-      cur = srcPtr + p.colFirst * ch;
-      stride = w * ch;
+      // only the columns the output keeps
+      cur = k.mem.alloc(stride * rows);
+      const mem = k.mem.u8(cur, stride * rows);
+      for (let r = 0; r < rows; r++) {
+        const s = r * rowIn + p.colFirst * ch;
+        mem.set(slab.subarray(s, s + stride), r * stride);
+      }
+      if (p.alpha) x.premultiply_u8(cur, width * rows, ch);
     }
     const rowBytes = width * ch;
     let out: number, outRows: number;
@@ -125,12 +141,8 @@ export function resampleU8(
         c.ksize,
       );
     } else {
-      outRows = rows;
-      out = k.mem.alloc(rowBytes * outRows);
-      const buf = new Uint8Array(k.mem.memory.buffer);
-      for (let r = 0; r < rows; r++) {
-        buf.copyWithin(out + r * rowBytes, cur + r * stride, cur + r * stride + rowBytes);
-      }
+      outRows = rows; // `cur` is already dense rows of `width` pixels
+      out = cur;
     }
     if (p.alpha) x.unpremultiply_u8(out, width * outRows, ch);
     return k.mem.u8(out, rowBytes * outRows).slice();

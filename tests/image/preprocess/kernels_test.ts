@@ -84,6 +84,29 @@ Deno.test("resample_h_u8 + resample_v_u8 equal the reference for Pillow plans (a
   });
 });
 
+Deno.test("resample kernels on images larger than one staging chunk (1 MiB of source rows)", () => {
+  eachVariant((k, variant) => {
+    const wasm = kernelResampler(k);
+    forAll(`resample_u8_big[${variant}]`, 4, (r) => ({
+      w: r.int(1500, 2100),
+      h: r.int(150, 300),
+      ch: r.pick([1, 2, 3, 4]),
+      outW: r.int(20, 60),
+      outH: r.int(20, 60),
+      alpha: r.next() < 0.5,
+    }), (c, r) => {
+      const alpha = c.alpha && (c.ch === 2 || c.ch === 4);
+      const src = bytes(r, c.w * c.h * c.ch);
+      const plan = planResample(c.w, c.h, c.outW, c.outH, FILTERS[3]);
+      const slab = src.subarray(plan.rowFirst * c.w * c.ch, plan.rowLast * c.w * c.ch);
+      deepStrictEqual(
+        wasm(slab, c.w, c.ch, plan, alpha),
+        resampleU8Ref(slab, c.w, c.ch, plan, alpha),
+      );
+    });
+  });
+});
+
 // Arbitrary windows (not Pillow's): any start, any length up to ksize, weights with large and
 // negative values, so sums land far outside 0..255.
 function randomWindows(r: Prng, inSize: number, outSize: number): FixedWindows {
