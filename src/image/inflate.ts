@@ -105,22 +105,54 @@ function fixedTables(): [Table, Table] {
   return [fixedLit, fixedDist];
 }
 
+/** Checks the 2-byte zlib header; returns the raw DEFLATE data after it. */
+function zlibBody(src: Uint8Array, what: string): Uint8Array {
+  if (src.length < 2) fail(what, "no zlib header");
+  const cmf = src[0], flg = src[1];
+  if ((cmf & 15) !== 8 || cmf >> 4 > 7) fail(what, "not a deflate stream");
+  if ((cmf * 256 + flg) % 31 !== 0) fail(what, "bad zlib header check");
+  if (flg & 32) fail(what, "preset dictionary not allowed");
+  return src.subarray(2);
+}
+
 /**
  * Inflates the zlib stream `src` into `out` until `out` is full, then stops; returns how many
  * bytes of `src` that used. Throws `EdgeClipError("image_decode")` naming `what` if the stream is
  * corrupt, truncated, or ends before `out` is full.
  */
 export function inflateZlibInto(src: Uint8Array, out: Uint8Array, what: string): number {
-  if (src.length < 2) fail(what, "no zlib header");
-  const cmf = src[0], flg = src[1];
-  if ((cmf & 15) !== 8 || cmf >> 4 > 7) fail(what, "not a deflate stream");
-  if ((cmf * 256 + flg) % 31 !== 0) fail(what, "bad zlib header check");
-  if (flg & 32) fail(what, "preset dictionary not allowed");
-  return 2 + inflateRawInto(src.subarray(2), out, what);
+  return 2 + inflateRawInto(zlibBody(src, what), out, what);
 }
 
 /** Inflates a raw DEFLATE stream into `out` until it is full (see `inflateZlibInto`). */
 export function inflateRawInto(d: Uint8Array, out: Uint8Array, what: string): number {
+  const used = { n: 0 };
+  inflate(d, out, what, false, used);
+  return used.n;
+}
+
+/**
+ * Inflates a whole zlib stream of unknown size (text chunks), refusing more than `maxLen` bytes
+ * of output (Pillow refuses text chunks over 1 MiB the same way).
+ */
+export function inflateZlibAll(src: Uint8Array, maxLen: number, what: string): Uint8Array {
+  const out = new Uint8Array(maxLen + 1);
+  const n = inflate(zlibBody(src, what), out, what, true, { n: 0 });
+  if (n > maxLen) fail(what, `inflates to more than ${maxLen} bytes`);
+  return out.subarray(0, n);
+}
+
+/**
+ * The decoder. Stops when `out` is full; at the end of the stream returns the bytes produced if
+ * `toEnd`, else fails (the caller needed more). Sets `used.n` to the input bytes consumed.
+ */
+function inflate(
+  d: Uint8Array,
+  out: Uint8Array,
+  what: string,
+  toEnd: boolean,
+  used: { n: number },
+): number {
   const outLen = out.length;
   if (outLen === 0) return 0;
   const totalBits = d.length * 8;
@@ -146,7 +178,10 @@ export function inflateRawInto(d: Uint8Array, out: Uint8Array, what: string): nu
       if (i + take > d.length) fail(what, "truncated");
       out.set(d.subarray(i, i + take), op);
       op += take;
-      if (op === outLen) return i + take;
+      if (op === outLen) {
+        used.n = i + take;
+        return op;
+      }
       if (i + len > d.length) fail(what, "truncated");
       pos = (i + len) * 8;
       continue;
@@ -218,7 +253,10 @@ export function inflateRawInto(d: Uint8Array, out: Uint8Array, what: string): nu
       if (sym < 256) {
         if (pos > totalBits) fail(what, "truncated");
         out[op++] = sym;
-        if (op === outLen) return (pos + 7) >>> 3;
+        if (op === outLen) {
+          used.n = (pos + 7) >>> 3;
+          return op;
+        }
         continue;
       }
       if (sym === 256) break;
@@ -250,9 +288,14 @@ export function inflateRawInto(d: Uint8Array, out: Uint8Array, what: string): nu
       if (end > outLen) end = outLen;
       let s = op - dd;
       while (op < end) out[op++] = out[s++];
-      if (op === outLen) return (pos + 7) >>> 3;
+      if (op === outLen) {
+        used.n = (pos + 7) >>> 3;
+        return op;
+      }
     }
     if (pos > totalBits) fail(what, "truncated");
   }
+  used.n = (pos + 7) >>> 3;
+  if (toEnd) return op;
   fail(what, `stream ends after ${op} of ${outLen} bytes`);
 }

@@ -2,7 +2,8 @@
 // chunks before the image data are handled in file order (a later IHDR/PLTE wins, PLTE only counts
 // once the mode is P, tRNS is interpreted by the mode at that point), every chunk before the data
 // must pass its CRC, the image data is the run of consecutive IDAT/fdAT chunks, and after the data
-// only eXIf is looked at. Stricter than Pillow, which skips the CRCs of data chunks: a data chunk
+// only EXIF (eXIf, or the raw-profile text chunk) is looked at. Problems in text chunks that make
+// Pillow refuse a file (unknown compression, over 1 MiB inflated) are ignored here. Stricter than Pillow, which skips the CRCs of data chunks: a data chunk
 // whose CRC is wrong is rejected (as libpng and browsers do), and bytes of a chunk cut short by
 // the end of the file (no CRC to check) may not be used; a file cut after the last needed byte
 // still decodes.
@@ -10,6 +11,7 @@
 import { EdgeClipError } from "../../errors.ts";
 import { crc32 } from "./crc32.ts";
 import { pngFormat } from "./formats.ts";
+import { rawProfileExif } from "./text.ts";
 
 /** IHDR fields. */
 export interface PngHeader {
@@ -43,6 +45,8 @@ export interface PngChunks {
   readonly dataEndProblem: string | null;
   /** eXIf payload (a TIFF structure), before or after the image data. */
   readonly exif: Uint8Array | null;
+  /** EXIF from a "Raw profile type exif" text chunk (used when there is no eXIf), null if bad. */
+  readonly rawExif: Uint8Array | null;
   readonly region: PngRegion | null;
 }
 
@@ -104,6 +108,12 @@ export function readPngChunks(b: Uint8Array): PngChunks {
   let palette: Uint8Array | null = null;
   let trns: Uint8Array | null = null;
   let exif: Uint8Array | null = null;
+  let rawExif: Uint8Array | null = null;
+  const text = (type: string, s: Uint8Array) => {
+    if (type !== "tEXt" && type !== "zTXt" && type !== "iTXt") return;
+    const r = rawProfileExif(type, s);
+    if (r !== undefined) rawExif = r;
+  };
   let region: PngRegion | null = null;
   let interlaced = false;
   let seq = -1; // last APNG sequence number, -1 = none yet
@@ -145,6 +155,11 @@ export function readPngChunks(b: Uint8Array): PngChunks {
       }
       case "eXIf":
         exif = s;
+        break;
+      case "tEXt":
+      case "zTXt":
+      case "iTXt":
+        text(c.type, s);
         break;
       case "fcTL": {
         if (s.length < 26) bad("APNG fcTL chunk is too short");
@@ -204,12 +219,13 @@ export function readPngChunks(b: Uint8Array): PngChunks {
       o += p.length;
     }
   }
-  // After the data: only eXIf matters; a chunk cut short by the end of the file fails as in Pillow.
+  // After the data: only EXIF matters; a chunk cut short by the end of the file fails as in Pillow.
   while (typeof c !== "string" && problem === null && c.type !== "IEND") {
     if (c.end > b.length) bad(`file ends inside chunk ${c.type}`);
     if (c.type === "eXIf") exif = b.subarray(c.start, c.end);
+    else text(c.type, b.subarray(c.start, c.end));
     pos = c.end + 4;
     c = readChunkHeader(b, pos);
   }
-  return { header, palette, trns, data, verified, dataEndProblem: problem, exif, region };
+  return { header, palette, trns, data, verified, dataEndProblem: problem, exif, rawExif, region };
 }

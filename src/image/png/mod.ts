@@ -101,8 +101,9 @@ export function decodePng(
       img.paletteAlpha = alpha;
     }
   }
-  if (c.exif) {
-    const o = readExifOrientation(c.exif);
+  const exif = c.exif ?? c.rawExif; // Pillow prefers eXIf over the raw-profile text
+  if (exif) {
+    const o = readExifOrientation(exif);
     if (o !== undefined) img.exifOrientation = o;
   }
   return img;

@@ -6,7 +6,7 @@
 import { deepStrictEqual, ok, strictEqual, throws } from "node:assert/strict";
 import { constants, deflateRawSync, deflateSync } from "node:zlib";
 import { EdgeClipError } from "../../../src/errors.ts";
-import { inflateRawInto, inflateZlibInto } from "../../../src/image/inflate.ts";
+import { inflateRawInto, inflateZlibAll, inflateZlibInto } from "../../../src/image/inflate.ts";
 import { forAll } from "../../_util/property.ts";
 import type { Prng } from "../../_util/prng.ts";
 
@@ -57,6 +57,19 @@ Deno.test("inflate property: zlib streams (all levels, strategies, windows) deco
     // Asking for more than the stream holds is an error, not zero padding.
     if (c.n < 200_000) throws(() => inflateZlibInto(z, new Uint8Array(c.n + 1), "t"), corrupt);
   });
+});
+
+Deno.test("inflateZlibAll: a whole stream of unknown size, capped", () => {
+  const src = Uint8Array.from({ length: 5000 }, (_, i) => (i * 7) % 13);
+  const z = new Uint8Array(deflateSync(src));
+  deepStrictEqual(inflateZlibAll(z, 5000, "t"), src);
+  deepStrictEqual(inflateZlibAll(z, 1 << 20, "t"), src);
+  throws(() => inflateZlibAll(z, 4999, "t"), corruptAs(/more than 4999/));
+  deepStrictEqual(
+    inflateZlibAll(new Uint8Array(deflateSync(new Uint8Array(0))), 10, "t"),
+    new Uint8Array(0),
+  );
+  throws(() => inflateZlibAll(z.subarray(0, z.length >> 1), 5000, "t"), corrupt);
 });
 
 Deno.test("inflate: zlib header checks", () => {
