@@ -1,0 +1,3 @@
+// edgeclip's HTTP handler: `Deno.serve(createHandler(clip, { maxBodyBytes, maxBatch }))`.
+
+export { createHandler, type HandlerOptions, type ServedClip } from "./src/server/handler.ts";
