@@ -1,0 +1,168 @@
+// decodeImage: data-driven golden check over $CLIP_GOLDEN_DIR/images/index.json (every entry, public
+// or held back): format, mode and size must match Pillow's; PNG/GIF/BMP pixels must equal
+// `decoded_rgb` exactly (JPEG/WebP pixel tolerances live in their decoders' tests and in
+// tests/image/golden_test.ts). Plus signature sniffing and the errors for unknown input.
+// decode.ts imports the JPEG and WebP decoders; until both exist it cannot load, and then the
+// PNG/GIF/BMP cases run through their decoders directly while the rest show up as ignored, by name.
+
+import { deepStrictEqual, ok, strictEqual, throws } from "node:assert/strict";
+import { EdgeClipError } from "../../src/errors.ts";
+import { decodeBmp } from "../../src/image/bmp.ts";
+import { toRGB } from "../../src/image/convert.ts";
+import { decodeGif } from "../../src/image/gif.ts";
+import { decodePng } from "../../src/image/png/mod.ts";
+import type { DecodedImage, DecodeLimits } from "../../src/image/types.ts";
+import { Kernels } from "../../src/wasm/kernels.ts";
+import { goldenPath, readJson } from "../_util/golden.ts";
+import { encodePng } from "./png/png_encoder.ts";
+
+interface Entry {
+  id: string;
+  file: string;
+  format: string;
+  mode: string;
+  width: number;
+  height: number;
+  exif_orientation?: number | null;
+  decoded_rgb?: { file: string };
+}
+
+type DecodeImage = (b: Uint8Array, o: { kernels: Kernels; limits?: DecodeLimits }) => DecodedImage;
+type Sniff = (b: Uint8Array) => string | null;
+
+// A computed specifier keeps the type check from requiring jpeg/ and webp/ (see the header).
+let decodeImage: DecodeImage | null = null, sniffFormat: Sniff | null = null, missing = "";
+try {
+  const m = await import(new URL("../../src/image/decode.ts", import.meta.url).href);
+  decodeImage = m.decodeImage;
+  sniffFormat = m.sniffFormat;
+} catch (e) {
+  missing = `src/image/decode.ts does not load (${String(e).split("\n")[0]})`;
+}
+
+const dir = goldenPath("images");
+const index = dir ? goldenPath("images", "index.json") : null;
+const entries: Entry[] = index ? readJson<{ images: Entry[] }>(index).images : [];
+const kernels = Kernels.create();
+const DIRECT: Record<string, (b: Uint8Array) => DecodedImage> = {
+  PNG: (b) => decodePng(b),
+  GIF: (b) => decodeGif(b),
+  BMP: (b) => decodeBmp(b),
+};
+
+Deno.test({
+  name: "golden decode: images/index.json is present and lists images",
+  ignore: index === null,
+  fn() {
+    ok(entries.length > 0, `${index} lists no images`);
+  },
+});
+
+async function gunzip(path: string): Promise<Uint8Array> {
+  const s = (await Deno.open(path)).readable.pipeThrough(new DecompressionStream("gzip"));
+  return new Uint8Array(await new Response(s).arrayBuffer());
+}
+
+for (const e of entries) {
+  const exact = e.format in DIRECT && e.decoded_rgb !== undefined;
+  const via = decodeImage ? "decodeImage" : e.format in DIRECT ? "its decoder" : null;
+  const what = exact ? "pixels exact" : e.decoded_rgb ? "pixels: decoder tests" : "mode, size";
+  const name = `golden decode ${e.id}: ${e.format} ${e.mode} ${e.width}×${e.height} (${what})`;
+  if (!via) {
+    Deno.test({ name: `${name} — NOT RUN: ${missing}`, ignore: true, fn() {} });
+    continue;
+  }
+  Deno.test(`${name} via ${via}`, async () => {
+    const bytes = Deno.readFileSync(`${dir}/${e.file}`);
+    const img = decodeImage ? decodeImage(bytes, { kernels }) : DIRECT[e.format](bytes);
+    deepStrictEqual([img.format, img.mode, img.width, img.height], [
+      e.format,
+      e.mode,
+      e.width,
+      e.height,
+    ]);
+    if (e.exif_orientation != null) {
+      strictEqual(img.exifOrientation, e.exif_orientation, "EXIF orientation");
+    }
+    if (!exact) return;
+    const want = await gunzip(`${dir}/${e.decoded_rgb!.file}`);
+    const got = toRGB(img);
+    strictEqual(got.length, want.length, "decoded RGB size");
+    let diff = 0, first = -1;
+    for (let i = 0; i < want.length; i++) {
+      if (got[i] !== want[i]) {
+        diff++;
+        if (first < 0) first = i;
+      }
+    }
+    strictEqual(diff, 0, `${diff} bytes differ from Pillow's decode, first at ${first}`);
+  });
+}
+
+const bytes = (...v: (number | string)[]) =>
+  Uint8Array.from(
+    v.flatMap((x) => (typeof x === "string" ? Array.from(x, (c) => c.charCodeAt(0)) : [x])),
+  );
+
+/** A test that needs decode.ts: ignored, by name, while it cannot load. */
+function withDecode(name: string, fn: (decode: DecodeImage, sniff: Sniff) => void) {
+  if (!decodeImage || !sniffFormat) {
+    Deno.test({ name: `${name} — NOT RUN: ${missing}`, ignore: true, fn() {} });
+  } else {
+    const [d, s] = [decodeImage, sniffFormat];
+    Deno.test(name, () => fn(d, s));
+  }
+}
+
+withDecode("sniffFormat: signatures", (_d, sniff) => {
+  strictEqual(sniff(bytes(0x89, "PNG\r\n", 0x1a, "\n")), "PNG");
+  strictEqual(sniff(bytes(0xff, 0xd8, 0xff, 0xe0)), "JPEG");
+  strictEqual(sniff(bytes("GIF87a")), "GIF");
+  strictEqual(sniff(bytes("GIF89a")), "GIF");
+  strictEqual(sniff(bytes("BM", 0, 0)), "BMP");
+  strictEqual(sniff(bytes("RIFF", 0, 0, 0, 0, "WEBP")), "WEBP");
+  for (
+    const b of [
+      bytes(),
+      bytes("GIF88a"),
+      bytes("RIFF", 0, 0, 0, 0, "WAVE"),
+      bytes(0xff, 0xd8),
+      bytes(0x89, "PNG"),
+    ]
+  ) {
+    strictEqual(sniff(b), null);
+  }
+});
+
+withDecode("decodeImage: unknown formats name what the bytes look like", (decode) => {
+  const says = (b: Uint8Array, what: RegExp) =>
+    throws(
+      () => decode(b, { kernels }),
+      (e: unknown) =>
+        e instanceof EdgeClipError && e.code === "image_decode" && what.test(e.message),
+    );
+  says(bytes(), /empty/);
+  says(bytes("II*", 0, 8, 0, 0, 0), /TIFF.*49 49 2a 00/);
+  says(bytes(0, 0, 0, 0x18, "ftypheic", 0, 0, 0, 0), /HEIF/);
+  says(bytes(0, 0, 0, 0x18, "ftypavif"), /AVIF/);
+  says(bytes("<!DOCTYPE html><html>"), /markup/);
+  says(bytes("iVBORw0KGgoAAAANSUhEUg=="), /base64/);
+  says(bytes("RIFF", 1, 0, 0, 0, "WAVEfmt "), /RIFF/);
+  says(bytes(1, 2, 3), /first bytes: 01 02 03/);
+});
+
+withDecode("decodeImage: dispatches with limits; rejects bad arguments", (decode) => {
+  const png = encodePng({
+    width: 3,
+    height: 2,
+    bitDepth: 8,
+    colorType: 0,
+    samples: [1, 2, 3, 4, 5, 6],
+  });
+  deepStrictEqual(decode(png, { kernels }).data, Uint8Array.of(1, 2, 3, 4, 5, 6));
+  const tooLarge = (e: unknown) => e instanceof EdgeClipError && e.code === "input_too_large";
+  throws(() => decode(png, { kernels, limits: { maxPixels: 5 } }), tooLarge);
+  const invalid = (e: unknown) => e instanceof EdgeClipError && e.code === "invalid_input";
+  throws(() => decode(png.buffer as unknown as Uint8Array, { kernels }), invalid);
+  throws(() => decode(png, { kernels, limits: { maxPixels: 0 } }), invalid);
+});
