@@ -1,0 +1,51 @@
+// Opening the model a command names: --model, --dtype, --adapter.
+
+import { type Clip, loadClip } from "../api/clip.ts";
+import { EdgeClipError } from "../errors.ts";
+import { dtypeFlag, UsageError } from "./args.ts";
+
+/** Flags every model-using command shares. */
+export const MODEL_OPTIONS = {
+  model: { type: "string" },
+  dtype: { type: "string" },
+  adapter: { type: "string", multiple: true },
+} as const;
+
+/** A loaded model with what the command line said about it. */
+export interface OpenedModel {
+  readonly clip: Clip;
+  /** The --model argument as given. */
+  readonly source: string;
+  readonly dtype: "f32" | "int8";
+  /** Names of the adapters loaded from --adapter folders, in order. */
+  readonly adapters: readonly string[];
+}
+
+/** A display name for a model source: its last path segment. */
+export function modelName(source: string): string {
+  const parts = source.replace(/[\\/]+$/, "").split(/[\\/]/);
+  return parts[parts.length - 1].replace(/\.safetensors$/, "") || "clip";
+}
+
+/** Loads --model with --dtype, then loads and activates the --adapter folders. */
+export async function openModel(
+  command: string,
+  values: { model?: string; dtype?: string; adapter?: string[] },
+  fallbackModel?: string,
+): Promise<OpenedModel> {
+  const source = values.model ?? fallbackModel;
+  if (!source) throw new UsageError("--model is required", command);
+  const dtype = dtypeFlag(command, values.dtype);
+  const clip = await loadClip(source, { dtype });
+  const adapters: string[] = [];
+  for (const dir of values.adapter ?? []) adapters.push(await clip.loadAdapter(dir));
+  if (adapters.length === 1) clip.setActiveAdapters(adapters[0]);
+  else if (adapters.length > 1) {
+    // several adapters need a composition block (Stack), which the api does not expose yet
+    throw new EdgeClipError(
+      "adapter_unsupported",
+      "one --adapter at a time: composing several adapters from the command line is not available yet",
+    );
+  }
+  return { clip, source, dtype, adapters };
+}

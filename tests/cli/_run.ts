@@ -1,0 +1,40 @@
+// Runs the CLI as a subprocess (Deno.execPath()), as a user would through `deno task`.
+
+import { goldenDir } from "../_util/golden.ts";
+
+const ROOT = decodeURIComponent(new URL("../../", import.meta.url).pathname);
+export const MAIN = `${ROOT}src/cli/main.ts`;
+
+/** The permissions the deno.json tasks grant. */
+export const TASK_FLAGS = ["--allow-read", "--allow-env", "--allow-net", "--allow-write"];
+
+export interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** `deno run <flags> src/cli/main.ts ...args` with CLIP_GOLDEN_DIR set; collects the output. */
+export async function runCli(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--quiet", ...TASK_FLAGS, MAIN, ...args],
+    env: { CLIP_GOLDEN_DIR: goldenDir(), NO_COLOR: "1", ...env },
+    cwd: ROOT,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+/** A scratch folder under the repository's git-ignored tmp/ (tests may write only under .). */
+export async function scratchDir(): Promise<string> {
+  await Deno.mkdir(`${ROOT}tmp`, { recursive: true });
+  return await Deno.makeTempDir({ dir: `${ROOT}tmp`, prefix: "cli_test_" });
+}
+
+/** Fails when output looks like a stack trace. */
+export function noStack(text: string): boolean {
+  return !/^\s+at .+:\d+:\d+/m.test(text);
+}
