@@ -74,10 +74,11 @@ type Route = {
  *
  * @example
  * ```ts
- * import { loadClip } from "./mod.ts";
- * import { createHandler } from "./server.ts";
+ * // (paths as seen from this file; elsewhere import edgeclip's mod.ts and server.ts)
+ * import { loadClip } from "../../mod.ts";
+ * import { createHandler } from "../../server.ts";
  *
- * const clip = await loadClip("../shared/golden/clip/model");
+ * const clip = await loadClip("../shared/golden/clip/model"); // the tiny test model
  * const handler = createHandler(clip, { maxBodyBytes: 4 * 2 ** 20, maxBatch: 32 });
  * const res = await handler(
  *   new Request("http://localhost/v1/embeddings", {
