@@ -14,3 +14,6 @@ export { binary_f32, affine_f32, im2col_f32 } from "./elementwise";
 export { resample_h_u8, resample_v_u8 } from "./resize_u8";
 export { normalize_rgb_f32 } from "./normalize";
 export { premultiply_u8, unpremultiply_u8 } from "./alpha_u8";
+export { q8_const, q8_packed_bytes, q8_act_bytes } from "./formats";
+export { quantize_pack_q8, unpack_q8, quantize_act_q8, quantize_rows_q8, gather_q8 } from "./quantize_q8";
+export { gemm_q8 } from "./gemm_q8";

@@ -51,6 +51,19 @@ export const KERNEL_ABI: Record<string, readonly [readonly ValType[], readonly V
   normalize_rgb_f32: [["i32", "i32", "i32", "i32", "i32", "i32", "i32"], []],
   premultiply_u8: [["i32", "i32", "i32"], []],
   unpremultiply_u8: [["i32", "i32", "i32"], []],
+  // int8 path (assembly/formats.ts, quantize_q8.ts, gemm_q8.ts)
+  q8_const: [["i32"], ["i32"]],
+  q8_packed_bytes: [["i32", "i32"], ["i32"]],
+  q8_act_bytes: [["i32", "i32", "i32"], ["i32"]],
+  quantize_pack_q8: [["i32", "i32", "i32", "i32", "i32", "i32", "i32"], []],
+  unpack_q8: [["i32", "i32", "i32", "i32", "i32", "i32"], []],
+  quantize_act_q8: [["i32", "i32", "i32", "i32", "i32", "i32", "i32"], []],
+  quantize_rows_q8: [["i32", "i32", "i32", "i32", "i32", "i32"], []],
+  gather_q8: [["i32", "i32", "i32", "i32", "i32", "i32", "i32"], []],
+  gemm_q8: [
+    ["i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32"],
+    [],
+  ],
 };
 
 /** Exports whose bodies must contain v128 instructions (the build fails otherwise). */
@@ -66,10 +79,15 @@ export const SIMD_KERNELS: readonly string[] = [
   "resample_v_u8",
   "normalize_rgb_f32",
   "premultiply_u8",
+  "quantize_pack_q8",
+  "quantize_act_q8",
+  "quantize_rows_q8",
+  "gather_q8",
+  "gemm_q8",
 ];
 
 /** Exports that must use relaxed-SIMD instructions in the relaxed build. */
-export const RELAXED_KERNELS: readonly string[] = ["gemm_f32", "attention_f32"];
+export const RELAXED_KERNELS: readonly string[] = ["gemm_f32", "attention_f32", "gemm_q8"];
 
 /** Activation codes of assembly/activation.ts. */
 export const ACT = {

@@ -1,0 +1,71 @@
+// int8 formats: the packed weight layout of gemm_q8 and the activation formats it pairs with.
+// Constants only (kernels live in quantize_q8.ts / gemm_q8.ts); mirrored by src/quant/formats.ts
+// and checked against it through q8_const (tests/quant/formats_test.ts).
+//
+// Weights (layout version 1, "c4x8"): per-output-channel symmetric int8 (scale = amax/127, q in
+// [-127, 127]). An [n × k] weight is stored as ceil(n/8) panels of 8 output columns; K is padded
+// with zeros to a multiple of 8 (kp). Panel p holds kp/4 groups of 32 bytes; byte j·4 + t of
+// group g is W[8p + j][4g + t]. Columns past n are zero. One group = 4 columns × 4 k per 16 bytes:
+// a relaxed int8 dot reads 16 bytes, the SIMD128 path widens 8 bytes (2 columns) at a time.
+//
+// Activations: per-row asymmetric, x ≈ s·(q − z) with 0 ≤ z ≤ qmax, packed in blocks of 4 rows:
+// block b holds kp/4 groups of 4 rows × 4 k (row i, k t at (g·4 + i)·4 + t, in elements).
+//   QA_U8: q in [0, 255], stored as i16 (dot_i16x8_s operand, the SIMD128 route)
+//   QA_U7: q in [0, 127], stored as u8 (second operand of the relaxed i8×i7 dot; the SIMD128
+//          build widens it and gets the same integers)
+
+export const Q8_LAYOUT: i32 = 1;
+export const Q8_NR: i32 = 8; // output columns per weight panel
+export const Q8_KG: i32 = 4; // k values per group
+export const Q8_KSTEP: i32 = 8; // K is padded to a multiple of this (kernels step two groups)
+export const Q8_MR: i32 = 4; // rows per activation block
+export const Q8_WMAX: i32 = 127; // weight levels: q in [-127, 127]
+export const QA_U8: i32 = 0;
+export const QA_U7: i32 = 1;
+
+/** K rounded up to the padded length kp. */
+// @ts-ignore: decorator
+@inline export function padK(k: i32): i32 {
+  return (k + Q8_KSTEP - 1) & ~(Q8_KSTEP - 1);
+}
+
+/** Largest activation level of a format (255 or 127). */
+// @ts-ignore: decorator
+@inline export function actMax(fmt: i32): i32 {
+  return fmt == QA_U7 ? 127 : 255;
+}
+
+/** Bytes per activation element of a format. */
+// @ts-ignore: decorator
+@inline export function actBytes(fmt: i32): i32 {
+  return fmt == QA_U7 ? 1 : 2;
+}
+
+/** Bytes of a packed [n × k] weight. */
+export function q8_packed_bytes(n: i32, k: i32): i32 {
+  return ((n + Q8_NR - 1) / Q8_NR) * padK(k) * Q8_NR;
+}
+
+/** Bytes of m packed activation rows of length k in format fmt. */
+export function q8_act_bytes(m: i32, k: i32, fmt: i32): i32 {
+  return ((m + Q8_MR - 1) / Q8_MR) * Q8_MR * padK(k) * actBytes(fmt);
+}
+
+/** The constants by index, for the parity test with src/quant/formats.ts. */
+export function q8_const(id: i32): i32 {
+  switch (id) {
+    case 0: return Q8_LAYOUT;
+    case 1: return Q8_NR;
+    case 2: return Q8_KG;
+    case 3: return Q8_KSTEP;
+    case 4: return Q8_MR;
+    case 5: return Q8_WMAX;
+    case 6: return QA_U8;
+    case 7: return QA_U7;
+    case 8: return actMax(QA_U8);
+    case 9: return actMax(QA_U7);
+    case 10: return actBytes(QA_U8);
+    case 11: return actBytes(QA_U7);
+  }
+  return -1;
+}

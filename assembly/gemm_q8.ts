@@ -1,0 +1,211 @@
+// int8 GEMM: C[m×n] = act(s_r·s_c·Σ_k (qa[r,k] − z_r)·qw[c,k] + bias[c]) + R[r,c], with packed
+// weights and packed activation blocks (formats.ts). Σ runs in int32 over the whole K; the f32
+// epilogue is fused: t = acc − z_r·Σ_k qw[c,k] (exact), y = f32(t)·(s_r·s_c) + bias → act → + R.
+// Micro-kernels compute 4 rows × one 8-column panel:
+//   QA_U8 (i16 activations): i32x4.dot_i16x8_s on weights widened 8 bytes at a time;
+//   QA_U7 (u8 activations):  relaxed build → i32x4.relaxed_dot_i8x16_i7x16_add_s on 16 weight
+//                            bytes; SIMD128 build → the dot_i16x8_s kernel, activations widened.
+// Both routes produce the same int32 sums (no saturation: |w| ≤ 127, 0 ≤ q ≤ 255).
+
+import { act4 } from "./activation";
+import { actBytes, padK, QA_U7 } from "./formats";
+
+const tile = memory.data(4 * 8 * 4, 16); // int32 sums of the current tile: 4 rows × 8 columns
+const spill = memory.data(16, 16);
+
+// [c0 p, c0 p', c1 p, c1 p'] + [c2 …, c3 …] → [c0, c1, c2, c3] (pairs of partial sums)
+// @ts-ignore: decorator
+@inline function pairSum(a: v128, b: v128): v128 {
+  return i32x4.add(i32x4.shuffle(a, b, 0, 2, 4, 6), i32x4.shuffle(a, b, 1, 3, 5, 7));
+}
+
+// 4 rows × 4 columns (half a panel: pw at byte 0 or 16 of each 32-byte group), i16 activations
+// (group: 4 rows × 4 k × 2 bytes). Sums go to out (row stride 32 bytes).
+// @ts-ignore: decorator
+@inline function half_i16(pa: usize, groups: i32, pw: usize, out: usize): void {
+  let c00 = i32x4.splat(0), c01 = i32x4.splat(0), c10 = i32x4.splat(0), c11 = i32x4.splat(0);
+  let c20 = i32x4.splat(0), c21 = i32x4.splat(0), c30 = i32x4.splat(0), c31 = i32x4.splat(0);
+  for (let g = 0; g < groups; g += 2) {
+    let w0 = v128.load8x8_s(pw), w1 = v128.load8x8_s(pw, 8);
+    let x = v128.load64_splat(pa);
+    c00 = i32x4.add(c00, i32x4.dot_i16x8_s(x, w0)); c01 = i32x4.add(c01, i32x4.dot_i16x8_s(x, w1));
+    x = v128.load64_splat(pa, 8);
+    c10 = i32x4.add(c10, i32x4.dot_i16x8_s(x, w0)); c11 = i32x4.add(c11, i32x4.dot_i16x8_s(x, w1));
+    x = v128.load64_splat(pa, 16);
+    c20 = i32x4.add(c20, i32x4.dot_i16x8_s(x, w0)); c21 = i32x4.add(c21, i32x4.dot_i16x8_s(x, w1));
+    x = v128.load64_splat(pa, 24);
+    c30 = i32x4.add(c30, i32x4.dot_i16x8_s(x, w0)); c31 = i32x4.add(c31, i32x4.dot_i16x8_s(x, w1));
+    w0 = v128.load8x8_s(pw, 32); w1 = v128.load8x8_s(pw, 40);
+    x = v128.load64_splat(pa, 32);
+    c00 = i32x4.add(c00, i32x4.dot_i16x8_s(x, w0)); c01 = i32x4.add(c01, i32x4.dot_i16x8_s(x, w1));
+    x = v128.load64_splat(pa, 40);
+    c10 = i32x4.add(c10, i32x4.dot_i16x8_s(x, w0)); c11 = i32x4.add(c11, i32x4.dot_i16x8_s(x, w1));
+    x = v128.load64_splat(pa, 48);
+    c20 = i32x4.add(c20, i32x4.dot_i16x8_s(x, w0)); c21 = i32x4.add(c21, i32x4.dot_i16x8_s(x, w1));
+    x = v128.load64_splat(pa, 56);
+    c30 = i32x4.add(c30, i32x4.dot_i16x8_s(x, w0)); c31 = i32x4.add(c31, i32x4.dot_i16x8_s(x, w1));
+    pa += 64; pw += 64;
+  }
+  v128.store(out, pairSum(c00, c01));
+  v128.store(out, pairSum(c10, c11), 32);
+  v128.store(out, pairSum(c20, c21), 64);
+  v128.store(out, pairSum(c30, c31), 96);
+}
+
+// As half_i16 for u8 activations (group: 4 rows × 4 k × 1 byte), widened to i16 on load:
+// the 4 bytes of a row, splatted, widen to [q0 q1 q2 q3 q0 q1 q2 q3].
+// @ts-ignore: decorator
+@inline function half_u8(pa: usize, groups: i32, pw: usize, out: usize): void {
+  let c00 = i32x4.splat(0), c01 = i32x4.splat(0), c10 = i32x4.splat(0), c11 = i32x4.splat(0);
+  let c20 = i32x4.splat(0), c21 = i32x4.splat(0), c30 = i32x4.splat(0), c31 = i32x4.splat(0);
+  for (let g = 0; g < groups; g += 2) {
+    let w0 = v128.load8x8_s(pw), w1 = v128.load8x8_s(pw, 8);
+    let x = i16x8.extend_low_i8x16_u(v128.load32_splat(pa));
+    c00 = i32x4.add(c00, i32x4.dot_i16x8_s(x, w0)); c01 = i32x4.add(c01, i32x4.dot_i16x8_s(x, w1));
+    x = i16x8.extend_low_i8x16_u(v128.load32_splat(pa, 4));
+    c10 = i32x4.add(c10, i32x4.dot_i16x8_s(x, w0)); c11 = i32x4.add(c11, i32x4.dot_i16x8_s(x, w1));
+    x = i16x8.extend_low_i8x16_u(v128.load32_splat(pa, 8));
+    c20 = i32x4.add(c20, i32x4.dot_i16x8_s(x, w0)); c21 = i32x4.add(c21, i32x4.dot_i16x8_s(x, w1));
+    x = i16x8.extend_low_i8x16_u(v128.load32_splat(pa, 12));
+    c30 = i32x4.add(c30, i32x4.dot_i16x8_s(x, w0)); c31 = i32x4.add(c31, i32x4.dot_i16x8_s(x, w1));
+    w0 = v128.load8x8_s(pw, 32); w1 = v128.load8x8_s(pw, 40);
+    x = i16x8.extend_low_i8x16_u(v128.load32_splat(pa, 16));
+    c00 = i32x4.add(c00, i32x4.dot_i16x8_s(x, w0)); c01 = i32x4.add(c01, i32x4.dot_i16x8_s(x, w1));
+    x = i16x8.extend_low_i8x16_u(v128.load32_splat(pa, 20));
+    c10 = i32x4.add(c10, i32x4.dot_i16x8_s(x, w0)); c11 = i32x4.add(c11, i32x4.dot_i16x8_s(x, w1));
+    x = i16x8.extend_low_i8x16_u(v128.load32_splat(pa, 24));
+    c20 = i32x4.add(c20, i32x4.dot_i16x8_s(x, w0)); c21 = i32x4.add(c21, i32x4.dot_i16x8_s(x, w1));
+    x = i16x8.extend_low_i8x16_u(v128.load32_splat(pa, 28));
+    c30 = i32x4.add(c30, i32x4.dot_i16x8_s(x, w0)); c31 = i32x4.add(c31, i32x4.dot_i16x8_s(x, w1));
+    pa += 32; pw += 64;
+  }
+  v128.store(out, pairSum(c00, c01));
+  v128.store(out, pairSum(c10, c11), 32);
+  v128.store(out, pairSum(c20, c21), 64);
+  v128.store(out, pairSum(c30, c31), 96);
+}
+
+// 4 rows × 8 columns with the relaxed i8×i7 dot (u8 activations in [0, 127]): 16 weight bytes
+// are 4 columns × 4 k, so lane j of a sum is column j — no pair reduction.
+// @ts-ignore: decorator
+@inline function panel_relaxed(pa: usize, groups: i32, pw: usize): void {
+  if (!ASC_FEATURE_RELAXED_SIMD) return;
+  let c00 = i32x4.splat(0), c01 = i32x4.splat(0), c10 = i32x4.splat(0), c11 = i32x4.splat(0);
+  let c20 = i32x4.splat(0), c21 = i32x4.splat(0), c30 = i32x4.splat(0), c31 = i32x4.splat(0);
+  for (let g = 0; g < groups; g += 2) {
+    let w0 = v128.load(pw), w1 = v128.load(pw, 16);
+    let x = v128.load32_splat(pa);
+    c00 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w0, x, c00);
+    c01 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w1, x, c01);
+    x = v128.load32_splat(pa, 4);
+    c10 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w0, x, c10);
+    c11 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w1, x, c11);
+    x = v128.load32_splat(pa, 8);
+    c20 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w0, x, c20);
+    c21 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w1, x, c21);
+    x = v128.load32_splat(pa, 12);
+    c30 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w0, x, c30);
+    c31 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w1, x, c31);
+    w0 = v128.load(pw, 32); w1 = v128.load(pw, 48);
+    x = v128.load32_splat(pa, 16);
+    c00 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w0, x, c00);
+    c01 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w1, x, c01);
+    x = v128.load32_splat(pa, 20);
+    c10 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w0, x, c10);
+    c11 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w1, x, c11);
+    x = v128.load32_splat(pa, 24);
+    c20 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w0, x, c20);
+    c21 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w1, x, c21);
+    x = v128.load32_splat(pa, 28);
+    c30 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w0, x, c30);
+    c31 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w1, x, c31);
+    pa += 32; pw += 64;
+  }
+  v128.store(tile, c00); v128.store(tile, c01, 16);
+  v128.store(tile, c10, 32); v128.store(tile, c11, 48);
+  v128.store(tile, c20, 64); v128.store(tile, c21, 80);
+  v128.store(tile, c30, 96); v128.store(tile, c31, 112);
+}
+
+// Epilogue of one tile: rows r0..r0+mr−1, columns n0..n0+nn−1 (nn ≤ 8).
+function finishTile(
+  r0: i32, mr: i32, n0: i32, nn: i32, rows: usize, zps: usize, wscale: usize, wsum: usize,
+  bias: usize, act: i32, res: usize, ldr: i32, c: usize, ldc: i32,
+): void {
+  for (let i = 0; i < mr; i++) {
+    const r = r0 + i;
+    const sv = f32x4.splat(load<f32>(rows + (<usize>r << 2)));
+    const zv = i32x4.splat(load<i32>(zps + (<usize>r << 2)));
+    const cp = c + ((<usize>r * <usize>ldc + <usize>n0) << 2);
+    const rp = res + ((<usize>r * <usize>ldr + <usize>n0) << 2);
+    for (let j0 = 0; j0 < nn; j0 += 4) {
+      const col = <usize>(n0 + j0) << 2;
+      const t = i32x4.sub(
+        v128.load(tile + (<usize>i << 5) + (<usize>j0 << 2)),
+        i32x4.mul(zv, v128.load(wsum + col)),
+      );
+      let y = f32x4.mul(f32x4.convert_i32x4_s(t), f32x4.mul(sv, v128.load(wscale + col)));
+      if (nn - j0 >= 4) {
+        if (bias) y = f32x4.add(y, v128.load(bias + col));
+        if (act) y = act4(y, act);
+        if (res) y = f32x4.add(y, v128.load(rp + (<usize>j0 << 2)));
+        v128.store(cp + (<usize>j0 << 2), y);
+        continue;
+      }
+      // partial panel: column by column, the same operations as the lanes above
+      v128.store(spill, y);
+      for (let j = 0; j < nn - j0; j++) {
+        let x = load<f32>(spill + (<usize>j << 2));
+        if (bias) x += load<f32>(bias + col + (<usize>j << 2));
+        if (act) x = f32x4.extract_lane(act4(f32x4.splat(x), act), 0);
+        if (res) x += load<f32>(rp + (<usize>(j0 + j) << 2));
+        store<f32>(cp + (<usize>(j0 + j) << 2), x);
+      }
+    }
+  }
+}
+
+/**
+ * C = act(A·Wᵀ + bias) + R on int8 data.
+ * a: quantize_act_q8 blocks of m rows, k columns, format fmt; rows: its scales then zero points;
+ * w: quantize_pack_q8 output for an [n × k] weight with wscale / wsum (padded to ceil(n/8)·8);
+ * bias: [n] f32 or 0; act: ACT_* code; res: [m×n] row stride ldr or 0 (added after act);
+ * c: [m×n] row stride ldc (may alias res). Needs k ≤ 32768 (int32 sums cannot overflow).
+ */
+export function gemm_q8(
+  a: usize, m: i32, k: i32, fmt: i32, rows: usize,
+  w: usize, n: i32, wscale: usize, wsum: usize,
+  bias: usize, act: i32, res: usize, ldr: i32, c: usize, ldc: i32,
+): void {
+  const kp = padK(k);
+  const groups = kp >> 2;
+  const mb = (m + 3) >> 2;
+  const zps = rows + (<usize>(mb << 2) << 2);
+  const blockBytes = <usize>kp * 4 * actBytes(fmt);
+  const panelBytes = <usize>kp * 8;
+  const panels = (n + 7) >> 3;
+  // blocks of A per pass: ~256 KiB of activations stay in L2 while every panel streams past
+  const chunk = max(1, <i32>(<usize>262144 / blockBytes));
+  for (let b0 = 0; b0 < mb; b0 += chunk) {
+    const b1 = min(mb, b0 + chunk);
+    for (let p = 0; p < panels; p++) {
+      const pw = w + <usize>p * panelBytes;
+      const n0 = p << 3;
+      for (let b = b0; b < b1; b++) {
+        const pa = a + <usize>b * blockBytes;
+        if (fmt == QA_U7) {
+          if (ASC_FEATURE_RELAXED_SIMD) panel_relaxed(pa, groups, pw);
+          else {
+            half_u8(pa, groups, pw, tile);
+            half_u8(pa, groups, pw + 16, tile + 16);
+          }
+        } else {
+          half_i16(pa, groups, pw, tile);
+          half_i16(pa, groups, pw + 16, tile + 16);
+        }
+        finishTile(b << 2, min(4, m - (b << 2)), n0, min(8, n - n0), rows, zps, wscale, wsum,
+          bias, act, res, ldr, c, ldc);
+      }
+    }
+  }
+}

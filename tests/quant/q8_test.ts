@@ -1,0 +1,215 @@
+// int8 quantization: properties of the reference quantizers (src/quant/q8.ts) and bit-identity of
+// the wasm kernels with them (weights packed, activations per row, token-table rows, gather).
+
+import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
+import { ACT_FORMATS, packedBytes, paddedN } from "../../src/quant/formats.ts";
+import {
+  dequantizeRowQ8,
+  packActQ8,
+  quantizeActQ8,
+  quantizeActRow,
+  quantizeRowQ8,
+  quantizeWeightsQ8,
+  roundHalfEven,
+  unpackQ8,
+} from "../../src/quant/q8.ts";
+import {
+  allocQ8,
+  gatherQ8,
+  quantizePackQ8,
+  quantizeRowsQ8,
+  unpackQ8 as unpackWasm,
+} from "../../src/wasm/q8.ts";
+import { forAll } from "../_util/property.ts";
+import type { Prng } from "../_util/prng.ts";
+import { eachVariant } from "../kernels/_backends.ts";
+
+const FORMATS = Object.values(ACT_FORMATS);
+
+/** Rows with the shapes quantizers meet: wide ranges, skew, outliers, exact halves, zeros. */
+function randomRow(r: Prng, n: number): Float32Array {
+  const kind = r.int(0, 5);
+  const scale = 10 ** r.uniform(-4, 3);
+  return r.f32(n, () => {
+    switch (kind) {
+      case 0:
+        return scale * r.normal();
+      case 1:
+        return scale * (r.next() < 0.02 ? 30 * r.normal() : r.normal()); // outlier channels
+      case 2:
+        return scale * Math.abs(r.normal()) - 0.1 * scale; // skewed (post-gelu)
+      case 3:
+        return r.int(-8, 8) * 0.5; // many exact ties after scaling
+      case 4:
+        return r.next() < 0.3 ? 0 : scale * r.uniform();
+      default:
+        return -scale * Math.abs(r.normal()); // all non-positive
+    }
+  });
+}
+
+Deno.test("roundHalfEven rounds ties to even like f32x4.nearest", () => {
+  const cases: [number, number][] = [
+    [0.5, 0],
+    [1.5, 2],
+    [2.5, 2],
+    [-0.5, -0],
+    [-1.5, -2],
+    [-2.5, -2],
+    [3.4999, 3],
+    [-3.5001, -4],
+    [126.5, 126],
+    [127.5, 128],
+  ];
+  for (const [x, want] of cases) strictEqual(roundHalfEven(x), want, `round(${x})`);
+});
+
+Deno.test("quantizeRowQ8: |x − deq(q(x))| ≤ scale/2, odd symmetry, scale equivariance", () => {
+  forAll("q8 row", 200, (r) => ({ n: r.int(1, 300), seed: r.int(0, 1e9) }), (c, r) => {
+    const x = randomRow(r, c.n);
+    const { q, scale } = quantizeRowQ8(x);
+    const back = dequantizeRowQ8(q, scale);
+    for (let i = 0; i < c.n; i++) {
+      ok(Math.abs(x[i] - back[i]) <= scale / 2 * (1 + 1e-5) + 1e-30, `element ${i}`);
+      ok(q[i] >= -127 && q[i] <= 127);
+    }
+    const neg = quantizeRowQ8(x.map((v) => -v));
+    strictEqual(neg.scale, scale);
+    for (let i = 0; i < c.n; i++) strictEqual(neg.q[i], -q[i] || 0, `odd symmetry at ${i}`);
+    const two = quantizeRowQ8(x.map((v) => 2 * v)); // exact scaling by a power of two
+    strictEqual(two.scale, 2 * scale);
+    deepStrictEqual(two.q, q);
+  });
+});
+
+Deno.test("quantizers: zero rows give scale 0 and zeros, never NaN", () => {
+  const z = new Float32Array(13);
+  const w = quantizeRowQ8(z);
+  strictEqual(w.scale, 0);
+  ok(w.q.every((v) => v === 0));
+  for (const fmt of FORMATS) {
+    const a = quantizeActRow(z, fmt);
+    deepStrictEqual([a.scale, a.zero], [0, 0]);
+    ok(a.q.every((v) => v === 0));
+  }
+  eachVariant((k) => {
+    k.mem.scratch(() => {
+      const src = k.mem.calloc(5 * 13 * 4);
+      const p = allocQ8(k, 5, 13);
+      quantizePackQ8(k, src, p);
+      ok(k.mem.f32(p.scales, 8).every((v) => v === 0));
+      const back = k.mem.alloc(5 * 13 * 4);
+      unpackWasm(k, p, back);
+      ok(k.mem.f32(back, 65).every((v) => v === 0 && !Number.isNaN(v)));
+    });
+  });
+});
+
+Deno.test("quantizeActRow: asymmetric range covers [min(x,0), max(x,0)], 0 is exact", () => {
+  forAll("act row", 200, (r) => ({ n: r.int(1, 300), fmt: r.pick(FORMATS) }), (c, r) => {
+    const x = randomRow(r, c.n);
+    const { q, scale, zero } = quantizeActRow(x, c.fmt);
+    ok(zero >= 0 && zero <= c.fmt.qmax);
+    for (let i = 0; i < c.n; i++) {
+      ok(q[i] <= c.fmt.qmax);
+      const back = scale * (q[i] - zero);
+      ok(Math.abs(back - x[i]) <= scale * 0.5001 + 1e-30, `element ${i}: ${x[i]} vs ${back}`);
+      if (x[i] === 0) strictEqual(q[i], zero);
+    }
+  });
+});
+
+Deno.test("quantize_pack_q8 equals the reference packing bit for bit (both builds)", () => {
+  eachVariant((k, variant) => {
+    forAll(`pack[${variant}]`, 60, (r) => ({
+      n: r.pick([1, 2, 7, 8, 9, 15, 16, 17, 30, 64]),
+      k: r.pick([1, 3, 4, 5, 7, 8, 9, 16, 31, 50, 64, 70, 100]),
+      pad: r.int(0, 3),
+    }), (c, r) => {
+      const rows: Float32Array[] = Array.from({ length: c.n }, () => randomRow(r, c.k));
+      if (c.n > 2) rows[1].fill(0); // a zero channel
+      const w = new Float32Array(c.n * c.k);
+      rows.forEach((row, i) => w.set(row, i * c.k));
+      const want = quantizeWeightsQ8(w, c.n, c.k);
+      k.mem.scratch(() => {
+        const ld = c.k + c.pad;
+        const src = k.mem.alloc(c.n * ld * 4);
+        for (let i = 0; i < c.n; i++) k.mem.f32(src + i * ld * 4, c.k).set(rows[i]);
+        const p = allocQ8(k, c.n, c.k);
+        quantizePackQ8(k, src, p, ld);
+        deepStrictEqual(k.mem.i8(p.ptr, packedBytes(c.n, c.k)), want.packed, "packed bytes");
+        const np = paddedN(c.n);
+        deepStrictEqual(k.mem.f32(p.scales, np), want.scales, "scales");
+        deepStrictEqual(k.mem.i32(p.sums, np), want.sums, "sums");
+        // dequantized read-back = q·scale
+        const back = k.mem.alloc(c.n * c.k * 4);
+        unpackWasm(k, p, back);
+        const q = unpackQ8(want);
+        const deq = new Float32Array(c.n * c.k);
+        for (let i = 0; i < c.n; i++) {
+          deq.set(dequantizeRowQ8(q.subarray(i * c.k, (i + 1) * c.k), want.scales[i]), i * c.k);
+        }
+        deepStrictEqual(k.mem.f32(back, c.n * c.k), deq, "unpack");
+      });
+    });
+  });
+});
+
+Deno.test("quantize_act_q8 equals the reference per-row quantization bit for bit", () => {
+  eachVariant((k, variant) => {
+    forAll(`act[${variant}]`, 80, (r) => ({
+      m: r.pick([1, 2, 3, 4, 5, 7, 8, 9, 13]),
+      k: r.pick([1, 2, 3, 4, 5, 8, 9, 31, 64, 70, 97]),
+      fmt: r.pick(FORMATS),
+      pad: r.int(0, 3),
+    }), (c, r) => {
+      const x = new Float32Array(c.m * c.k);
+      for (let i = 0; i < c.m; i++) x.set(randomRow(r, c.k), i * c.k);
+      const want = quantizeActQ8(x, c.m, c.k, c.fmt);
+      const bytes = packActQ8(want, c.fmt);
+      k.mem.scratch(() => {
+        const A = k.view(k.mat(c.m, c.k + c.pad), 0, c.m, 0, c.k);
+        k.write(A, x);
+        const mp = Math.ceil(c.m / 4) * 4;
+        const dst = k.mem.alloc(bytes.length);
+        const rows = k.mem.alloc(mp * 8);
+        k.x.quantize_act_q8(A.ptr, A.ld, c.m, c.k, c.fmt.id, dst, rows);
+        deepStrictEqual(k.mem.u8(dst, bytes.length), bytes, "packed activations");
+        deepStrictEqual(k.mem.f32(rows, c.m), want.scales, "scales");
+        deepStrictEqual(k.mem.i32(rows + mp * 4, c.m), want.zeros, "zero points");
+      });
+    });
+  });
+});
+
+Deno.test("quantize_rows_q8 and gather_q8 match the reference rows", () => {
+  eachVariant((k, variant) => {
+    forAll(`rows[${variant}]`, 40, (r) => ({ rows: r.int(1, 9), cols: r.int(1, 70) }), (c, r) => {
+      const x = new Float32Array(c.rows * c.cols);
+      for (let i = 0; i < c.rows; i++) x.set(randomRow(r, c.cols), i * c.cols);
+      k.mem.scratch(() => {
+        const src = k.mem.put(x);
+        const q = k.mem.alloc(c.rows * c.cols);
+        const s = k.mem.alloc(c.rows * 4);
+        quantizeRowsQ8(k, src, c.cols, c.rows, c.cols, q, s);
+        const ids = Array.from({ length: 11 }, () => r.int(0, c.rows - 1));
+        const out = k.mat(ids.length, c.cols);
+        gatherQ8(k, q, s, c.cols, ids, out);
+        const got = k.read(out);
+        for (let i = 0; i < c.rows; i++) {
+          const want = quantizeRowQ8(x.subarray(i * c.cols, (i + 1) * c.cols));
+          deepStrictEqual(k.mem.i8(q + i * c.cols, c.cols), want.q, `row ${i}`);
+          strictEqual(k.mem.f32(s + i * 4, 1)[0], want.scale);
+        }
+        ids.forEach((id, i) => {
+          const want = quantizeRowQ8(x.subarray(id * c.cols, (id + 1) * c.cols));
+          deepStrictEqual(
+            got.subarray(i * c.cols, (i + 1) * c.cols),
+            dequantizeRowQ8(want.q, want.scale),
+            `gathered ${i}`,
+          );
+        });
+      });
+    });
+  });
+});
