@@ -1,0 +1,91 @@
+// `convert --from HF_DIR --to OUT.safetensors [--towers both|text|vision] [--dtype int8]`: writes an
+// edgeclip int8 package. The file is written under a temporary name and renamed when complete, so
+// a failed conversion never leaves a truncated package behind.
+
+import { EdgeClipError } from "../errors.ts";
+import { convertClip } from "../convert/mod.ts";
+import type { ByteSink } from "../io/safetensors_write.ts";
+import { parse, UsageError } from "./args.ts";
+import { printError, printLine } from "./output.ts";
+
+/** A sink writing sequentially to an open file. */
+function fileSink(f: Deno.FsFile): ByteSink {
+  return {
+    async write(chunk) {
+      for (let o = 0; o < chunk.length;) o += await f.write(chunk.subarray(o));
+    },
+  };
+}
+
+/** Runs the convert command; resolves with the exit code. */
+export async function convertCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parse("convert", args, {
+    from: { type: "string" },
+    to: { type: "string" },
+    towers: { type: "string" },
+    dtype: { type: "string" },
+    adapter: { type: "string", multiple: true },
+    merge: { type: "boolean" },
+    quiet: { type: "boolean", short: "q" },
+  });
+  if (positionals.length) throw new UsageError(`unexpected argument ${positionals[0]}`, "convert");
+  if (!values.from || !values.to) throw new UsageError("--from and --to are required", "convert");
+  if (values.dtype !== undefined && values.dtype !== "int8") {
+    throw new UsageError(
+      "--dtype: packages are int8 (f32 runs the Hugging Face folder)",
+      "convert",
+    );
+  }
+  const towers = values.towers ?? "both";
+  if (towers !== "both" && towers !== "text" && towers !== "vision") {
+    throw new UsageError("--towers must be both, text or vision", "convert");
+  }
+  if (values.adapter?.length || values.merge) {
+    throw new EdgeClipError(
+      "adapter_unsupported",
+      "merging adapters during conversion is not available yet: convert the base model and " +
+        "load the adapter at run time",
+    );
+  }
+  const tmp = `${values.to}.partial-${Deno.pid}`;
+  let f: Deno.FsFile;
+  try {
+    f = await Deno.open(tmp, { write: true, create: true, truncate: true });
+  } catch (e) {
+    throw new EdgeClipError(
+      "source_unavailable",
+      `cannot write ${values.to}: ${(e as Error).message}`,
+    );
+  }
+  try {
+    const report = await convertClip(values.from, fileSink(f), { towers });
+    f.close();
+    await Deno.rename(tmp, values.to);
+    const int8 = report.rows.filter((r) => r.action === "int8").length;
+    if (!values.quiet) {
+      printError(
+        `wrote ${values.to}: ${
+          (report.bytes / 2 ** 20).toFixed(1)
+        } MiB, ${report.tensors} tensors ` +
+          `(${int8} source weights int8), towers ${report.towers}, ${
+            (report.ms / 1000).toFixed(1)
+          } s`,
+      );
+    }
+    printLine({
+      package: values.to,
+      bytes: report.bytes,
+      tensors: report.tensors,
+      towers: report.towers,
+      source_sha256: report.sourceSha256,
+      ms: Math.round(report.ms),
+    });
+    return 0;
+  } catch (e) {
+    try {
+      f.close();
+    } catch { /* already closed */ }
+    await Deno.remove(tmp).catch(() => {});
+    throw e;
+  }
+}

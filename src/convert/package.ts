@@ -1,0 +1,136 @@
+// The edgeclip package: one safetensors file whose `__metadata__` says what it is and carries the
+// model's small files (config, preprocessor config, tokenizer). Shared by the writer (convert/) and
+// the loader (api/load.ts).
+//
+// Tensors: every int8 linear `<p>` as `<p>.qweight` I8 in gemm_q8's packed layout
+// [ceil(out/8), kp/4, 8, 4] + `<p>.qscale` F32 and `<p>.qsum` I32 [ceil(out/8)·8]; the token table
+// as `<p>.qweight` I8 [vocab, dim] + `<p>.qscale` F32 [vocab]; all else (norms, biases, position and
+// class embeddings, linears the policy keeps f32, logit_scale) F32 under its Hugging Face name.
+
+import { EdgeClipError } from "../errors.ts";
+import type { TensorEntry } from "../io/safetensors.ts";
+import { type FileSet, memoryFileSet } from "../io/source.ts";
+import type { ClipConfig } from "../model/config.ts";
+import type { WeightFile } from "../model/weights.ts";
+import { Q8_WEIGHTS } from "../quant/formats.ts";
+
+/** Version of the package format (metadata keys, tensor naming); bump on incompatible change. */
+export const PACKAGE_VERSION = "1";
+/** The packed weight layout this build reads and writes. */
+export const PACKAGE_LAYOUT = `${Q8_WEIGHTS.name}/${Q8_WEIGHTS.layout}`;
+
+/** `__metadata__` keys. Embedded files are `edgeclip.file.<name>`. */
+export const META = {
+  format: "format",
+  version: "edgeclip.format_version",
+  dtype: "edgeclip.dtype",
+  layout: "edgeclip.q8_layout",
+  towers: "edgeclip.towers",
+  sourceSha256: "edgeclip.source_sha256",
+  source: "edgeclip.source",
+  filePrefix: "edgeclip.file.",
+} as const;
+
+/** The value of `format` in a package. */
+export const FORMAT_NAME = "edgeclip";
+
+/** Which towers a package (or a load) keeps. */
+export type Towers = "both" | "text" | "vision";
+
+/** Files carried in the metadata when the source folder has them. */
+export const EMBEDDED_FILES = [
+  "config.json",
+  "preprocessor_config.json",
+  "vocab.json",
+  "merges.txt",
+  "tokenizer.json",
+  "tokenizer_config.json",
+  "special_tokens_map.json",
+] as const;
+
+/** True when a safetensors file's metadata marks it as an edgeclip package. */
+export function isPackage(metadata: Readonly<Record<string, string>>): boolean {
+  return metadata[META.format] === FORMAT_NAME;
+}
+
+/** Checks version and layout; returns the package's towers. */
+export function checkPackage(metadata: Readonly<Record<string, string>>, label: string): Towers {
+  const bad = (msg: string): never => {
+    throw new EdgeClipError("model_format", `${label}: ${msg}`, { file: label });
+  };
+  if (metadata[META.version] !== PACKAGE_VERSION) {
+    bad(
+      `edgeclip package format version ${metadata[META.version]}; this edgeclip reads version ` +
+        `${PACKAGE_VERSION} (convert the Hugging Face checkpoint again)`,
+    );
+  }
+  if (metadata[META.layout] !== PACKAGE_LAYOUT) {
+    bad(
+      `int8 layout ${metadata[META.layout]}; this edgeclip's kernels read ${PACKAGE_LAYOUT} ` +
+        `(convert the Hugging Face checkpoint again)`,
+    );
+  }
+  const towers = metadata[META.towers] ?? "both";
+  if (towers !== "both" && towers !== "text" && towers !== "vision") bad(`towers ${towers}`);
+  if (metadata[metaFile("config.json")] === undefined) bad("no embedded config.json");
+  return towers as Towers;
+}
+
+/** Metadata key of an embedded file. */
+export function metaFile(name: string): string {
+  return META.filePrefix + name;
+}
+
+/** The embedded files of a package as a FileSet (what a model folder would provide). */
+export function packageFiles(metadata: Readonly<Record<string, string>>, label: string): FileSet {
+  const files: Record<string, string> = {};
+  for (const [key, value] of Object.entries(metadata)) {
+    if (key.startsWith(META.filePrefix)) files[key.slice(META.filePrefix.length)] = value;
+  }
+  return memoryFileSet(files, label);
+}
+
+/** Weight-key prefixes of each tower (HF CLIPModel names). */
+const TOWER_KEYS: Record<"text" | "vision", RegExp> = {
+  text: /^(text_model\.|text_projection\.)/,
+  vision: /^(vision_model\.|visual_projection\.)/,
+};
+
+/** True when `key` (without a `clip.` prefix) belongs to a tower that `towers` leaves out. */
+export function droppedByTowers(key: string, towers: Towers): boolean {
+  if (towers === "both") return false;
+  return TOWER_KEYS[towers === "text" ? "vision" : "text"].test(key);
+}
+
+/** A view of a weight file without the tensors of the tower `towers` leaves out. */
+export function towerView(file: WeightFile, towers: Towers): WeightFile {
+  if (towers === "both") return file;
+  const keys = [...file.header.entries.keys()];
+  const prefix = keys.length > 0 && keys.every((n) => n.startsWith("clip.")) ? "clip." : "";
+  const entries = new Map<string, TensorEntry>();
+  for (const [name, e] of file.header.entries) {
+    if (!droppedByTowers(name.slice(prefix.length), towers)) entries.set(name, e);
+  }
+  return {
+    label: file.label,
+    header: { ...file.header, entries },
+    read: (e, d) => file.read(e, d),
+  };
+}
+
+/** The config with the tower `towers` leaves out removed (and its projection). */
+export function restrictTowers(cfg: ClipConfig, towers: Towers, label: string): ClipConfig {
+  if (towers === "both") return cfg;
+  const keep = towers === "text" ? cfg.text : cfg.vision;
+  if (!keep) {
+    throw new EdgeClipError(
+      "invalid_input",
+      `${label}: towers "${towers}" asked for, but the model has no ${towers} tower`,
+    );
+  }
+  return Object.freeze(
+    towers === "text"
+      ? { ...cfg, vision: undefined, hasVisionProjection: false }
+      : { ...cfg, text: undefined, hasTextProjection: false },
+  );
+}

@@ -1,0 +1,214 @@
+// int8 linear layers: per-output-channel symmetric int8 weights packed for gemm_q8, activations
+// quantized per row at run time. Two loaders: quantize an f32 checkpoint at load, or copy the
+// packed tensors of an edgeclip package (`<scope>.qweight`, `.qscale`, `.qsum`) as they are.
+
+import { EdgeClipError } from "../errors.ts";
+import { type Dtype, type TensorEntry, toF32 } from "../io/safetensors.ts";
+import { type ActFormatName, packedShape, paddedN, Q8_MAX_K } from "../quant/formats.ts";
+import type { Act, Kernels, Mat } from "../wasm/kernels.ts";
+import {
+  allocQ8,
+  gemmQ8,
+  type PackedQ8,
+  QA,
+  type QaCode,
+  quantizePackQ8,
+  unpackQ8,
+} from "../wasm/q8.ts";
+import { type Linear, type LinearLoader, loadLinearF32 } from "./linear.ts";
+import type { WeightScope, WeightStore } from "./weights.ts";
+
+/** Which linears run int8 and how their activations are quantized, by weight-key prefix. */
+export interface Q8Policy {
+  /** Linears kept in f32 (true) instead of int8. */
+  keepF32(prefix: string): boolean;
+  /** Run-time activation format of an int8 linear. */
+  actFormat(prefix: string): ActFormatName;
+}
+
+/**
+ * The default: every encoder linear and the patch embedding int8; the two projections f32 (one
+ * pooled row each, so their rounding errors reach the embedding unaveraged, at negligible cost).
+ * Activations: u8 (asymmetric 8-bit, the dot_i16x8_s route) everywhere.
+ */
+export const DEFAULT_Q8_POLICY: Q8Policy = Object.freeze({
+  keepF32: (prefix: string) => /(^|\.)(text_projection|visual_projection)$/.test(prefix),
+  actFormat: (_prefix: string): ActFormatName => "u8",
+});
+
+/** Dense [out × in] f32 weight hook: adjust (e.g. merge an adapter) before quantization. */
+export type WeightTransform = (key: string, w: Float32Array, outF: number, inF: number) => void;
+
+export class LinearQ8 implements Linear {
+  readonly dtype = "int8" as const;
+  constructor(
+    readonly k: Kernels,
+    readonly weight: PackedQ8,
+    readonly bias: number,
+    /** Activation format of this layer's input. */
+    readonly fmt: QaCode,
+  ) {}
+
+  get inFeatures(): number {
+    return this.weight.k;
+  }
+  get outFeatures(): number {
+    return this.weight.n;
+  }
+
+  forward(x: Mat, out: Mat, opts: { act?: Act; residual?: Mat } = {}): void {
+    gemmQ8(this.k, x, this.weight, out, {
+      bias: this.bias,
+      act: opts.act,
+      residual: opts.residual,
+      fmt: this.fmt,
+    });
+  }
+
+  /** The dequantized weight q·scale [out × in]. */
+  readWeight(): Float32Array {
+    const { n, k } = this.weight;
+    return this.k.mem.scratch(() => {
+      const dst = this.k.mem.alloc(n * k * 4);
+      unpackQ8(this.k, this.weight, dst);
+      return this.k.mem.f32(dst, n * k).slice();
+    });
+  }
+
+  /** Re-quantizes a new f32 weight [out × in] into the same memory. */
+  writeWeight(w: Float32Array): void {
+    const { n, k } = this.weight;
+    if (w.length !== n * k) {
+      throw new EdgeClipError("invalid_input", `weight has ${w.length} values, want ${n}×${k}`);
+    }
+    this.k.mem.scratch(() => quantizePackQ8(this.k, this.k.mem.put(w), this.weight));
+  }
+}
+
+function checkK(scope: WeightScope, inF: number): void {
+  if (inF > Q8_MAX_K) {
+    throw new EdgeClipError(
+      "model_config",
+      `${scope.prefix}: ${inF} input features exceed the int8 kernels' limit of ${Q8_MAX_K}`,
+    );
+  }
+}
+
+/**
+ * Reads rows [r0, r0 + rows) of a 2-D float tensor (`cols` wide) into f32 memory at `ptr`, in its
+ * own dtype then widened, so big tables pass through memory a slice at a time.
+ */
+export async function readRowsF32(
+  store: WeightStore,
+  e: TensorEntry,
+  r0: number,
+  rows: number,
+  cols: number,
+  ptr: number,
+): Promise<void> {
+  const k = store.k;
+  const size = e.dtype === "F32"
+    ? 4
+    : e.dtype === "F64"
+    ? 8
+    : e.dtype === "F16" || e.dtype === "BF16"
+    ? 2
+    : 0;
+  if (!size) {
+    throw new EdgeClipError(
+      "model_format",
+      `${store.file.label}: weight ${e.name} is ${e.dtype}, expected a float tensor`,
+      { key: e.name, dtype: e.dtype },
+    );
+  }
+  const part: TensorEntry = {
+    ...e,
+    begin: e.begin + r0 * cols * size,
+    end: e.begin + (r0 + rows) * cols * size,
+  };
+  const n = rows * cols;
+  if (e.dtype === "F32") {
+    await store.file.read(part, k.mem.u8(ptr, n * 4));
+    return;
+  }
+  const mark = k.mem.mark();
+  try {
+    const raw = k.mem.alloc(n * size);
+    await store.file.read(part, k.mem.u8(raw, n * size));
+    toF32(k.mem.u8(raw, n * size), e.dtype, k.mem.f32(ptr, n), e.name);
+  } finally {
+    k.mem.reset(mark);
+  }
+}
+
+/** Loader that quantizes f32 checkpoint weights at load (the converter runs the same code). */
+export function quantizingLinearLoader(
+  policy: Q8Policy = DEFAULT_Q8_POLICY,
+  transform?: WeightTransform,
+): LinearLoader {
+  return async (scope, inF, outF, hasBias) => {
+    if (policy.keepF32(scope.prefix)) {
+      if (!transform) return loadLinearF32(scope, inF, outF, hasBias);
+      const lin = await loadLinearF32(scope, inF, outF, hasBias);
+      const w = lin.readWeight();
+      transform(scope.key("weight"), w, outF, inF);
+      lin.writeWeight(w);
+      return lin;
+    }
+    checkK(scope, inF);
+    const store = scope.store, k = store.k;
+    const bias = hasBias ? await scope.f32("bias", [outF]) : 0;
+    const w = allocQ8(k, outF, inF);
+    const key = scope.key("weight");
+    const e = store.entry(key, [outF, inF]);
+    const mark = k.mem.mark();
+    try {
+      const raw = k.mem.alloc(outF * inF * 4);
+      await store.readF32Into(e, raw, outF * inF);
+      transform?.(key, k.mem.f32(raw, outF * inF), outF, inF);
+      quantizePackQ8(k, raw, w);
+    } finally {
+      k.mem.reset(mark);
+    }
+    return new LinearQ8(k, w, bias, QA[policy.actFormat(scope.prefix)]);
+  };
+}
+
+/** Copies a tensor's bytes into memory at ptr after checking its dtype and shape. */
+export async function readRaw(
+  scope: WeightScope,
+  name: string,
+  dtype: Dtype,
+  shape: readonly number[],
+  ptr: number,
+): Promise<void> {
+  const store = scope.store;
+  const e = store.entry(scope.key(name), shape);
+  if (e.dtype !== dtype) {
+    throw new EdgeClipError(
+      "model_format",
+      `${store.file.label}: ${e.name} is ${e.dtype}, an edgeclip package stores it as ${dtype}`,
+      { key: e.name, dtype: e.dtype },
+    );
+  }
+  await store.file.read(e, store.k.mem.u8(ptr, e.end - e.begin));
+}
+
+/**
+ * Loader for an edgeclip package: `<scope>.qweight` I8 (packed, formats.ts), `.qscale` F32 and
+ * `.qsum` I32 (padded to whole panels) are copied into memory unchanged; a linear stored as
+ * `<scope>.weight` (kept f32 by the converter's policy) loads as f32.
+ */
+export function packagedLinearLoader(policy: Q8Policy = DEFAULT_Q8_POLICY): LinearLoader {
+  return async (scope, inF, outF, hasBias) => {
+    if (!scope.has("qweight")) return loadLinearF32(scope, inF, outF, hasBias);
+    checkK(scope, inF);
+    const k = scope.store.k;
+    const bias = hasBias ? await scope.f32("bias", [outF]) : 0;
+    const w = allocQ8(k, outF, inF);
+    await readRaw(scope, "qweight", "I8", packedShape(outF, inF), w.ptr);
+    await readRaw(scope, "qscale", "F32", [paddedN(outF)], w.scales);
+    await readRaw(scope, "qsum", "I32", [paddedN(outF)], w.sums);
+    return new LinearQ8(k, w, bias, QA[policy.actFormat(scope.prefix)]);
+  };
+}
