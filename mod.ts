@@ -4,3 +4,15 @@ export { Clip, loadClip, type LoadClipOptions } from "./src/api/clip.ts";
 export type { ForwardInputs, ForwardOutputs } from "./src/api/forward.ts";
 export { EdgeClipError, type ErrorCode } from "./src/errors.ts";
 export type { Tensor } from "./src/tensor.ts";
+export {
+  adapterSetupFromDict,
+  Average,
+  BatchSplit,
+  type Block as AdapterBlock,
+  Fuse,
+  Parallel,
+  type Setup as AdapterSetup,
+  type SetupDict as AdapterSetupDict,
+  Split,
+  Stack,
+} from "./src/adapters/composition.ts";

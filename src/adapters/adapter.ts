@@ -1,0 +1,263 @@
+// One loaded adapter: its typed config and, per hook point of the model, the modules its methods
+// put there — built from the saved weights by the rules of the library's CLIP wiring
+// (models/clip/mixin_clip.py): global layer ids text-then-vision, leave_out, location switches.
+
+import { EdgeClipError } from "../errors.ts";
+import type { LinearSite, Tower } from "../model/hooks.ts";
+import type { Kernels } from "../wasm/kernels.ts";
+import {
+  type AdapterConfig,
+  type BnConfig,
+  type LoraConfig,
+  methodConfigs,
+  type PrefixConfig,
+  type ReftConfig,
+} from "./config.ts";
+import { Bottleneck, bottleneckSize } from "./methods/bottleneck.ts";
+import { NiceCoupling } from "./methods/invertible.ts";
+import { LoraModule } from "./methods/lora.ts";
+import { type PrefixLayer, prefixLayer, prefixStates } from "./methods/prefix.ts";
+import { ReftModule } from "./methods/reft.ts";
+import type { AdapterTensors } from "./tensors.ts";
+
+/** What the adapters see of one tower of the loaded model. */
+export interface TowerShape {
+  readonly tower: Tower;
+  readonly hidden: number;
+  readonly intermediate: number;
+  readonly heads: number;
+  readonly layers: number;
+  /** Global id of this tower's layer 0 (text first, then vision). */
+  readonly firstId: number;
+}
+
+export interface ModelShape {
+  readonly towers: readonly TowerShape[];
+  /** The current f32 weight [out × in] of a wrapped linear (DoRA's norm). */
+  baseWeight(tower: Tower, layer: number, site: LinearSite): Float32Array;
+}
+
+/** Bottleneck locations: after attention ("mh_adapter") and after the MLP ("output_adapter"). */
+export type BnLoc = "mh" | "out";
+export const BN_MODULE: Record<BnLoc, string> = {
+  mh: "attention_adapters",
+  out: "output_adapters",
+};
+const SITE_MODULE: Record<LinearSite, string> = {
+  q: "self_attn.q_proj",
+  k: "self_attn.k_proj",
+  v: "self_attn.v_proj",
+  fc1: "mlp.fc1",
+  fc2: "mlp.fc2",
+};
+
+/** Key of a per-layer module: "text/3/out", "vision/0/q", "text/2". */
+export const at = (tower: Tower, layer: number, part?: string): string =>
+  part === undefined ? `${tower}/${layer}` : `${tower}/${layer}/${part}`;
+
+export class LoadedAdapter {
+  readonly bottleneck = new Map<string, Bottleneck>();
+  readonly lora = new Map<string, LoraModule>();
+  readonly prefix = new Map<string, PrefixLayer>();
+  readonly reft = new Map<string, ReftModule>();
+  invertible: NiceCoupling | undefined;
+
+  constructor(readonly name: string, readonly config: AdapterConfig) {}
+
+  /** True when some module of this adapter is a LoRA-family one (mergeable). */
+  get hasLora(): boolean {
+    return this.lora.size > 0;
+  }
+}
+
+/**
+ * Builds an adapter's modules from its weights. `saved` is the name inside the weight keys;
+ * `name` the name it is registered under (load_as).
+ */
+export function buildAdapter(
+  k: Kernels,
+  name: string,
+  saved: string,
+  config: AdapterConfig,
+  t: AdapterTensors,
+  model: ModelShape,
+): LoadedAdapter {
+  const a = new LoadedAdapter(name, config);
+  for (const c of methodConfigs(config)) {
+    if (c.kind === "bottleneck") addBottleneck(k, a, saved, c, t, model);
+    else if (c.kind === "lora") addLora(k, a, saved, c, t, model);
+    else if (c.kind === "prefix_tuning") addPrefix(k, a, saved, c, t, model);
+    else addReft(k, a, saved, c, t, model);
+  }
+  t.finish();
+  return a;
+}
+
+const layerKey = (tower: Tower, i: number) => `${tower}_model.encoder.layers.${i}.`;
+
+function addBottleneck(
+  k: Kernels,
+  a: LoadedAdapter,
+  saved: string,
+  c: BnConfig,
+  t: AdapterTensors,
+  m: ModelShape,
+) {
+  const shared = `shared_parameters.${saved}.`;
+  const widths = new Set<number>();
+  for (const tw of m.towers) {
+    for (let i = 0; i < tw.layers; i++) {
+      const g = tw.firstId + i;
+      if (c.leaveOut.includes(g)) continue;
+      for (const loc of ["mh", "out"] as BnLoc[]) {
+        if (!(loc === "mh" ? c.mhAdapter : c.outputAdapter)) continue;
+        const key = at(tw.tower, i, loc);
+        if (a.bottleneck.has(key)) {
+          throw new EdgeClipError(
+            "adapter_format",
+            `adapter ${a.name}: two bottleneck configs at ${key}`,
+          );
+        }
+        const D = bottleneckSize(c, tw.hidden, g);
+        const p = `${layerKey(tw.tower, i)}${BN_MODULE[loc]}.adapters.${saved}.`;
+        a.bottleneck.set(key, Bottleneck.load(k, a.name, c, t, p, shared, tw.hidden, D));
+        widths.add(tw.hidden);
+      }
+    }
+  }
+  if (c.phmLayer && (c.sharedPhmRule || c.sharedWPhm) && widths.size > 1) {
+    throw new EdgeClipError(
+      "adapter_unsupported",
+      `Compacter ${a.name}: shared PHM parameters need equal text and vision hidden sizes ` +
+        `(${[...widths].join(" vs ")}); the library raises for this model`,
+    );
+  }
+  if (c.invAdapter) {
+    const text = m.towers.find((tw) => tw.tower === "text");
+    if (!text) {
+      throw new EdgeClipError(
+        "adapter_unsupported",
+        `invertible adapters need a text tower (the library raises for vision models)`,
+      );
+    }
+    a.invertible = NiceCoupling.load(
+      k,
+      c,
+      t,
+      `text_model.invertible_adapters.${saved}.`,
+      text.hidden,
+    );
+  }
+}
+
+function addLora(
+  k: Kernels,
+  a: LoadedAdapter,
+  saved: string,
+  c: LoraConfig,
+  t: AdapterTensors,
+  m: ModelShape,
+) {
+  const sites: LinearSite[] = [];
+  if (c.selfattnLora) {
+    for (const s of ["q", "k", "v"] as const) if (c.attnMatrices.includes(s)) sites.push(s);
+  }
+  if (c.intermediateLora) sites.push("fc1");
+  if (c.outputLora) sites.push("fc2");
+  for (const tw of m.towers) {
+    for (let i = 0; i < tw.layers; i++) {
+      if (c.leaveOut.includes(tw.firstId + i)) continue;
+      for (const s of sites) {
+        const [inF, outF] = s === "fc1"
+          ? [tw.hidden, tw.intermediate]
+          : s === "fc2"
+          ? [tw.intermediate, tw.hidden]
+          : [tw.hidden, tw.hidden];
+        const p = `${layerKey(tw.tower, i)}${SITE_MODULE[s]}.loras.${saved}.`;
+        const mod = LoraModule.load(
+          k,
+          a.name,
+          c,
+          t,
+          p,
+          `shared_parameters.${saved}.`,
+          inF,
+          outF,
+          () => m.baseWeight(tw.tower, i, s),
+        );
+        a.lora.set(at(tw.tower, i, s), mod);
+      }
+    }
+  }
+}
+
+function addPrefix(
+  k: Kernels,
+  a: LoadedAdapter,
+  saved: string,
+  c: PrefixConfig,
+  t: AdapterTensors,
+  m: ModelShape,
+) {
+  for (const tw of m.towers) {
+    const layers = [...Array(tw.layers).keys()].filter((i) => !c.leaveOut.includes(tw.firstId + i));
+    if (!layers.length) continue;
+    if (tw.hidden % tw.heads) {
+      throw new EdgeClipError(
+        "adapter_mismatch",
+        `prefix tuning: hidden ${tw.hidden} not divisible by ${tw.heads} heads`,
+      );
+    }
+    const loc = `prefix_tuning.prefix_tunings.${saved}.clip_${tw.tower}_model_self_prefix.`;
+    const states = prefixStates(k, c, t, loc, tw.hidden, layers.length);
+    const ptr = k.mem.put(states);
+    layers.forEach((i, id) => {
+      const gate = c.useGating
+        ? `${layerKey(tw.tower, i)}self_attn.prefix_tuning.prefix_gates.${saved}.`
+        : undefined;
+      a.prefix.set(
+        at(tw.tower, i),
+        prefixLayer(
+          k,
+          a.name,
+          ptr,
+          c.prefixLength,
+          tw.hidden,
+          layers.length,
+          id,
+          t,
+          gate,
+          c.sharedGating ? 1 : 2,
+        ),
+      );
+    });
+  }
+}
+
+function addReft(
+  k: Kernels,
+  a: LoadedAdapter,
+  saved: string,
+  c: ReftConfig,
+  t: AdapterTensors,
+  m: ModelShape,
+) {
+  if (!c.outputReft) return; // the only ReFT location on CLIP is "output"
+  for (const tw of m.towers) {
+    for (let i = 0; i < tw.layers; i++) {
+      const g = tw.firstId + i;
+      if (c.leaveOut.includes(g) || (c.layers !== "all" && !c.layers.includes(g))) continue;
+      a.reft.set(
+        at(tw.tower, i),
+        ReftModule.load(
+          k,
+          a.name,
+          c,
+          t,
+          `${layerKey(tw.tower, i)}reft_layer.refts.${saved}.`,
+          tw.hidden,
+        ),
+      );
+    }
+  }
+}

@@ -1,0 +1,305 @@
+// Composition blocks (the adapters library's composition.py): Stack, Fuse, Split, BatchSplit,
+// Average (and Parallel, which CLIP rejects), the allowed nestings, and the `to_dict` form that
+// adapter_setup.json and golden case.json files hold.
+
+import { EdgeClipError } from "../errors.ts";
+
+/** A composition block. Children are adapter names or nested blocks. */
+export type Block = Stack | Fuse | Split | BatchSplit | Average | Parallel;
+/** What a call or setActiveAdapters accepts: a name, or a block. */
+export type Setup = string | Block;
+
+abstract class BlockBase {
+  abstract readonly type: "Stack" | "Fuse" | "Split" | "BatchSplit" | "Average" | "Parallel";
+  readonly children: readonly Setup[];
+  constructor(children: readonly Setup[]) {
+    if (children.length === 0) {
+      throw new EdgeClipError("adapter_setup", `${new.target.name} needs at least one child`);
+    }
+    for (const c of children) {
+      if (typeof c !== "string" && !(c instanceof BlockBase)) {
+        throw new EdgeClipError(
+          "adapter_setup",
+          `a ${new.target.name} child must be an adapter name or a block, found ${
+            JSON.stringify(c)
+          }`,
+        );
+      }
+    }
+    this.children = Object.freeze([...children]);
+  }
+  /** The first adapter name, depth first. */
+  first(): string {
+    const c = this.children[0];
+    return typeof c === "string" ? c : c.first();
+  }
+  /** The last adapter name, depth first. */
+  last(): string {
+    const c = this.children[this.children.length - 1];
+    return typeof c === "string" ? c : c.last();
+  }
+  /** Every adapter name in the block. */
+  flatten(): Set<string> {
+    const s = new Set<string>();
+    for (const c of this.children) {
+      if (typeof c === "string") s.add(c);
+      else for (const n of c.flatten()) s.add(n);
+    }
+    return s;
+  }
+  /** The library's to_dict form. */
+  toDict(): SetupDict {
+    const d: SetupDict = {
+      type: this.type,
+      children: this.children.map((c) =>
+        typeof c === "string" ? { type: "single", children: [c] } : c.toDict()
+      ),
+    };
+    const kw = this.kwargs();
+    if (kw) d.kwargs = kw;
+    return d;
+  }
+  protected kwargs(): Record<string, unknown> | undefined {
+    return undefined;
+  }
+  toJSON(): SetupDict {
+    return this.toDict();
+  }
+}
+
+/** Sequential stacking: each child runs on the previous one's output. */
+export class Stack extends BlockBase {
+  readonly type = "Stack" as const;
+  constructor(...children: Setup[]) {
+    super(children);
+  }
+}
+
+/** AdapterFusion over the children's outputs (bottleneck adapters only). */
+export class Fuse extends BlockBase {
+  readonly type = "Fuse" as const;
+  readonly #name?: string;
+  constructor(...args: (Setup | { name?: string })[]) {
+    const opts = args.length && isOpts(args[args.length - 1])
+      ? args.pop() as { name?: string }
+      : {};
+    super(args as Setup[]);
+    this.#name = opts.name;
+  }
+  /** The fusion name: a custom one, or the children (their last adapters) joined by ",". */
+  get name(): string {
+    return this.#name ?? this.children.map((c) => (typeof c === "string" ? c : c.last())).join(",");
+  }
+}
+
+/** Splits each sequence along its tokens: child i gets `splits[i]` positions. */
+export class Split extends BlockBase {
+  readonly type = "Split" as const;
+  readonly splits: readonly number[];
+  constructor(...args: (Setup | { splits: number[] | number })[]) {
+    const opts = popOpts(args, "Split", "splits");
+    super(args as Setup[]);
+    this.splits = sizes(opts.splits, this.children.length, "Split splits");
+  }
+  protected override kwargs(): Record<string, unknown> {
+    return { splits: [...this.splits] };
+  }
+}
+
+/** Splits the batch: child i gets the next `batchSizes[i]` sequences. */
+export class BatchSplit extends BlockBase {
+  readonly type = "BatchSplit" as const;
+  readonly batchSizes: readonly number[];
+  constructor(...args: (Setup | { batchSizes: number[] | number })[]) {
+    const opts = popOpts(args, "BatchSplit", "batchSizes");
+    super(args as Setup[]);
+    this.batchSizes = sizes(opts.batchSizes, this.children.length, "BatchSplit batchSizes");
+  }
+  protected override kwargs(): Record<string, unknown> {
+    return { batch_sizes: [...this.batchSizes] };
+  }
+}
+
+/**
+ * Weighted average of the children's outputs. Weights default to 1/n; given weights are divided
+ * by their sum unless `normalizeWeights: false`. (The library then takes a mean over the weighted
+ * outputs, i.e. divides by n once more; the methods reproduce that.)
+ */
+export class Average extends BlockBase {
+  readonly type = "Average" as const;
+  readonly weights: readonly number[];
+  constructor(...args: (Setup | { weights?: number[]; normalizeWeights?: boolean })[]) {
+    const opts = args.length && isOpts(args[args.length - 1])
+      ? args.pop() as { weights?: number[]; normalizeWeights?: boolean }
+      : {};
+    super(args as Setup[]);
+    const n = this.children.length;
+    if (opts.weights === undefined || opts.weights === null) {
+      this.weights = Object.freeze(new Array(n).fill(1 / n));
+    } else {
+      const w = opts.weights;
+      if (!Array.isArray(w) || w.length !== n || !w.every((x) => Number.isFinite(x))) {
+        throw new EdgeClipError(
+          "adapter_setup",
+          `Average needs ${n} finite weights, got ${JSON.stringify(w)}`,
+        );
+      }
+      const sum = w.reduce((a, b) => a + b, 0);
+      if (opts.normalizeWeights !== false && sum === 0) {
+        throw new EdgeClipError(
+          "adapter_setup",
+          "Average weights sum to 0 and cannot be normalised",
+        );
+      }
+      this.weights = Object.freeze(
+        opts.normalizeWeights === false ? [...w] : w.map((x) => x / sum),
+      );
+    }
+  }
+  protected override kwargs(): Record<string, unknown> {
+    return { weights: [...this.weights] };
+  }
+}
+
+/** Parallel: the library rejects it on CLIP models; kept so setups name it and fail clearly. */
+export class Parallel extends BlockBase {
+  readonly type = "Parallel" as const;
+  constructor(...children: Setup[]) {
+    super(children);
+  }
+}
+
+function isOpts(x: unknown): boolean {
+  return !!x && typeof x === "object" && !(x instanceof BlockBase);
+}
+function popOpts<K extends string>(
+  args: unknown[],
+  block: string,
+  key: K,
+): Record<K, number[] | number> {
+  if (!args.length || !isOpts(args[args.length - 1])) {
+    throw new EdgeClipError("adapter_setup", `${block} needs { ${key} } as its last argument`);
+  }
+  return args.pop() as Record<K, number[] | number>;
+}
+function sizes(v: number[] | number, n: number, what: string): readonly number[] {
+  const list = Array.isArray(v) ? v : new Array(n).fill(v);
+  if (list.length !== n || !list.every((x) => Number.isInteger(x) && x >= 0)) {
+    throw new EdgeClipError(
+      "adapter_setup",
+      `${what} must be ${n} non-negative integers, got ${JSON.stringify(v)}`,
+    );
+  }
+  return Object.freeze([...list]);
+}
+
+/** The library's ALLOWED_NESTINGS. */
+const ALLOWED: Record<Block["type"], readonly string[]> = {
+  Stack: ["str", "Fuse", "Split", "Parallel", "BatchSplit", "Average"],
+  Fuse: ["str", "Stack"],
+  Split: ["str", "Split", "Stack", "BatchSplit", "Average"],
+  Parallel: ["str", "Stack", "BatchSplit", "Average"],
+  BatchSplit: ["str", "Stack", "Split", "BatchSplit", "Average"],
+  Average: ["str", "Stack", "Split", "BatchSplit"],
+};
+
+/**
+ * Normalises and validates a setup as the library's parse_composition + validate_composition do
+ * for a CLIP model: a bare name becomes Stack(name); nesting deeper than two levels is only
+ * allowed for Stack/names; Parallel is rejected (CLIP is not in its supported models).
+ */
+export function parseSetup(setup: Setup): Block {
+  const block = typeof setup === "string" ? new Stack(setup) : setup;
+  if (!(block instanceof BlockBase)) {
+    throw new EdgeClipError("adapter_setup", `not an adapter setup: ${JSON.stringify(setup)}`);
+  }
+  validate(block, 0);
+  return block;
+}
+
+function validate(b: Setup, level: number): void {
+  if (typeof b === "string") return;
+  if (level > 1 && !(b instanceof Stack)) {
+    throw new EdgeClipError(
+      "adapter_setup",
+      `Adapter setup is too deep: cannot have ${b.type} at level ${level}`,
+    );
+  }
+  if (b instanceof Parallel) {
+    throw new EdgeClipError(
+      "adapter_unsupported",
+      "Parallel composition is not supported on CLIP models (the library rejects it for model type clip)",
+    );
+  }
+  for (const c of b.children) {
+    const t = typeof c === "string" ? "str" : c.type;
+    if (!ALLOWED[b.type].includes(t)) {
+      throw new EdgeClipError(
+        "adapter_setup",
+        `Cannot nest ${t === "str" ? "an adapter name" : t} inside ${b.type}`,
+      );
+    }
+    validate(c, level + 1);
+  }
+}
+
+/** The library's to_dict form of a block (adapter_setup.json, case.json active_setup). */
+export interface SetupDict {
+  type: string;
+  children: (SetupDict | { type: "single"; children: [string] })[];
+  kwargs?: Record<string, unknown>;
+}
+
+/**
+ * Builds a setup from the library's to_dict form. Average weights are normalised again, as the
+ * library's from_dict does (a no-op when they already sum to 1).
+ */
+export function adapterSetupFromDict(obj: unknown): Block {
+  const d = obj as SetupDict;
+  if (!d || typeof d !== "object" || typeof d.type !== "string" || !Array.isArray(d.children)) {
+    throw new EdgeClipError("adapter_setup", `not an adapter setup dict: ${JSON.stringify(obj)}`);
+  }
+  const children: Setup[] = d.children.map((c) => {
+    if (c && (c as { type?: string }).type === "single") {
+      const name = (c as { children: unknown[] }).children?.[0];
+      if (typeof name !== "string") {
+        throw new EdgeClipError("adapter_setup", "a single child needs a name");
+      }
+      return name;
+    }
+    return adapterSetupFromDict(c);
+  });
+  const kw = (d.kwargs ?? {}) as Record<string, unknown>;
+  const known = {
+    Split: ["splits"],
+    BatchSplit: ["batch_sizes"],
+    Average: ["weights", "normalize_weights"],
+  };
+  for (const k of Object.keys(kw)) {
+    if (!(known[d.type as keyof typeof known] ?? []).includes(k)) {
+      throw new EdgeClipError("adapter_setup", `unknown argument ${k} for ${d.type}`);
+    }
+  }
+  switch (d.type) {
+    case "Stack":
+      return new Stack(...children);
+    case "Fuse":
+      return new Fuse(...children);
+    case "Split":
+      return new Split(...children, { splits: kw.splits as number[] });
+    case "BatchSplit":
+      return new BatchSplit(...children, { batchSizes: kw.batch_sizes as number[] });
+    case "Average":
+      return new Average(...children, {
+        weights: kw.weights as number[] | undefined,
+        normalizeWeights: kw.normalize_weights as boolean | undefined,
+      });
+    case "Parallel":
+      return new Parallel(...children);
+    default:
+      throw new EdgeClipError(
+        "adapter_setup",
+        `unknown composition block ${JSON.stringify(d.type)}`,
+      );
+  }
+}

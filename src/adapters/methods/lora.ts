@@ -1,0 +1,314 @@
+// The LoRA family on one wrapped linear (adapters methods/lora.py LoRA / IA3 / Vera + DoRA, and
+// LoRALinear's composition): deltas computed beside the base GEMM, chained by Stack, sliced by
+// BatchSplit, averaged by Average; the last adapter's rule combines them with the base output
+// (add for LoRA/VeRA, multiply for IA3, rescale for DoRA). Merging folds one adapter into W.
+
+import { EdgeClipError } from "../../errors.ts";
+import type { LinearSite, SeqLayout } from "../../model/hooks.ts";
+import type { Kernels, Mat } from "../../wasm/kernels.ts";
+import { Average, BatchSplit, type Block, Stack } from "../composition.ts";
+import type { LoraConfig } from "../config.ts";
+import {
+  batchSlice,
+  concatRows,
+  type Lin,
+  linear,
+  makeLin,
+  makeVec,
+  rowOf,
+  scaleSeqs,
+  seqGates,
+} from "../ops.ts";
+import type { AdapterTensors } from "../tensors.ts";
+
+export class LoraModule {
+  constructor(
+    readonly k: Kernels,
+    readonly name: string,
+    readonly cfg: LoraConfig,
+    readonly inF: number,
+    readonly outF: number,
+    /** LoRA/VeRA: x ↦ x·Aᵀ [in → r] and ↦ ·Bᵀ [r → out] (VeRA's B = vera_B·B_s·vera_D). */
+    readonly a: Lin | undefined,
+    readonly b: Lin | undefined,
+    /** IA3: pointer to the [out] scaling vector. */
+    readonly ia3: number,
+    readonly gate: Lin | undefined,
+    /** DoRA: pointer to m/‖W + B·A‖_row [out]. */
+    readonly doraScale: number,
+    /** Dense unscaled ΔW = B·A [out × in] (LoRA/VeRA) or lora_B [out] (IA3), for merging. */
+    readonly delta: Float32Array,
+  ) {}
+
+  /** alpha/r for LoRA/VeRA, alpha for IA3. */
+  get scaling(): number {
+    return this.cfg.compositionMode === "scale" ? this.cfg.alpha : this.cfg.alpha / this.cfg.r;
+  }
+
+  static load(
+    k: Kernels,
+    name: string,
+    cfg: LoraConfig,
+    t: AdapterTensors,
+    prefix: string, // "...q_proj.loras.<saved name>."
+    sharedPrefix: string, // "shared_parameters.<saved name>."
+    inF: number,
+    outF: number,
+    baseWeight: () => Float32Array,
+  ): LoraModule {
+    const r = cfg.r;
+    const gate = cfg.useGating
+      ? makeLin(
+        k,
+        t.take(prefix + "gate.weight", [1, inF]),
+        1,
+        inF,
+        t.take(prefix + "gate.bias", [1]),
+      )
+      : undefined;
+    if (cfg.compositionMode === "scale") {
+      const v = t.take(prefix + "lora_B", [outF, 1]);
+      return new LoraModule(
+        k,
+        name,
+        cfg,
+        inF,
+        outF,
+        undefined,
+        undefined,
+        makeVec(k, v),
+        gate,
+        0,
+        v,
+      );
+    }
+    let A: Float32Array, B: Float32Array;
+    if (cfg.veraD !== null || cfg.veraB !== null) {
+      // VeRA: shared frozen A_s [r, in], B_s [out, r]; per layer vera_D [r, r], vera_B [out, out]
+      A = t.take(sharedPrefix + "lora_A", [r, inF]);
+      const Bs = t.take(sharedPrefix + "lora_B", [outF, r]);
+      const vD = t.take(prefix + "vera_D", [r, r]), vB = t.take(prefix + "vera_B", [outF, outF]);
+      const BsD = new Float64Array(outF * r);
+      for (let i = 0; i < outF; i++) {
+        for (let j = 0; j < r; j++) {
+          let s = 0;
+          for (let q = 0; q < r; q++) s += Bs[i * r + q] * vD[q * r + j];
+          BsD[i * r + j] = s;
+        }
+      }
+      B = new Float32Array(outF * r);
+      for (let i = 0; i < outF; i++) {
+        for (let j = 0; j < r; j++) {
+          let s = 0;
+          for (let q = 0; q < outF; q++) s += vB[i * outF + q] * BsD[q * r + j];
+          B[i * r + j] = s;
+        }
+      }
+    } else {
+      A = t.take(prefix + "lora_A", [r, inF]);
+      B = t.take(prefix + "lora_B", [outF, r]);
+    }
+    // ΔW = B·A (unscaled) in f64, for DoRA's norm and for merging
+    const delta = new Float32Array(outF * inF);
+    for (let i = 0; i < outF; i++) {
+      for (let j = 0; j < inF; j++) {
+        let s = 0;
+        for (let q = 0; q < r; q++) s += B[i * r + q] * A[q * inF + j];
+        delta[i * inF + j] = s;
+      }
+    }
+    let doraScale = 0;
+    if (cfg.useDora) {
+      const m = t.take(prefix + "m.weight", [outF, 1]);
+      const W = baseWeight();
+      const sc = new Float32Array(outF);
+      for (let i = 0; i < outF; i++) {
+        let s = 0;
+        for (let j = 0; j < inF; j++) s += (W[i * inF + j] + delta[i * inF + j]) ** 2;
+        sc[i] = m[i] / Math.sqrt(s);
+      }
+      doraScale = makeVec(k, sc);
+    }
+    return new LoraModule(
+      k,
+      name,
+      cfg,
+      inF,
+      outF,
+      makeLin(k, A, r, inF),
+      makeLin(k, B, outF, r),
+      0,
+      gate,
+      doraScale,
+      delta,
+    );
+  }
+
+  /** compose_single: the delta of this adapter from the running `hidden` (or x when none). */
+  forward(hidden: Mat | undefined, x: Mat, layout: SeqLayout): Mat {
+    const k = this.k;
+    let d: Mat;
+    if (this.cfg.compositionMode === "scale") {
+      d = k.mat(x.rows, this.outF);
+      const v = rowOf(this.ia3, this.outF);
+      if (hidden) k.mul(hidden, v, d);
+      else {
+        k.mem.f32(d.ptr, d.rows * d.cols).fill(0); // every row = the vector
+        k.add(d, v, d);
+      }
+    } else {
+      const inp = hidden ?? x;
+      if (inp.cols !== this.inF) {
+        throw new EdgeClipError(
+          "adapter_unsupported",
+          `stacked LoRA ${this.name}: input width ${inp.cols} ≠ ${this.inF} (the library fails here)`,
+        );
+      }
+      d = linear(k, this.b!, linear(k, this.a!, inp));
+    }
+    if (this.gate) scaleSeqs(k, d, layout, seqGates(k, this.gate, x, layout).map((g) => g[0]));
+    else k.affine(d, d, this.scaling);
+    return d;
+  }
+
+  /** The last adapter's rule: combine the composed delta with the base output y, in place. */
+  combine(y: Mat, hidden: Mat): void {
+    const k = this.k;
+    if (this.cfg.compositionMode === "scale") k.mul(y, hidden, y);
+    else if (this.cfg.useDora) {
+      k.add(y, hidden, y);
+      k.mul(y, rowOf(this.doraScale, this.outF), y);
+    } else k.add(y, hidden, y);
+  }
+
+  /** The merged weight W' for base weight W [out × in] (merge_adapter). */
+  merged(W: Float32Array): Float32Array {
+    if (this.cfg.useGating) {
+      throw new EdgeClipError(
+        "adapter_unsupported",
+        `cannot merge ${this.name}: LoRA layers with gating cannot be merged`,
+      );
+    }
+    const out = new Float32Array(W.length), s = this.scaling, I = this.inF;
+    if (this.cfg.compositionMode === "scale") {
+      for (let i = 0; i < this.outF; i++) {
+        for (let j = 0; j < I; j++) out[i * I + j] = W[i * I + j] * (this.delta[i] * s); // bias not scaled
+      }
+    } else if (this.cfg.useDora) {
+      const m = new Float32Array(this.k.mem.f32(this.doraScale, this.outF)); // m / ‖W + BA‖ at load
+      for (let i = 0; i < W.length; i++) out[i] = m[Math.floor(i / I)] * (W[i] + this.delta[i]);
+    } else for (let i = 0; i < W.length; i++) out[i] = W[i] + this.delta[i] * s;
+    return out;
+  }
+}
+
+/** The loras of one linear site, by adapter name. */
+export interface LoraSite {
+  readonly k: Kernels;
+  module(name: string): LoraModule | undefined;
+  readonly where: string;
+  readonly site: LinearSite;
+}
+
+interface State {
+  readonly x: Mat;
+  readonly hidden: Mat | undefined;
+  readonly last?: string;
+  readonly layout: SeqLayout;
+}
+
+function raises(s: LoraSite, why: string): never {
+  throw new EdgeClipError(
+    "adapter_unsupported",
+    `${s.where} ${s.site}: ${why} (the adapters library raises here)`,
+  );
+}
+
+/** Applies `setup` to the output y of the linear whose input is x (in place). */
+export function runLoraSite(site: LoraSite, setup: Block, x: Mat, y: Mat, layout: SeqLayout): void {
+  if (![...setup.flatten()].some((n) => site.module(n))) return;
+  const s = compose(site, setup, { x, hidden: undefined, layout }, 0);
+  const last = s.last !== undefined ? site.module(s.last) : undefined;
+  if (!last || !s.hidden) raises(site, "the composition produced no LoRA output in this layer");
+  last.combine(y, s.hidden);
+}
+
+function compose(site: LoraSite, b: Block, s: State, lvl: number): State {
+  const nested = (c: Block, st: State) => {
+    if (b instanceof Stack && lvl >= 1) {
+      throw new EdgeClipError(
+        "adapter_setup",
+        `Specified adapter setup is too deep: cannot have ${c.type} at level ${lvl}`,
+      );
+    }
+    return compose(site, c, st, lvl + 1);
+  };
+  const single = (n: string, st: State): State => ({
+    ...st,
+    hidden: site.module(n)!.forward(st.hidden, st.x, st.layout),
+    last: n,
+  });
+  if (b instanceof Stack) {
+    for (const c of b.children) {
+      if (typeof c !== "string") s = nested(c, s);
+      else if (site.module(c)) s = single(c, s);
+    }
+    return s;
+  }
+  if (b instanceof BatchSplit) {
+    const B = s.layout.offsets.length;
+    if (b.batchSizes.reduce((a, x) => a + x, 0) !== B) {
+      throw new EdgeClipError(
+        "adapter_setup",
+        `${site.where}: the batch has ${B} sequences, not the sum of batch_sizes ${
+          JSON.stringify(b.batchSizes)
+        }`,
+      );
+    }
+    const k = site.k, states: State[] = [];
+    let b0 = 0;
+    b.children.forEach((c, i) => {
+      const b1 = b0 + b.batchSizes[i];
+      const sl = batchSlice(s.layout, b0, b1);
+      const cs: State = {
+        x: k.view(s.x, sl.r0, sl.rows),
+        hidden: s.hidden && k.view(s.hidden, sl.r0, sl.rows),
+        last: s.last,
+        layout: sl.layout,
+      };
+      if (typeof c !== "string") states.push(nested(c, cs));
+      else if (site.module(c)) states.push(single(c, cs));
+      else states.push(cs);
+      b0 = b1;
+    });
+    if (!states.every((x) => x.hidden)) {
+      raises(site, "a BatchSplit child has no LoRA in this layer");
+    }
+    const cols = states[0].hidden!.cols;
+    if (!states.every((x) => x.hidden!.cols === cols)) {
+      raises(site, "BatchSplit children disagree in width");
+    }
+    return {
+      ...s,
+      hidden: concatRows(k, states.map((x) => x.hidden!), cols),
+      last: states[states.length - 1].last,
+    };
+  }
+  if (b instanceof Average) {
+    const states: State[] = [];
+    for (const c of b.children) {
+      if (typeof c !== "string") states.push(nested(c, s));
+      else if (site.module(c)) states.push(single(c, s));
+    }
+    const n = b.weights.length, k = site.k;
+    const first = states[0].hidden!;
+    const h = k.mat(first.rows, first.cols);
+    if (states.length === n) {
+      k.affine(first, h, b.weights[0] / n);
+      for (let i = 1; i < n; i++) k.add(h, states[i].hidden!, h, b.weights[i] / n);
+    } else if (states.length === 1) k.affine(first, h, b.weights.reduce((a, w) => a + w, 0) / n);
+    else raises(site, `Average has ${states.length} of ${n} children in this layer`);
+    return { ...s, hidden: h, last: states[states.length - 1].last };
+  }
+  return raises(site, `${b.type} composition is not supported for LoRA`);
+}

@@ -1,0 +1,192 @@
+// Prefix tuning (adapters methods/prefix_tuning.py): one prefix generator per tower location
+// ("clip_text_model_self_prefix", "clip_vision_model_self_prefix"). Its output does not depend on
+// the input, so the keys/values of every layer are computed once at load time (the library's
+// eject()); per call only the optional gates and the composition run.
+
+import { EdgeClipError } from "../../errors.ts";
+import type { PrefixKV, SeqLayout } from "../../model/hooks.ts";
+import type { Kernels, Mat } from "../../wasm/kernels.ts";
+import { adapterActivation } from "../activation.ts";
+import { BatchSplit, type Block, Stack } from "../composition.ts";
+import type { PrefixConfig } from "../config.ts";
+import { batchSlice, concatRows, type Lin, linear, makeLin, seqGates } from "../ops.ts";
+import type { AdapterTensors } from "../tensors.ts";
+
+/**
+ * Computes the flat prefix states [P × Lp·2·H] of one location. Non-flat:
+ * KV = W2·act(W1·wte + b1) + b2; flat: the stored vector.
+ */
+export function prefixStates(
+  k: Kernels,
+  cfg: PrefixConfig,
+  t: AdapterTensors,
+  prefix: string,
+  H: number,
+  Lp: number,
+): Float32Array {
+  const P = cfg.prefixLength, N = Lp * 2 * H;
+  if (cfg.flat) return t.take(prefix + "control_trans", [P * N]);
+  const bn = cfg.bottleneckSize;
+  const E = t.take(prefix + "wte.weight", [P, H]);
+  const W1 = t.take(prefix + "control_trans.0.weight", [bn, H]),
+    b1 = t.take(prefix + "control_trans.0.bias", [bn]);
+  const W2 = t.take(prefix + "control_trans.2.weight", [N, bn]),
+    b2 = t.take(prefix + "control_trans.2.bias", [N]);
+  const act = adapterActivation(cfg.nonLinearity);
+  // run once through the kernels in scratch memory (the MLP's weights are not kept)
+  return k.mem.scratch(() => {
+    const l1 = makeLin(k, W1, bn, H, b1), l2 = makeLin(k, W2, N, bn, b2);
+    return k.read(linear(k, l2, linear(k, l1, k.matFrom(E, P, H), { act })));
+  });
+}
+
+/** One layer's prefix: views of the location's states, and the optional gate. */
+export interface PrefixLayer {
+  readonly name: string;
+  readonly length: number;
+  readonly keys: Mat; // [P × H], row stride Lp·2·H
+  readonly values: Mat;
+  readonly gate?: Lin;
+}
+
+/** The layer views of a location's states uploaded at `ptr` ([P × Lp·2·H]). */
+export function prefixLayer(
+  k: Kernels,
+  name: string,
+  ptr: number,
+  P: number,
+  H: number,
+  Lp: number,
+  id: number,
+  t: AdapterTensors,
+  gatePrefix: string | undefined,
+  gateHeads: number,
+): PrefixLayer {
+  const ld = Lp * 2 * H;
+  const at = (col: number): Mat => ({ ptr: ptr + col * 4, rows: P, cols: H, ld });
+  const gate = gatePrefix
+    ? makeLin(
+      k,
+      t.take(gatePrefix + "weight", [gateHeads, H]),
+      gateHeads,
+      H,
+      t.take(gatePrefix + "bias", [gateHeads]),
+    )
+    : undefined;
+  return { name, length: P, keys: at(2 * id * H), values: at((2 * id + 1) * H), gate };
+}
+
+/** The prefixes of one attention layer, by adapter name. */
+export interface PrefixSite {
+  readonly k: Kernels;
+  module(name: string): PrefixLayer | undefined;
+  readonly where: string;
+}
+
+/** Per sequence: prefix blocks in key order (the most recently stacked first). */
+interface State {
+  readonly x: Mat;
+  readonly layout: SeqLayout;
+  readonly seqs: readonly { keys: Mat[]; values: Mat[] }[];
+}
+
+function raises(s: PrefixSite, why: string): never {
+  throw new EdgeClipError("adapter_unsupported", `${s.where} prefix: ${why}`);
+}
+
+/** The prefix keys/values of `setup` for attention input x (LN1 output). */
+export function runPrefixSite(
+  site: PrefixSite,
+  setup: Block,
+  x: Mat,
+  layout: SeqLayout,
+): PrefixKV | undefined {
+  if (![...setup.flatten()].some((n) => site.module(n))) return undefined;
+  const seqs = layout.offsets.map(() => ({ keys: [] as Mat[], values: [] as Mat[] }));
+  const s = compose(site, setup, { x, layout, seqs }, 0);
+  const lens = s.seqs.map((q) => q.keys.reduce((a, m) => a + m.rows, 0));
+  if (lens.some((l) => l !== lens[0])) {
+    raises(
+      site,
+      "sequences get prefixes of different lengths (the library pads them with quirks; not supported)",
+    );
+  }
+  const k = site.k, H = x.cols;
+  const join = (ms: Mat[]) => (ms.length === 1 ? ms[0] : concatRows(k, ms, H));
+  return {
+    length: lens[0] ?? 0,
+    keys: s.seqs.map((q) => join(q.keys)),
+    values: s.seqs.map((q) => join(q.values)),
+  };
+}
+
+function compose(site: PrefixSite, b: Block, s: State, lvl: number): State {
+  const nested = (c: Block, st: State) => {
+    if (b instanceof Stack && lvl >= 1) {
+      throw new EdgeClipError(
+        "adapter_setup",
+        `Specified adapter setup is too deep: cannot have ${c.type} at level ${lvl}`,
+      );
+    }
+    return compose(site, c, st, lvl + 1);
+  };
+  if (b instanceof Stack) {
+    for (const c of b.children) {
+      if (typeof c !== "string") s = nested(c, s);
+      else if (site.module(c)) s = single(site, site.module(c)!, s);
+    }
+    return s;
+  }
+  if (b instanceof BatchSplit) {
+    const B = s.layout.offsets.length;
+    if (b.batchSizes.reduce((a, v) => a + v, 0) !== B) {
+      throw new EdgeClipError(
+        "adapter_setup",
+        `${site.where}: the batch has ${B} sequences, not the sum of batch_sizes ${
+          JSON.stringify(b.batchSizes)
+        }`,
+      );
+    }
+    const out: State["seqs"][number][] = [];
+    let b0 = 0;
+    b.children.forEach((c, i) => {
+      const b1 = b0 + b.batchSizes[i];
+      const sl = batchSlice(s.layout, b0, b1);
+      const cs: State = {
+        x: site.k.view(s.x, sl.r0, sl.rows),
+        layout: sl.layout,
+        seqs: s.seqs.slice(b0, b1),
+      };
+      const done = typeof c !== "string"
+        ? nested(c, cs)
+        : site.module(c)
+        ? single(site, site.module(c)!, cs)
+        : cs;
+      out.push(...done.seqs);
+      b0 = b1;
+    });
+    return { ...s, seqs: out };
+  }
+  return raises(
+    site,
+    `${b.type} composition is not supported for prefix tuning (the library raises)`,
+  );
+}
+
+/** compose_single: prepends this adapter's (optionally gated) prefix to every sequence. */
+function single(site: PrefixSite, m: PrefixLayer, s: State): State {
+  const k = site.k;
+  const gates = m.gate ? seqGates(k, m.gate, s.x, s.layout) : undefined;
+  const seqs = s.seqs.map((q, b) => {
+    let keys = m.keys, values = m.values;
+    if (gates) {
+      const g = gates[b];
+      keys = k.mat(m.length, m.keys.cols);
+      values = k.mat(m.length, m.keys.cols);
+      k.affine(m.keys, keys, g[0]);
+      k.affine(m.values, values, g[g.length - 1]);
+    }
+    return { keys: [keys, ...q.keys], values: [values, ...q.values] };
+  });
+  return { ...s, seqs };
+}

@@ -1,0 +1,105 @@
+// PyTorch `.bin` files (torch.save of a state dict, zip format): `<archive>/data.pkl` (the dict,
+// read by the restricted unpickler) and `<archive>/data/<key>` (raw little-endian storages).
+// Returns name → f32 tensor; strides and storage offsets are honoured (non-contiguous tensors
+// are gathered). Anything unexpected is an EdgeClipError("adapter_format").
+
+import { EdgeClipError } from "../errors.ts";
+import { type Dtype, DTYPE_BYTES, toF32 } from "./safetensors.ts";
+import { PTensor, unpickle } from "./pickle.ts";
+import { readZip } from "./zip.ts";
+
+/** A dense f32 tensor read from a weight file. */
+export interface F32Tensor {
+  readonly shape: readonly number[];
+  readonly data: Float32Array;
+}
+
+/** Float storages we convert to f32 (adapter weights are floats). */
+const FLOAT_STORAGE: Record<string, Dtype> = {
+  FloatStorage: "F32",
+  DoubleStorage: "F64",
+  HalfStorage: "F16",
+  BFloat16Storage: "BF16",
+};
+
+function fail(file: string, msg: string, ctx: Record<string, unknown> = {}): never {
+  throw new EdgeClipError("adapter_format", `${file}: ${msg}`, { file, ...ctx });
+}
+
+/** Reads a torch.save'd state dict of float tensors. */
+export function readTorchBin(
+  bytes: Uint8Array,
+  file = "pytorch_model.bin",
+): Map<string, F32Tensor> {
+  if (bytes.length >= 2 && bytes[0] === 0x80 && bytes[1] <= 5) {
+    fail(file, "legacy (pre-1.6, non-zip) torch.save format; re-save it with a recent PyTorch");
+  }
+  const entries = readZip(bytes, file);
+  const pkl = entries.filter((e) => /^[^/]+\/data\.pkl$/.test(e.name));
+  if (pkl.length !== 1) fail(file, "not a PyTorch archive (no single <archive>/data.pkl)");
+  const root = pkl[0].name.slice(0, -"data.pkl".length);
+  const byName = new Map(entries.map((e) => [e.name, e.data]));
+  const order = byName.get(`${root}byteorder`);
+  if (order && new TextDecoder().decode(order) !== "little") {
+    fail(file, "big-endian storages are not supported");
+  }
+  const dict = unpickle(pkl[0].data, `${file}:${pkl[0].name}`);
+  if (!(dict instanceof Map)) fail(file, "the pickled object is not a state dict");
+  const out = new Map<string, F32Tensor>();
+  for (const [name, t] of dict) {
+    if (typeof name !== "string") fail(file, "a state-dict key is not a string");
+    if (!(t instanceof PTensor)) fail(file, `${name} is not a tensor`, { key: name });
+    const dtype = FLOAT_STORAGE[t.storage.storageType];
+    if (!dtype) {
+      fail(file, `${name} is stored as ${t.storage.storageType}; adapter weights must be floats`, {
+        key: name,
+      });
+    }
+    const raw = byName.get(`${root}data/${t.storage.key}`);
+    if (!raw) fail(file, `storage ${t.storage.key} of ${name} is missing`, { key: name });
+    const esize = DTYPE_BYTES[dtype];
+    if (raw.length !== t.storage.numel * esize) {
+      fail(
+        file,
+        `storage ${t.storage.key} has ${raw.length} bytes, want ${t.storage.numel * esize}`,
+        {
+          key: name,
+        },
+      );
+    }
+    const all = new Float32Array(t.storage.numel);
+    toF32(raw, dtype, all, name);
+    out.set(name, { shape: [...t.size], data: gather(all, t, name, file) });
+  }
+  return out;
+}
+
+/** The tensor's elements in row-major order, from its storage, offset and strides. */
+function gather(storage: Float32Array, t: PTensor, name: string, file: string): Float32Array {
+  const n = t.size.reduce((a, d) => a * d, 1);
+  if (n === 0) return new Float32Array(0);
+  let last = t.offset;
+  t.size.forEach((d, i) => (last += (d - 1) * t.stride[i]));
+  if (last >= storage.length) {
+    fail(file, `${name} reads past the end of its storage`, { key: name });
+  }
+  // contiguous: strides are the row-major suffix products
+  let contiguous = true, s = 1;
+  for (let i = t.size.length - 1; i >= 0; i--) {
+    if (t.size[i] !== 1 && t.stride[i] !== s) contiguous = false;
+    s *= t.size[i];
+  }
+  if (contiguous) return storage.slice(t.offset, t.offset + n);
+  const out = new Float32Array(n);
+  const idx = new Array(t.size.length).fill(0);
+  for (let k = 0; k < n; k++) {
+    let at = t.offset;
+    for (let i = 0; i < idx.length; i++) at += idx[i] * t.stride[i];
+    out[k] = storage[at];
+    for (let i = idx.length - 1; i >= 0; i--) {
+      if (++idx[i] < t.size[i]) break;
+      idx[i] = 0;
+    }
+  }
+  return out;
+}
