@@ -11,8 +11,13 @@ import type { ClipTokenizer, TokenizeOptions } from "../tokenizer/mod.ts";
 import type { Tensor } from "../tensor.ts";
 
 export interface LoadClipOptions {
-  /** What to run: "f32" (default) or "int8". */
+  /**
+   * What to run: "f32" (default) or "int8". An f32 Hugging Face folder with "int8" is quantized at
+   * load; an edgeclip package (one .safetensors file from `convert`) always runs int8.
+   */
   dtype?: "f32" | "int8";
+  /** Keep one tower only ("text" or "vision"), e.g. to fit a 128 MB isolate; default both. */
+  towers?: "both" | "text" | "vision";
 }
 
 /** A loaded CLIP model. Create with {@link loadClip}. */
@@ -150,13 +155,7 @@ export class Clip {
  * ```
  */
 export async function loadClip(source: Source, options: LoadClipOptions = {}): Promise<Clip> {
-  if (options.dtype && options.dtype !== "f32") {
-    throw new EdgeClipError(
-      "invalid_input",
-      `dtype ${JSON.stringify(options.dtype)} is not available yet`,
-    );
-  }
-  const loaded = await openModel(source);
+  const loaded = await openModel(source, { dtype: options.dtype, towers: options.towers });
   // the tokenizer is needed synchronously by tokenize(); a model without text tower skips it
   const tokenizer = loaded.model.text
     ? await loadTokenizer(loaded.files).catch((e: Error) => {
