@@ -1,0 +1,198 @@
+// Bad adapter input through the public API: damaged weight files, configs with unknown fields or
+// wrong types, methods and compositions CLIP cannot run, adapters made for a model of another
+// size, missing and unexpected keys. Each must be an EdgeClipError with a stable code that names
+// what was wrong.
+
+import { ok, rejects, throws } from "node:assert/strict";
+import { BatchSplit, EdgeClipError, loadClip, Parallel, Stack } from "../../mod.ts";
+import { AdapterHost } from "../../src/api/adapter_host.ts";
+import { openModel } from "../../src/api/load.ts";
+import { ALT_GOLDEN_DIR } from "../golden/clip_cases.ts";
+import { goldenCase, readFolder, writeFolder } from "./_folders.ts";
+
+const ignore = !goldenCase("seq_bn");
+const code = (c: string, re?: RegExp) => (e: unknown) => {
+  ok(e instanceof EdgeClipError, `not an EdgeClipError: ${e}`);
+  ok(e.code === c, `code ${e.code}, want ${c}: ${e.message}`);
+  if (re) ok(re.test(e.message), e.message);
+  return true;
+};
+const model = () => loadClip(goldenCase("seq_bn")!.modelDir);
+
+Deno.test({
+  name: "bad adapters: damaged weight files",
+  ignore,
+  async fn() {
+    const clip = await model();
+    const { meta, t } = readFolder("seq_bn", "seq_bn");
+    const files = writeFolder(meta, t);
+    const st = files["adapter.safetensors"] as Uint8Array;
+    for (const cut of [0, 7, 8, 100, st.length - 1]) {
+      await rejects(
+        clip.loadAdapter({ ...files, "adapter.safetensors": st.subarray(0, cut) }),
+        code("adapter_format"),
+      );
+    }
+    const dir = `${goldenCase("seq_bn")!.dir}/adapters/seq_bn`;
+    const bin = Deno.readFileSync(`${dir}/pytorch_adapter.bin`);
+    const binOnly = { "adapter_config.json": files["adapter_config.json"] };
+    for (const cut of [10, bin.length >> 1, bin.length - 3]) {
+      await rejects(
+        clip.loadAdapter({ ...binOnly, "pytorch_adapter.bin": bin.subarray(0, cut) }),
+        code("adapter_format"),
+      );
+    }
+    const flipped = bin.slice();
+    flipped[bin.length >> 1] ^= 0x55; // inside a storage: the CRC catches it
+    await rejects(
+      clip.loadAdapter({ ...binOnly, "pytorch_adapter.bin": flipped }),
+      code("adapter_format"),
+    );
+    await rejects(clip.loadAdapter(binOnly), code("source_unavailable"));
+    await rejects(
+      clip.loadAdapter({ ...files, "adapter_config.json": "{not json" }),
+      code("adapter_format"),
+    );
+    clip.dispose();
+  },
+});
+
+Deno.test({
+  name: "bad adapters: configs with unknown fields, wrong types, unsupported methods",
+  ignore,
+  async fn() {
+    const clip = await model();
+    const { meta, t } = readFolder("seq_bn", "seq_bn");
+    const withCfg = (patch: Record<string, unknown>) =>
+      writeFolder({ ...meta, config: { ...(meta.config as object), ...patch } }, t);
+    await rejects(
+      clip.loadAdapter(withCfg({ fancy_new_switch: true })),
+      code("adapter_format", /fancy_new_switch/),
+    );
+    await rejects(
+      clip.loadAdapter(withCfg({ mh_adapter: "yes" })),
+      code("adapter_format", /mh_adapter/),
+    );
+    await rejects(
+      clip.loadAdapter(withCfg({ reduction_factor: "16" })),
+      code("adapter_format", /reduction_factor/),
+    );
+    await rejects(
+      clip.loadAdapter(withCfg({ leave_out: [-1] })),
+      code("adapter_format", /leave_out/),
+    );
+    await rejects(
+      clip.loadAdapter(withCfg({ scaling: "huge" })),
+      code("adapter_format", /scaling/),
+    );
+    await rejects(
+      clip.loadAdapter(withCfg({ non_linearity: "sparkle" })),
+      code("adapter_unsupported", /sparkle/),
+    );
+    await rejects(
+      clip.loadAdapter(withCfg({ residual_before_ln: "post_add" })),
+      code("adapter_unsupported"),
+    );
+    await rejects(
+      clip.loadAdapter(withCfg({ inv_adapter: "glow" })),
+      code("adapter_unsupported", /glow/i),
+    );
+    await rejects(
+      clip.loadAdapter(withCfg({ architecture: "prompt_tuning" })),
+      code("adapter_format"),
+    );
+    await rejects(
+      clip.loadAdapter(
+        writeFolder({ ...meta, config: { architecture: "prompt_tuning", prompt_length: 10 } }, t),
+      ),
+      code("adapter_unsupported", /prompt tuning/),
+    );
+    await rejects(
+      clip.loadAdapter(writeFolder({ ...meta, config: "no_such_preset" }, t)),
+      code("adapter_format"),
+    );
+    // integer scaling is rejected by the library's strict type check
+    const intScaling = writeFolder(meta, t);
+    intScaling["adapter_config.json"] = (intScaling["adapter_config.json"] as string).replace(
+      '"scaling": 1.0',
+      '"scaling": 1',
+    );
+    await rejects(clip.loadAdapter(intScaling), code("adapter_format", /scaling/));
+    await rejects(
+      clip.loadAdapter(writeFolder(meta, t), { overrides: { nonsense: 1 } }),
+      code("adapter_format", /nonsense/),
+    );
+    clip.dispose();
+  },
+});
+
+Deno.test({
+  name: "bad adapters: missing, unexpected and mis-shaped keys; other model sizes",
+  ignore,
+  async fn() {
+    const clip = await model();
+    const { meta, t } = readFolder("seq_bn", "seq_bn");
+    const key = "text_model.encoder.layers.1.output_adapters.adapters.seq_bn.adapter_up.weight";
+    const missing = new Map(t);
+    missing.delete(key);
+    await rejects(clip.loadAdapter(writeFolder(meta, missing)), (e) => {
+      code("adapter_mismatch")(e);
+      ok((e as EdgeClipError).context.key === key);
+      return true;
+    });
+    const extra = new Map(t);
+    extra.set("text_model.encoder.layers.7.output_adapters.adapters.seq_bn.adapter_up.bias", {
+      shape: [64],
+      data: new Float32Array(64),
+    });
+    await rejects(
+      clip.loadAdapter(writeFolder(meta, extra)),
+      code("adapter_mismatch", /layers\.7/),
+    );
+    const shaped = new Map(t);
+    shaped.set(key, { shape: [64, 5], data: new Float32Array(320) });
+    await rejects(clip.loadAdapter(writeFolder(meta, shaped)), (e) => {
+      code("adapter_mismatch", /\[64, 5\]/)(e);
+      const ctx = (e as EdgeClipError).context;
+      ok(String(ctx.expected) === "64,4" && String(ctx.found) === "64,5");
+      return true;
+    });
+    await rejects(
+      clip.loadAdapter(writeFolder({ ...meta, model_type: "bert" }, t)),
+      code("adapter_mismatch", /bert/),
+    );
+    clip.dispose();
+    // the same adapter on a model with other widths and layer counts
+    const host = new AdapterHost(await openModel(`${ALT_GOLDEN_DIR}/clip/model`));
+    await rejects(host.load(writeFolder(meta, t)), code("adapter_mismatch"));
+  },
+});
+
+Deno.test({
+  name: "bad setups: unknown names, Parallel, wrong batch splits, nesting",
+  ignore,
+  async fn() {
+    const clip = await model();
+    const { meta, t } = readFolder("seq_bn", "seq_bn");
+    await clip.loadAdapter(writeFolder(meta, t));
+    await rejects(clip.loadAdapter(writeFolder(meta, t)), code("adapter_setup", /already loaded/));
+    throws(() => clip.setActiveAdapters("nope"), code("adapter_setup", /nope/));
+    throws(
+      () => clip.setActiveAdapters(new Parallel("seq_bn", "seq_bn")),
+      code("adapter_unsupported", /Parallel/),
+    );
+    throws(
+      () =>
+        clip.setActiveAdapters(new Stack(new Stack(new BatchSplit("seq_bn", { batchSizes: [1] })))),
+      code("adapter_setup"),
+    );
+    const ids = { data: new Int32Array([49406, 320, 49407]), shape: [1, 3] };
+    await rejects(
+      clip.forward({ inputIds: ids }, {
+        adapters: new BatchSplit("seq_bn", "seq_bn", { batchSizes: [1, 1] }),
+      }),
+      code("adapter_setup", /batch_sizes/),
+    );
+    clip.dispose();
+  },
+});
