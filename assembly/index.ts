@@ -17,3 +17,6 @@ export { premultiply_u8, unpremultiply_u8 } from "./alpha_u8";
 export { q8_const, q8_packed_bytes, q8_act_bytes } from "./formats";
 export { quantize_pack_q8, unpack_q8, quantize_act_q8, quantize_rows_q8, gather_q8 } from "./quantize_q8";
 export { gemm_q8 } from "./gemm_q8";
+export { jpeg_idct_islow } from "./jpeg_idct";
+export { jpeg_h2v1_fancy, jpeg_h2v2_fancy, jpeg_h1v2_fancy, jpeg_box_row } from "./jpeg_upsample";
+export { jpeg_ycc_rgb, jpeg_ycck_cmyk, jpeg_interleave3, jpeg_interleave4_inv } from "./jpeg_color";

@@ -2,7 +2,7 @@
 // coefficient arrays, one IDCT per block, one upsampled plane per component. The wasm pipeline
 // (../mod.ts) must give the same bytes; tests compare the two on many generated files.
 
-import { type DecodedImage, type DecodeLimits } from "../../types.ts";
+import type { DecodedImage, DecodeLimits } from "../../types.ts";
 import { ScanDecoder } from "../entropy.ts";
 import { colorTransform, sourceRows } from "../layout.ts";
 import { parseJpeg } from "../markers.ts";

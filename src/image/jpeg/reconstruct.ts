@@ -1,0 +1,160 @@
+// From parsed headers to pixels in linear memory: entropy-decode the scans into coefficient
+// blocks, IDCT them into component planes, then upsample and colour-convert row by row into the
+// output. A single-scan image is decoded and transformed one iMCU row at a time (only one row of
+// coefficients is held); a multi-scan (progressive) image keeps every coefficient until its last
+// scan. All memory is scratch released when the call returns.
+
+import type { Kernels } from "../../wasm/kernels.ts";
+import { COLOR_TMP_BYTES, IDCT_WORKSPACE_BYTES, JpegKernels } from "../../wasm/jpeg.ts";
+import type { DecodedImage } from "../types.ts";
+import { type CoefTarget, ScanDecoder } from "./entropy.ts";
+import { colorTransform, type FrameComponent, sourceRows } from "./layout.ts";
+import type { JpegFile } from "./markers.ts";
+import { unstuffScan } from "./scan_data.ts";
+import { coefBits, needsSmoothing, smoothComponent } from "./smoothing.ts";
+
+/** Output rows converted per copy out of linear memory (about 1 MiB at a time). */
+const CHUNK_BYTES = 1 << 20;
+
+interface Plane {
+  readonly ptr: number;
+  readonly stride: number;
+}
+
+/** Decodes the image data of a parsed file (see markers.ts) with the wasm kernels. */
+export function reconstruct(bytes: Uint8Array, file: JpegFile, k: Kernels): DecodedImage {
+  const f = file.frame, mem = k.mem, j = new JpegKernels(k);
+  const W = f.width, H = f.height;
+  const transform = colorTransform(f, file.jfif, file.adobeTransform);
+  const ch = transform === "grey" ? 1 : transform === "ycc" || transform === "rgb" ? 3 : 4;
+  const out = new Uint8Array(W * H * ch);
+  mem.scratch(() => {
+    // ---- layout: everything is allocated before any typed view is taken (growth detaches) --
+    const quant = f.components.map((_, ci) => mem.put(file.quant[ci] ?? new Int32Array(64)));
+    const planes: Plane[] = f.components.map((c) => {
+      const stride = c.blocksW * 8;
+      return { ptr: mem.alloc(stride * c.blocksH * 8 + 64), stride };
+    });
+    // coefficient blocks: a whole image for multi-scan files, one iMCU row otherwise
+    const coefRows = (c: FrameComponent) => (file.multiScan ? c.blocksH : c.v);
+    const coefPtr = f.components.map((c) => mem.calloc(c.blocksW * coefRows(c) * 128));
+    const ws = mem.alloc(IDCT_WORKSPACE_BYTES), tmp = mem.alloc(COLOR_TMP_BYTES);
+    const rowBuf = f.components.map((
+      c,
+    ) => (c.upsample === "full" ? 0 : mem.alloc(2 * c.dw + W + 64)));
+    const chunkRows = Math.max(1, Math.min(H, Math.floor(CHUNK_BYTES / (W * ch))));
+    const chunk = mem.alloc(chunkRows * W * ch + 64);
+    const coefs = f.components.map((c, ci) =>
+      new Int16Array(mem.memory.buffer, coefPtr[ci], c.blocksW * coefRows(c) * 64)
+    );
+    const scanBuf = new Uint8Array(Math.max(...file.scans.map((s) => s.end - s.start)));
+
+    // IDCT of iMCU row r of component ci, from coefficient block row `from` onwards
+    const idctRow = (ci: number, r: number, from: number) => {
+      const c = f.components[ci], p = planes[ci];
+      for (let v = 0; v < c.v; v++) {
+        const br = r * c.v + v;
+        if (br >= c.heightInBlocks) break;
+        j.idct(
+          coefPtr[ci] + (from + v) * c.blocksW * 128,
+          quant[ci],
+          p.ptr + br * 8 * p.stride,
+          p.stride,
+          c.widthInBlocks,
+          ws,
+        );
+      }
+    };
+
+    // ---- entropy decoding and IDCT ----------------------------------------------------------
+    const decoderFor = (scanIndex: number) => {
+      const scan = file.scans[scanIndex];
+      const total = ScanDecoder.mcuCount(f, scan);
+      const intervals = scan.restartInterval ? Math.ceil(total / scan.restartInterval) : 1;
+      const sd = unstuffScan(bytes, scan.start, scan.end, scanBuf, intervals);
+      return new ScanDecoder(f, scan, scanBuf, sd);
+    };
+    if (!file.multiScan) {
+      const dec = decoderFor(0);
+      const target: CoefTarget = { coefs, rowBase: 0 };
+      for (let r = 0; r < f.mcusY; r++) {
+        for (const c of coefs) c.fill(0);
+        target.rowBase = r;
+        dec.decodeRows(r, r + 1, target);
+        for (let ci = 0; ci < f.components.length; ci++) idctRow(ci, r, 0);
+      }
+    } else {
+      for (let s = 0; s < file.scans.length; s++) {
+        decoderFor(s).decodeRows(0, f.mcusY, { coefs, rowBase: 0 });
+      }
+      const bits = coefBits(file);
+      if (needsSmoothing(file, bits)) {
+        f.components.forEach((_, ci) =>
+          smoothComponent(f, ci, coefs[ci], file.quant[ci]!, bits[ci])
+        );
+      }
+      for (let ci = 0; ci < f.components.length; ci++) {
+        for (let r = 0; r < f.mcusY; r++) idctRow(ci, r, r * f.components[ci].v);
+      }
+    }
+
+    // ---- upsampling and colour conversion, a chunk of output rows at a time ------------------
+    const rowPtr = (ci: number, y: number): number => {
+      const c = f.components[ci], p = planes[ci], dst = rowBuf[ci];
+      const { near, far, bias } = sourceRows(c, y);
+      const np = p.ptr + near * p.stride, fp = p.ptr + far * p.stride;
+      switch (c.upsample) {
+        case "full":
+          return np;
+        case "h2v1_fancy":
+          j.h2v1Fancy(np, c.dw, dst);
+          break;
+        case "h2v2_fancy":
+          j.h2v2Fancy(np, fp, c.dw, dst);
+          break;
+        case "h1v2_fancy":
+          j.h1v2Fancy(np, fp, c.dw, bias, dst);
+          break;
+        case "box":
+          j.boxRow(np, W, c.hExpand, dst);
+          break;
+      }
+      return dst;
+    };
+    const rowBytes = W * ch;
+    for (let y0 = 0; y0 < H; y0 += chunkRows) {
+      const y1 = Math.min(H, y0 + chunkRows);
+      for (let y = y0; y < y1; y++) {
+        const o = chunk + (y - y0) * rowBytes;
+        const p = f.components.map((_, ci) => rowPtr(ci, y));
+        switch (transform) {
+          case "grey":
+            mem.u8(o, W).set(mem.u8(p[0], W));
+            break;
+          case "ycc":
+            j.yccRgb(p[0], p[1], p[2], o, W, tmp);
+            break;
+          case "rgb":
+            j.interleave3(p[0], p[1], p[2], o, W);
+            break;
+          case "cmyk":
+            j.interleave4Inv(p[0], p[1], p[2], p[3], o, W);
+            break;
+          case "ycck":
+            j.ycckCmyk(p[0], p[1], p[2], p[3], o, W, tmp);
+            break;
+        }
+      }
+      out.set(mem.u8(chunk, (y1 - y0) * rowBytes), y0 * rowBytes);
+    }
+  });
+  const mode = ch === 1 ? "L" : ch === 3 ? "RGB" : "CMYK";
+  return {
+    width: W,
+    height: H,
+    mode,
+    data: out,
+    format: "JPEG",
+    ...(file.exifOrientation !== undefined ? { exifOrientation: file.exifOrientation } : {}),
+  };
+}
