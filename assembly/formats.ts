@@ -13,6 +13,8 @@
 //   QA_U8: q in [0, 255], stored as i16 (dot_i16x8_s operand, the SIMD128 route)
 //   QA_U7: q in [0, 127], stored as u8 (second operand of the relaxed i8×i7 dot; the SIMD128
 //          build widens it and gets the same integers)
+//   QA_U12: q in [0, 4095], stored as i16: the QA_U8 kernel unchanged (dot_i16x8_s takes any i16),
+//          16× finer steps at no cost; |Σ (q − z)·w| ≤ 4095·127·k fits int32 for k ≤ 4129
 
 export const Q8_LAYOUT: i32 = 1;
 export const Q8_NR: i32 = 8; // output columns per weight panel
@@ -22,6 +24,7 @@ export const Q8_MR: i32 = 4; // rows per activation block
 export const Q8_WMAX: i32 = 127; // weight levels: q in [-127, 127]
 export const QA_U8: i32 = 0;
 export const QA_U7: i32 = 1;
+export const QA_U12: i32 = 2;
 
 /** K rounded up to the padded length kp. */
 // @ts-ignore: decorator
@@ -32,7 +35,7 @@ export const QA_U7: i32 = 1;
 /** Largest activation level of a format (255 or 127). */
 // @ts-ignore: decorator
 @inline export function actMax(fmt: i32): i32 {
-  return fmt == QA_U7 ? 127 : 255;
+  return fmt == QA_U7 ? 127 : fmt == QA_U12 ? 4095 : 255;
 }
 
 /** Bytes per activation element of a format. */
@@ -66,6 +69,9 @@ export function q8_const(id: i32): i32 {
     case 9: return actMax(QA_U7);
     case 10: return actBytes(QA_U8);
     case 11: return actBytes(QA_U7);
+    case 12: return QA_U12;
+    case 13: return actMax(QA_U12);
+    case 14: return actBytes(QA_U12);
   }
   return -1;
 }

@@ -4,7 +4,14 @@
 
 import { EdgeClipError } from "../errors.ts";
 import { type Dtype, type TensorEntry, toF32 } from "../io/safetensors.ts";
-import { type ActFormatName, packedShape, paddedN, Q8_MAX_K } from "../quant/formats.ts";
+import {
+  ACT_FORMATS,
+  type ActFormatName,
+  packedShape,
+  paddedN,
+  Q8_MAX_K,
+} from "../quant/formats.ts";
+import type { KernelVariant } from "../wasm/module.ts";
 import type { Act, Kernels, Mat } from "../wasm/kernels.ts";
 import {
   allocQ8,
@@ -22,19 +29,34 @@ import type { WeightScope, WeightStore } from "./weights.ts";
 export interface Q8Policy {
   /** Linears kept in f32 (true) instead of int8. */
   keepF32(prefix: string): boolean;
-  /** Run-time activation format of an int8 linear. */
-  actFormat(prefix: string): ActFormatName;
+  /** Run-time activation format of an int8 linear (`variant`: the kernel build in use). */
+  actFormat(prefix: string, variant: KernelVariant): ActFormatName;
 }
 
 /**
- * The default: every encoder linear and the patch embedding int8; the two projections f32 (one
- * pooled row each, so their rounding errors reach the embedding unaveraged, at negligible cost).
- * Activations: u8 (asymmetric 8-bit, the dot_i16x8_s route) everywhere.
+ * The default, from measurements on the anchor ViT-B/32 and the golden fixtures (bench/results):
+ * - every encoder linear and the patch embedding int8; the two projections f32 (one pooled row
+ *   each, so their rounding reaches the embedding unaveraged, at negligible cost);
+ * - text: u12 activations (the dot_i16x8_s kernel, as fast as u8, 16× finer steps);
+ * - vision: u7 where the relaxed int8 dot exists (~1.2× faster GEMMs; image cosine to f32 still
+ *   ≥ 0.9998), else u12.
  */
 export const DEFAULT_Q8_POLICY: Q8Policy = Object.freeze({
   keepF32: (prefix: string) => /(^|\.)(text_projection|visual_projection)$/.test(prefix),
-  actFormat: (_prefix: string): ActFormatName => "u8",
+  actFormat: (prefix: string, variant: KernelVariant): ActFormatName =>
+    prefix.startsWith("vision_model.") && variant === "relaxed" ? "u7" : "u12",
 });
+
+/** The policy's format for a layer with k inputs (u12 needs k ≤ 4096; wider layers use u8). */
+export function layerFormat(
+  policy: Q8Policy,
+  prefix: string,
+  k: number,
+  variant: KernelVariant,
+): QaCode {
+  const name = policy.actFormat(prefix, variant);
+  return QA[k > ACT_FORMATS[name].maxK ? "u8" : name];
+}
 
 /** Dense [out × in] f32 weight hook: adjust (e.g. merge an adapter) before quantization. */
 export type WeightTransform = (key: string, w: Float32Array, outF: number, inF: number) => void;
@@ -170,7 +192,7 @@ export function quantizingLinearLoader(
     } finally {
       k.mem.reset(mark);
     }
-    return new LinearQ8(k, w, bias, QA[policy.actFormat(scope.prefix)]);
+    return new LinearQ8(k, w, bias, layerFormat(policy, scope.prefix, inF, k.variant));
   };
 }
 
@@ -209,6 +231,6 @@ export function packagedLinearLoader(policy: Q8Policy = DEFAULT_Q8_POLICY): Line
     await readRaw(scope, "qweight", "I8", packedShape(outF, inF), w.ptr);
     await readRaw(scope, "qscale", "F32", [paddedN(outF)], w.scales);
     await readRaw(scope, "qsum", "I32", [paddedN(outF)], w.sums);
-    return new LinearQ8(k, w, bias, QA[policy.actFormat(scope.prefix)]);
+    return new LinearQ8(k, w, bias, layerFormat(policy, scope.prefix, inF, k.variant));
   };
 }

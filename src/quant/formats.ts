@@ -23,7 +23,7 @@ export const Q8_MR = 4;
 
 /** How activations are quantized at run time (per row, asymmetric: x ≈ s·(q − z)). */
 export interface ActFormat {
-  readonly name: "u8" | "u7";
+  readonly name: "u8" | "u7" | "u12";
   /** ABI code (assembly/formats.ts QA_*). */
   readonly id: number;
   /** q in [0, qmax]. */
@@ -32,17 +32,35 @@ export interface ActFormat {
   readonly bytes: number;
   /** The instruction the relaxed build uses; the SIMD128 build always uses dot_i16x8_s. */
   readonly dot: string;
+  /** Largest K whose exact sum fits int32: K·127·qmax < 2^31. */
+  readonly maxK: number;
 }
 
 /** The activation formats, by name. */
-export const ACT_FORMATS: Readonly<Record<"u8" | "u7", ActFormat>> = Object.freeze({
-  u8: Object.freeze({ name: "u8", id: 0, qmax: 255, bytes: 2, dot: "i32x4.dot_i16x8_s" }),
+export const ACT_FORMATS: Readonly<Record<"u8" | "u7" | "u12", ActFormat>> = Object.freeze({
+  u8: Object.freeze({
+    name: "u8",
+    id: 0,
+    qmax: 255,
+    bytes: 2,
+    dot: "i32x4.dot_i16x8_s",
+    maxK: 32768,
+  }),
   u7: Object.freeze({
     name: "u7",
     id: 1,
     qmax: 127,
     bytes: 1,
     dot: "i32x4.relaxed_dot_i8x16_i7x16_add_s",
+    maxK: 32768,
+  }),
+  u12: Object.freeze({
+    name: "u12",
+    id: 2,
+    qmax: 4095,
+    bytes: 2,
+    dot: "i32x4.dot_i16x8_s",
+    maxK: 4096,
   }),
 });
 
@@ -90,6 +108,9 @@ export const Q8_CONSTS: readonly number[] = [
   ACT_FORMATS.u7.qmax,
   ACT_FORMATS.u8.bytes,
   ACT_FORMATS.u7.bytes,
+  ACT_FORMATS.u12.id,
+  ACT_FORMATS.u12.qmax,
+  ACT_FORMATS.u12.bytes,
 ];
 
 /** Largest K gemm_q8 accepts: int32 sums of 255·127 per product cannot overflow below it. */

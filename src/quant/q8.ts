@@ -48,7 +48,7 @@ export function dequantizeRowQ8(q: ArrayLike<number>, scale: number): Float32Arr
 export function quantizeActRow(
   x: ArrayLike<number>,
   fmt: ActFormat,
-): { q: Uint8Array; scale: number; zero: number } {
+): { q: Uint16Array; scale: number; zero: number } {
   const L = fmt.qmax;
   let lo = 0, hi = 0;
   for (let i = 0; i < x.length; i++) {
@@ -63,7 +63,7 @@ export function quantizeActRow(
     const z = roundHalfEven(f(-lo * inv));
     zero = Number.isNaN(z) ? 0 : clamp(z, 0, L);
   }
-  const q = new Uint8Array(x.length);
+  const q = new Uint16Array(x.length);
   for (let i = 0; i < x.length; i++) {
     const v = roundHalfEven(f(x[i] * inv));
     q[i] = clamp((Number.isNaN(v) ? 0 : v) + zero, 0, L);
@@ -120,7 +120,7 @@ export function unpackQ8(p: PackedQ8Data): Int8Array {
 export interface ActQ8Data {
   readonly m: number;
   readonly k: number;
-  readonly q: Uint8Array;
+  readonly q: Uint16Array;
   readonly scales: Float32Array;
   readonly zeros: Int32Array;
 }
@@ -132,7 +132,7 @@ export function quantizeActQ8(
   k: number,
   fmt: ActFormat,
 ): ActQ8Data {
-  const q = new Uint8Array(m * k);
+  const q = new Uint16Array(m * k);
   const scales = new Float32Array(m), zeros = new Int32Array(m);
   const row = new Float32Array(k);
   for (let r = 0; r < m; r++) {
@@ -153,7 +153,9 @@ export function packActQ8(a: ActQ8Data, fmt: ActFormat): Uint8Array {
     for (let i = 0; i < a.k; i++) {
       const el = Math.floor(r / Q8_MR) * kp * Q8_MR + Math.floor(i / 4) * 16 + (r % Q8_MR) * 4 +
         (i % 4);
-      out[el * fmt.bytes] = a.q[r * a.k + i]; // high byte of an i16 in 0..255 is 0
+      const v = a.q[r * a.k + i];
+      out[el * fmt.bytes] = v & 0xff;
+      if (fmt.bytes === 2) out[el * 2 + 1] = v >> 8; // little-endian i16
     }
   }
   return out;

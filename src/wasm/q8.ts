@@ -17,7 +17,9 @@ export interface PackedQ8 {
 }
 
 /** Activation format codes (assembly/formats.ts QA_*; src/quant/formats.ts ACT_FORMATS). */
-export const QA = { u8: 0, u7: 1 } as const;
+export const QA = { u8: 0, u7: 1, u12: 2 } as const;
+/** Largest K per format (exact int32 sums). */
+const FORMAT_MAX_K = [32768, 32768, 4096];
 export type QaCode = typeof QA[keyof typeof QA];
 
 /** Largest K (int32 sums stay exact below it). */
@@ -76,6 +78,9 @@ export function gemmQ8(
   if (r && (r.rows !== out.rows || r.cols !== out.cols)) bad("gemm residual shape");
   if (a.rows === 0) return;
   const fmt = opts.fmt ?? QA.u8;
+  if (a.cols > (FORMAT_MAX_K[fmt] ?? 0)) {
+    bad(`k = ${a.cols} is too large for activation format ${fmt}`);
+  }
   const act = opts.act === undefined ? 0 : typeof opts.act === "number" ? opts.act : ACT[opts.act];
   kr.mem.scratch(() => {
     const mp = Math.ceil(a.rows / 4) * 4;
