@@ -6,8 +6,7 @@
 //   deno bench --allow-read --allow-env bench/adapters_bench.ts
 
 import { type Clip, Fuse, loadClip, Stack } from "../mod.ts";
-import { type ModelShape } from "../src/adapters/adapter.ts";
-import { buildAdapter } from "../src/adapters/adapter.ts";
+import { buildAdapter, type ModelShape } from "../src/adapters/adapter.ts";
 import { parseAdapterConfig } from "../src/adapters/config.ts";
 import type { AdapterTensors } from "../src/adapters/tensors.ts";
 import { Kernels } from "../src/wasm/kernels.ts";
