@@ -9,7 +9,7 @@
 import { EdgeClipError } from "../../errors.ts";
 import type { HuffmanTable } from "./huffman.ts";
 import type { Frame } from "./layout.ts";
-import { NATURAL_ORDER, type Scan } from "./markers.ts";
+import { mcuCount, NATURAL_ORDER, type Scan } from "./markers.ts";
 import type { ScanData } from "./scan_data.ts";
 
 function bad(msg: string): never {
@@ -54,9 +54,7 @@ export class ScanDecoder {
 
   /** MCUs of the scan (restart intervals count these). */
   static mcuCount(frame: Frame, scan: Scan): number {
-    if (scan.comps.length > 1) return frame.mcusX * frame.mcusY;
-    const c = frame.components[scan.comps[0]];
-    return c.widthInBlocks * c.heightInBlocks;
+    return mcuCount(frame, scan);
   }
 
   /** Decodes iMCU rows [r0, r1) into `target` (blocks of rows before target.rowBase are skipped). */

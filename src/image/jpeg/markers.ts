@@ -270,6 +270,7 @@ export function parseJpeg(b: Uint8Array, limits: DecodeLimits): JpegFile {
   }
   if (!frame) bad("no SOF marker");
   if (scans.length === 0) bad("no image data (no SOS marker)");
+  checkScanLengths(frame, scans);
   const exifOrientation = exif ? readExifOrientation(exif) : undefined;
   return { frame, scans, quant, multiScan, jfif, adobeTransform, exifOrientation };
 }
@@ -394,6 +395,33 @@ function readScan(
   const dc = tsel.map((t) => (needDC ? table(dcSpecs, t >> 4, true) : null));
   const ac = tsel.map((t) => (needAC ? table(acSpecs, t & 15, false) : null));
   return { comps, dc, ac, ss, se, ah, al, restartInterval };
+}
+
+/** MCUs a scan codes: whole MCUs when interleaved, the component's blocks when not. */
+export function mcuCount(frame: Frame, scan: Pick<Scan, "comps">): number {
+  if (scan.comps.length > 1) return frame.mcusX * frame.mcusY;
+  const c = frame.components[scan.comps[0]];
+  return c.widthInBlocks * c.heightInBlocks;
+}
+
+/**
+ * Rejects scans too short to hold their blocks, before any pixel memory is allocated (a few
+ * bytes must not make the decoder allocate and walk a huge declared image): every block of a
+ * sequential scan costs at least 2 bits (a DC and an AC code), of a first DC scan at least 1.
+ */
+function checkScanLengths(frame: Frame, scans: readonly Scan[]): void {
+  for (const s of scans) {
+    const bitsPerBlock = !frame.progressive ? 2 : s.ss === 0 && s.ah === 0 ? 1 : 0;
+    if (!bitsPerBlock) continue;
+    let blocks = 1;
+    if (s.comps.length > 1) {
+      blocks = 0;
+      for (const c of s.comps) blocks += frame.components[c].h * frame.components[c].v;
+    }
+    if ((s.end - s.start) * 8 < mcuCount(frame, s) * blocks * bitsPerBlock) {
+      bad("truncated or corrupt scan data (too short for the image size)");
+    }
+  }
 }
 
 /**
