@@ -8,7 +8,25 @@ import { type LoadedModel, openModel } from "./load.ts";
 import { AdapterHost, type AdapterSetup } from "./adapter_host.ts";
 import { type EmbedTextOptions, embedTexts, loadTokenizer, textList } from "./text.ts";
 import type { ClipTokenizer, TokenizeOptions } from "../tokenizer/mod.ts";
-import type { Tensor } from "../tensor.ts";
+import { type Tensor, tensor } from "../tensor.ts";
+import type { PreprocessConfig } from "../image/preprocess_config.ts";
+import {
+  checkPreprocessFitsModel,
+  type ImageInput,
+  imageList,
+  type ImageOptions,
+  loadPreprocessConfig,
+  pixelValues,
+} from "./images.ts";
+import {
+  type ClassifyOptions,
+  EmbeddingCache,
+  ensemble,
+  type LabelScore,
+  prompts,
+  scoreLabels,
+} from "./classify.ts";
+import { l2Normalize } from "./forward.ts";
 
 export interface LoadClipOptions {
   /**
@@ -25,12 +43,31 @@ export class Clip {
   #m: LoadedModel | null;
   readonly #adapters: AdapterHost;
   readonly #tokenizer: ClipTokenizer | Error;
+  readonly #preprocess: PreprocessConfig | Error;
+  /** Prompt embeddings of classify calls, keyed by adapter setup and prompt. */
+  readonly #prompts = new EmbeddingCache();
+  #activeKey = "null";
 
   /** @internal use loadClip */
-  constructor(loaded: LoadedModel, tokenizer: ClipTokenizer | Error) {
+  constructor(
+    loaded: LoadedModel,
+    tokenizer: ClipTokenizer | Error,
+    preprocess: PreprocessConfig | Error,
+  ) {
     this.#m = loaded;
     this.#adapters = new AdapterHost(loaded);
     this.#tokenizer = tokenizer;
+    this.#preprocess = preprocess;
+  }
+
+  #pre(): PreprocessConfig {
+    this.#loaded();
+    if (this.#preprocess instanceof Error) throw this.#preprocess;
+    return this.#preprocess;
+  }
+
+  #setupKey(adapters: AdapterSetup | null | undefined): string {
+    return adapters === undefined ? this.#activeKey : JSON.stringify(adapters);
   }
 
   #tok(): ClipTokenizer {
@@ -74,6 +111,91 @@ export class Clip {
       this.#adapters.hooksFor(opts.adapters, {})("text"),
       opts,
     );
+  }
+
+  /**
+   * Image embeddings, one Float32Array per image (projected, L2-normalised unless
+   * `normalize: false`). Images may be encoded bytes (PNG, JPEG, GIF, BMP, WebP), Blobs, URLs,
+   * file paths or raw RGB/RGBA pixels `{ data, width, height }`.
+   *
+   * @example
+   * ```ts
+   * const [e] = await clip.embedImage(await Deno.readFile("cat.jpg"));
+   * ```
+   */
+  async embedImage(
+    images: ImageInput | readonly ImageInput[],
+    opts: ImageOptions & { normalize?: boolean; adapters?: AdapterSetup | null } = {},
+  ): Promise<Float32Array[]> {
+    const m = this.#loaded();
+    const vision = m.model.vision;
+    if (!vision) throw new EdgeClipError("invalid_input", "this checkpoint has no vision tower");
+    const list = imageList(images);
+    const out: Float32Array[] = [];
+    // batches of 16 bound the scratch memory; the per-image cost does not depend on the batch
+    for (let i = 0; i < list.length; i += 16) {
+      const chunk = list.slice(i, i + 16);
+      const S = vision.cfg.imageSize;
+      const px = await pixelValues(chunk, this.#pre(), m.kernels, S, opts);
+      const hooks = this.#adapters.hooksFor(opts.adapters, {})("vision");
+      const enc = m.model.encodeImage(px, chunk.length, hooks);
+      const feats = enc.embeds ?? enc.pooled;
+      const dim = feats.length / chunk.length;
+      const norm = opts.normalize === false ? feats : l2Normalize(feats, chunk.length, dim);
+      for (let j = 0; j < chunk.length; j++) out.push(norm.slice(j * dim, (j + 1) * dim));
+    }
+    return out;
+  }
+
+  /**
+   * CLIP's image preprocessing: float32 `[B, 3, S, S]` pixel_values exactly as OpenAI's pipeline
+   * (or Hugging Face's with `variant: "hf"`) computes them.
+   */
+  async preprocess(
+    images: ImageInput | readonly ImageInput[],
+    opts: ImageOptions = {},
+  ): Promise<Tensor<Float32Array>> {
+    const m = this.#loaded();
+    const list = imageList(images);
+    const S = m.model.vision?.cfg.imageSize ?? this.#pre().cropSize.height;
+    const px = await pixelValues(list, this.#pre(), m.kernels, S, opts);
+    return tensor(px, [list.length, 3, S, S]);
+  }
+
+  /**
+   * Zero-shot classification: scores are the softmax over labels of exp(logit_scale)·cos between
+   * the image and each label's prompt (the mean over templates when several are given).
+   *
+   * @example
+   * ```ts
+   * const top = await clip.classify(bytes, ["cat", "dog"], { template: "a photo of a {}." });
+   * // [{ label: "cat", score: 0.93 }, { label: "dog", score: 0.07 }]
+   * ```
+   */
+  async classify(
+    image: ImageInput,
+    labels: readonly string[],
+    opts: ClassifyOptions & ImageOptions & { adapters?: AdapterSetup | null } = {},
+  ): Promise<LabelScore[]> {
+    const m = this.#loaded();
+    if (m.model.logitScale === undefined) {
+      throw new EdgeClipError("invalid_input", "classify needs a two-tower CLIPModel checkpoint");
+    }
+    const perTemplate = prompts(labels, opts);
+    const key = this.#setupKey(opts.adapters);
+    const missing = [...new Set(perTemplate.flat())].filter((p) =>
+      !this.#prompts.get(`${key}\0${p}`)
+    );
+    if (missing.length) {
+      const embs = await this.embedText(missing, { adapters: opts.adapters });
+      missing.forEach((p, i) => this.#prompts.set(`${key}\0${p}`, embs[i]));
+    }
+    const labelEmbeds = ensemble(
+      perTemplate.map((ps) => ps.map((p) => this.#prompts.get(`${key}\0${p}`)!)),
+      labels.length,
+    );
+    const [img] = await this.embedImage(image, { ...opts, normalize: true });
+    return scoreLabels(img, labelEmbeds, labels, m.model.logitScale, opts.topK);
   }
 
   /**
@@ -131,12 +253,14 @@ export class Clip {
   setActiveAdapters(setup: AdapterSetup | null): void {
     this.#loaded();
     this.#adapters.setActive(setup);
+    this.#activeKey = JSON.stringify(setup);
   }
 
   /** Folds a LoRA or IA3 adapter into the base weights. */
   mergeAdapter(name: string): void {
     this.#loaded();
     this.#adapters.merge(name);
+    this.#prompts.clear(); // merged weights change every embedding
   }
 
   /** Releases the model's memory. Further calls throw `disposed`. */
@@ -164,5 +288,11 @@ export async function loadClip(source: Source, options: LoadClipOptions = {}): P
       throw e;
     })
     : new EdgeClipError("invalid_input", "this checkpoint has no text tower");
-  return new Clip(loaded, tokenizer);
+  const preprocess = loaded.model.vision
+    ? await loadPreprocessConfig(loaded.files).then((cfg) => {
+      checkPreprocessFitsModel(cfg, loaded.model.vision!.cfg);
+      return cfg;
+    })
+    : new EdgeClipError("invalid_input", "this checkpoint has no vision tower");
+  return new Clip(loaded, tokenizer, preprocess);
 }

@@ -1,0 +1,104 @@
+// Zero-shot classification: each label becomes one or more prompts; its text feature is the mean
+// of the prompts' normalised embeddings, renormalised (CLIP's prompt ensembling). Scores are the
+// softmax over labels of exp(logit_scale)·cos(image, label).
+
+import { EdgeClipError } from "../errors.ts";
+
+export interface ClassifyOptions {
+  /** A prompt with "{}" for the label, or several (ensembled). Default "a photo of a {}.". */
+  template?: string | readonly string[];
+  /** Keep only the best k results (default: all). */
+  topK?: number;
+}
+
+export interface LabelScore {
+  label: string;
+  score: number;
+}
+
+export const DEFAULT_TEMPLATE = "a photo of a {}.";
+
+/** Validates labels and templates; returns the prompt list (template-major). */
+export function prompts(labels: readonly string[], opts: ClassifyOptions): string[][] {
+  if (!Array.isArray(labels) || labels.length === 0 || labels.some((l) => typeof l !== "string")) {
+    throw new EdgeClipError("invalid_input", "labels must be a non-empty array of strings");
+  }
+  const templates = opts.template === undefined
+    ? [DEFAULT_TEMPLATE]
+    : typeof opts.template === "string"
+    ? [opts.template]
+    : [...opts.template];
+  if (
+    templates.length === 0 ||
+    templates.some((t) => typeof t !== "string" || !t.includes("{}"))
+  ) {
+    throw new EdgeClipError(
+      "invalid_input",
+      'template must be a string containing "{}" (where the label goes) or a non-empty array of them',
+    );
+  }
+  if (
+    opts.topK !== undefined && (!Number.isInteger(opts.topK) || opts.topK < 1)
+  ) throw new EdgeClipError("invalid_input", "topK must be a positive integer");
+  return templates.map((t) => labels.map((l) => t.replaceAll("{}", l)));
+}
+
+/** Mean of the templates' normalised embeddings per label, renormalised. */
+export function ensemble(perTemplate: Float32Array[][], labels: number): Float32Array[] {
+  const dim = perTemplate[0][0].length;
+  return Array.from({ length: labels }, (_, i) => {
+    const m = new Float64Array(dim);
+    for (const embs of perTemplate) for (let c = 0; c < dim; c++) m[c] += embs[i][c];
+    let n = 0;
+    for (let c = 0; c < dim; c++) n += m[c] * m[c];
+    n = Math.sqrt(n);
+    return Float32Array.from(m, (v) => v / n);
+  });
+}
+
+/** Softmax of exp(logitScale)·cos over labels, best first. */
+export function scoreLabels(
+  image: Float32Array,
+  labelEmbeds: Float32Array[],
+  labels: readonly string[],
+  logitScale: number,
+  topK?: number,
+): LabelScore[] {
+  const scale = Math.exp(logitScale);
+  const logits = labelEmbeds.map((t) => {
+    let s = 0;
+    for (let c = 0; c < t.length; c++) s += t[c] * image[c];
+    return s * scale;
+  });
+  const max = Math.max(...logits);
+  const exps = logits.map((l) => Math.exp(l - max));
+  const sum = exps.reduce((a, b) => a + b, 0);
+  const out = labels.map((label, i) => ({ label, score: exps[i] / sum }));
+  out.sort((a, b) => b.score - a.score);
+  return topK ? out.slice(0, topK) : out;
+}
+
+/** A small LRU of text embeddings (prompts repeat across classify calls). */
+export class EmbeddingCache {
+  readonly #map = new Map<string, Float32Array>();
+  constructor(readonly capacity = 4096) {}
+
+  get(key: string): Float32Array | undefined {
+    const v = this.#map.get(key);
+    if (v) {
+      this.#map.delete(key);
+      this.#map.set(key, v);
+    }
+    return v;
+  }
+
+  set(key: string, v: Float32Array): void {
+    this.#map.delete(key);
+    this.#map.set(key, v);
+    if (this.#map.size > this.capacity) this.#map.delete(this.#map.keys().next().value!);
+  }
+
+  clear(): void {
+    this.#map.clear();
+  }
+}
