@@ -1,0 +1,205 @@
+// The converted package: its layout (metadata, packed tensors, what is kept f32 or dropped), that
+// loading it is the quantize-at-load model, single-tower packages, and every way a package can be
+// wrong or misused failing with a named EdgeClipError.
+
+import { deepStrictEqual, ok, rejects, strictEqual } from "node:assert/strict";
+import { loadClip } from "../../mod.ts";
+import { openModel } from "../../src/api/load.ts";
+import { convertClip, convertClipToBytes, META } from "../../src/convert/mod.ts";
+import { EdgeClipError } from "../../src/errors.ts";
+import { parseSafetensors } from "../../src/io/safetensors.ts";
+import { memorySink, writeSafetensors } from "../../src/io/safetensors_write.ts";
+import { NO_HOOKS } from "../../src/model/hooks.ts";
+import { packedShape, paddedN } from "../../src/quant/formats.ts";
+import { ALT_GOLDEN_DIR, listCases } from "../golden/clip_cases.ts";
+
+const ALT_MODEL = `${ALT_GOLDEN_DIR}/clip/model`;
+const golden = listCases().cases[0];
+const noGolden = !golden;
+
+async function sha256File(path: string): Promise<string> {
+  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", await Deno.readFile(path)));
+  return Array.from(d, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Re-serialises a package after `edit` changes its metadata or entries. */
+async function rewrite(
+  bytes: Uint8Array,
+  edit: (meta: Record<string, string>, names: string[]) => {
+    drop?: string[];
+    dtype?: Record<string, "F32" | "I8" | "I32" | "U8">;
+  },
+): Promise<Uint8Array> {
+  const h = parseSafetensors(bytes);
+  const meta = { ...h.metadata };
+  const { drop = [], dtype = {} } = edit(meta, [...h.entries.keys()]);
+  const tensors = [...h.entries.values()].filter((e) => !drop.includes(e.name)).map((e) => {
+    const data = bytes.subarray(e.begin, e.end);
+    const dt = dtype[e.name];
+    // same bytes under another dtype: shape adjusted so the byte count still matches
+    const shape = dt === "F32" && e.dtype === "I8" ? [data.length / 4] : [...e.shape];
+    return { name: e.name, dtype: dt ?? e.dtype, shape, data: () => data };
+  });
+  const sink = memorySink();
+  await writeSafetensors(sink, tensors, meta);
+  return sink.bytes();
+}
+
+Deno.test("package: metadata, packed int8 tensors, f32 rest, nothing left out", async () => {
+  const { bytes, report } = await convertClipToBytes(ALT_MODEL);
+  const h = parseSafetensors(bytes);
+  strictEqual(h.dataStart % 8, 0);
+  const m = h.metadata;
+  deepStrictEqual(
+    [m[META.format], m[META.version], m[META.dtype], m[META.layout], m[META.towers]],
+    ["edgeclip", "1", "int8", "q8_c4x8/1", "both"],
+  );
+  strictEqual(m[META.sourceSha256], await sha256File(`${ALT_MODEL}/model.safetensors`));
+  strictEqual(m["edgeclip.file.config.json"], await Deno.readTextFile(`${ALT_MODEL}/config.json`));
+  const src = parseSafetensors(await Deno.readFile(`${ALT_MODEL}/model.safetensors`));
+  for (const [name, e] of src.entries) {
+    const lin = /^(.*\.(q_proj|k_proj|v_proj|out_proj|fc1|fc2|patch_embedding))\.weight$/.exec(
+      name,
+    );
+    if (lin) {
+      const [n, ...rest] = e.shape;
+      const k = rest.reduce((a, d) => a * d, 1);
+      ok(!h.entries.has(name), `${name} is replaced`);
+      deepStrictEqual(h.entries.get(`${lin[1]}.qweight`)?.shape, packedShape(n, k));
+      strictEqual(h.entries.get(`${lin[1]}.qweight`)?.dtype, "I8");
+      deepStrictEqual(h.entries.get(`${lin[1]}.qscale`)?.shape, [paddedN(n)]);
+      strictEqual(h.entries.get(`${lin[1]}.qsum`)?.dtype, "I32");
+    } else if (name.endsWith("token_embedding.weight")) {
+      const p = name.slice(0, -".weight".length);
+      deepStrictEqual(h.entries.get(`${p}.qweight`)?.shape, e.shape);
+      deepStrictEqual(h.entries.get(`${p}.qscale`)?.shape, [e.shape[0]]);
+    } else if (name.endsWith("position_ids")) {
+      ok(!h.entries.has(name), "buffers are dropped");
+    } else {
+      // norms, biases, embeddings, projections (kept f32 by the policy), logit_scale
+      deepStrictEqual(h.entries.get(name)?.shape, e.shape, name);
+      strictEqual(h.entries.get(name)?.dtype, "F32", name);
+    }
+  }
+  strictEqual(report.tensors, h.entries.size);
+});
+
+Deno.test("package: loads as the quantize-at-load model, bit for bit; towers restrict", async () => {
+  const { bytes } = await convertClipToBytes(ALT_MODEL);
+  const a = await openModel(ALT_MODEL, { dtype: "int8" });
+  const b = await openModel({ "x.safetensors": bytes });
+  strictEqual(b.dtype, "int8");
+  ok(b.isPackage);
+  const cfg = a.model.vision!.cfg;
+  const n = cfg.numChannels * cfg.imageSize ** 2;
+  const px = new Float32Array(2 * n).map((_, i) => Math.sin(i * 0.37));
+  const ids = [{ ids: [0, 5, 17, 2] }, { ids: [0, 9, 2] }];
+  deepStrictEqual(b.model.encodeImage(px, 2, NO_HOOKS), a.model.encodeImage(px, 2, NO_HOOKS));
+  deepStrictEqual(b.model.encodeText(ids, NO_HOOKS), a.model.encodeText(ids, NO_HOOKS));
+  // one tower of a both-towers package, and a single-tower package, give the same embeddings
+  const t1 = await openModel({ "x.safetensors": bytes }, { towers: "text" });
+  const textPkg = (await convertClipToBytes(ALT_MODEL, { towers: "text" })).bytes;
+  const t2 = await openModel({ "t.safetensors": textPkg });
+  strictEqual(t2.towers, "text");
+  ok(!t1.model.vision && !t2.model.vision);
+  deepStrictEqual(
+    t2.model.encodeText(ids, NO_HOOKS).embeds,
+    a.model.encodeText(ids, NO_HOOKS).embeds,
+  );
+  deepStrictEqual(
+    t1.model.encodeText(ids, NO_HOOKS).embeds,
+    a.model.encodeText(ids, NO_HOOKS).embeds,
+  );
+  ok(textPkg.length < bytes.length * 0.8);
+  const keys = [...parseSafetensors(textPkg).entries.keys()];
+  ok(keys.every((k) => !/^(vision_model|visual_projection)\./.test(k)), "no vision tensors");
+  // int8 from the HF folder with one tower
+  const t3 = await openModel(ALT_MODEL, { dtype: "int8", towers: "vision" });
+  deepStrictEqual(
+    t3.model.encodeImage(px, 2, NO_HOOKS).embeds,
+    a.model.encodeImage(px, 2, NO_HOOKS).embeds,
+  );
+});
+
+Deno.test({
+  name: "package: the tokenizer and preprocessor files come from the metadata (public API)",
+  ignore: noGolden,
+  async fn() {
+    const { bytes } = await convertClipToBytes(golden.modelDir, { towers: "text" });
+    const clip = await loadClip({ "clip-text.safetensors": bytes });
+    const ref = await loadClip(golden.modelDir, { dtype: "int8" });
+    const texts = ["a photo of a cat", "a diagram"];
+    deepStrictEqual(await clip.embedText(texts), await ref.embedText(texts));
+    const pixelValues = {
+      data: new Float32Array(3 * 224 * 224).fill(0.1),
+      shape: [1, 3, 224, 224],
+    };
+    await rejects(clip.forward({ pixelValues }), EdgeClipError);
+    const vision = await loadClip({
+      "v.safetensors": (await convertClipToBytes(golden.modelDir, { towers: "vision" })).bytes,
+    });
+    const [e] = await vision.embedImage({
+      data: new Uint8Array(32 * 32 * 3).fill(200),
+      width: 32,
+      height: 32,
+    });
+    strictEqual(e.length, 32);
+    await rejects(vision.embedText("a cat"), EdgeClipError);
+  },
+});
+
+Deno.test("package: wrong version, layout, dtype or missing tensors are named errors", async () => {
+  const { bytes } = await convertClipToBytes(ALT_MODEL);
+  const load = (b: Uint8Array, opts = {}) => openModel({ "p.safetensors": b }, opts);
+  const code = async (p: Promise<unknown>, want: string, text: RegExp) => {
+    const e = await p.then(() => null, (e) => e);
+    ok(e instanceof EdgeClipError, `expected EdgeClipError, got ${e}`);
+    strictEqual(e.code, want, e.message);
+    ok(text.test(e.message), e.message);
+  };
+  await code(
+    load(await rewrite(bytes, (m) => (m[META.version] = "2", {}))),
+    "model_format",
+    /version 2/,
+  );
+  await code(
+    load(await rewrite(bytes, (m) => (m[META.layout] = "q8_c4x8/0", {}))),
+    "model_format",
+    /layout/,
+  );
+  await code(
+    load(await rewrite(bytes, (m) => (delete m[META.format], {}))),
+    "model_format",
+    /edgeclip package/,
+  );
+  await code(
+    load(await rewrite(bytes, (m) => (delete m["edgeclip.file.config.json"], {}))),
+    "model_format",
+    /config/,
+  );
+  const q = "text_model.encoder.layers.0.mlp.fc1";
+  await code(load(await rewrite(bytes, () => ({ drop: [`${q}.qsum`] }))), "model_weights", /qsum/);
+  await code(
+    load(await rewrite(bytes, () => ({ dtype: { [`${q}.qweight`]: "F32" } }))),
+    "model_weights",
+    /qweight/,
+  );
+  await code(
+    load(await rewrite(bytes, () => ({ dtype: { [`${q}.qweight`]: "U8" } }))),
+    "model_format",
+    /is U8, an edgeclip package stores it as I8/,
+  );
+  await code(
+    load(bytes.subarray(0, bytes.length - 100)),
+    "model_format",
+    /truncated|past the data/,
+  );
+  await code(load(bytes, { dtype: "f32" }), "invalid_input", /int8 edgeclip package/);
+  const textPkg = (await convertClipToBytes(ALT_MODEL, { towers: "text" })).bytes;
+  await code(load(textPkg, { towers: "vision" }), "invalid_input", /towers "text"/);
+  await code(
+    convertClip({ "p.safetensors": bytes }, memorySink()),
+    "invalid_input",
+    /Hugging Face folder/,
+  );
+});
