@@ -5,14 +5,14 @@ export type { ForwardInputs, ForwardOutputs } from "./src/api/forward.ts";
 export { EdgeClipError, type ErrorCode } from "./src/errors.ts";
 export type { Tensor } from "./src/tensor.ts";
 export {
+  type AdapterBlock,
+  type AdapterSetup,
+  type AdapterSetupDict,
   adapterSetupFromDict,
   Average,
   BatchSplit,
-  type Block as AdapterBlock,
   Fuse,
   Parallel,
-  type Setup as AdapterSetup,
-  type SetupDict as AdapterSetupDict,
   Split,
   Stack,
-} from "./src/adapters/composition.ts";
+} from "./src/api/setup.ts";

@@ -88,6 +88,17 @@ export class Clip {
     return this.#loaded().model.cfg;
   }
 
+  /** What the linear layers run in: "f32" or "int8". */
+  get dtype(): "f32" | "int8" {
+    return this.#loaded().dtype;
+  }
+
+  /** Names of the loaded adapters (and fusions), in load order. */
+  get adapterNames(): string[] {
+    this.#loaded();
+    return this.#adapters.names;
+  }
+
   /**
    * Text embeddings, one Float32Array per text (projected, L2-normalised unless
    * `normalize: false`). Each text runs only to its own length.
@@ -240,13 +251,21 @@ export class Clip {
     opts: { name?: string; overrides?: Record<string, unknown> } = {},
   ): Promise<string> {
     this.#loaded();
-    return await this.#adapters.load(source, opts);
+    return await this.#serial(() => this.#adapters.load(source, opts));
   }
 
   /** Loads an AdapterFusion folder for already-loaded adapters; returns the fusion name. */
   async loadFusion(source: Source, adapterNames: readonly string[]): Promise<string> {
     this.#loaded();
-    return await this.#adapters.loadFusion(source, adapterNames);
+    return await this.#serial(() => this.#adapters.loadFusion(source, adapterNames));
+  }
+
+  // Loads allocate long-lived linear memory around awaits: one at a time per model.
+  #queue: Promise<unknown> = Promise.resolve();
+  #serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(fn, fn);
+    this.#queue = run.catch(() => {});
+    return run;
   }
 
   /** Sets the adapter setup used by calls that do not pass `{ adapters }` (null = none). */
@@ -288,10 +307,17 @@ export async function loadClip(source: Source, options: LoadClipOptions = {}): P
       throw e;
     })
     : new EdgeClipError("invalid_input", "this checkpoint has no text tower");
-  const preprocess = loaded.model.vision
-    ? await loadPreprocessConfig(loaded.files).then((cfg) => {
-      checkPreprocessFitsModel(cfg, loaded.model.vision!.cfg);
-      return cfg;
+  // a preprocessor that does not fit the vision tower fails image calls, not the load
+  // (forward with ready pixel_values still works)
+  const vision = loaded.model.vision;
+  const preprocess = vision
+    ? await loadPreprocessConfig(loaded.files, vision.cfg).then((cfg) => {
+      try {
+        checkPreprocessFitsModel(cfg, vision.cfg);
+        return cfg;
+      } catch (e) {
+        return e as Error;
+      }
     })
     : new EdgeClipError("invalid_input", "this checkpoint has no vision tower");
   return new Clip(loaded, tokenizer, preprocess);

@@ -31,9 +31,22 @@ export interface ImageOptions {
 
 const DEFAULT_MAX_BYTES = 64 * 2 ** 20;
 
-/** Reads preprocessor_config.json when the model folder has one, else CLIP's defaults. */
-export async function loadPreprocessConfig(files: FileSet): Promise<PreprocessConfig> {
-  if (!(await files.exists("preprocessor_config.json"))) return DEFAULT_PREPROCESS_CONFIG;
+/**
+ * Reads preprocessor_config.json when the model folder has one, else CLIPImageProcessor's
+ * defaults sized to the vision tower (resize the short side to, and crop, its image size).
+ */
+export async function loadPreprocessConfig(
+  files: FileSet,
+  vision: VisionConfig,
+): Promise<PreprocessConfig> {
+  if (!(await files.exists("preprocessor_config.json"))) {
+    const s = vision.imageSize;
+    return Object.freeze({
+      ...DEFAULT_PREPROCESS_CONFIG,
+      size: { shortestEdge: s },
+      cropSize: { height: s, width: s },
+    });
+  }
   const text = await files.text("preprocessor_config.json");
   let json: unknown;
   try {
