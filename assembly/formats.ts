@@ -2,11 +2,12 @@
 // Constants only (kernels live in quantize_q8.ts / gemm_q8.ts); mirrored by src/quant/formats.ts
 // and checked against it through q8_const (tests/quant/formats_test.ts).
 //
-// Weights (layout version 1, "c4x8"): per-output-channel symmetric int8 (scale = amax/127, q in
-// [-127, 127]). An [n × k] weight is stored as ceil(n/8) panels of 8 output columns; K is padded
-// with zeros to a multiple of 8 (kp). Panel p holds kp/4 groups of 32 bytes; byte j·4 + t of
-// group g is W[8p + j][4g + t]. Columns past n are zero. One group = 4 columns × 4 k per 16 bytes:
-// a relaxed int8 dot reads 16 bytes, the SIMD128 path widens 8 bytes (2 columns) at a time.
+// Weights (layout version 2, "c4x12"): per-output-channel symmetric int8 (scale = amax/127, q in
+// [-127, 127]). An [n × k] weight is stored as ceil(n/12) panels of 12 output columns; K is padded
+// with zeros to a multiple of 8 (kp). Panel p holds kp/4 groups of 48 bytes; byte j·4 + t of
+// group g is W[12p + j][4g + t]. Columns past n are zero. Every 16 bytes = 4 columns × 4 k: a
+// relaxed int8 dot reads 16 bytes, the SIMD128 path widens 8 bytes (2 columns) at a time. (12
+// columns measured ~5% faster than 8 for the relaxed 4-row kernel: 12 accumulators fit V8's 16 xmm.)
 //
 // Activations: per-row asymmetric, x ≈ s·(q − z) with 0 ≤ z ≤ qmax, packed in blocks of 4 rows:
 // block b holds kp/4 groups of 4 rows × 4 k (row i, k t at (g·4 + i)·4 + t, in elements).
@@ -16,8 +17,8 @@
 //   QA_U12: q in [0, 4095], stored as i16: the QA_U8 kernel unchanged (dot_i16x8_s takes any i16),
 //          16× finer steps at no cost; |Σ (q − z)·w| ≤ 4095·127·k fits int32 for k ≤ 4129
 
-export const Q8_LAYOUT: i32 = 1;
-export const Q8_NR: i32 = 8; // output columns per weight panel
+export const Q8_LAYOUT: i32 = 2;
+export const Q8_NR: i32 = 12; // output columns per weight panel
 export const Q8_KG: i32 = 4; // k values per group
 export const Q8_KSTEP: i32 = 8; // K is padded to a multiple of this (kernels step two groups)
 export const Q8_MR: i32 = 4; // rows per activation block

@@ -1,16 +1,18 @@
 // int8 GEMM: C[m×n] = act(s_r·s_c·Σ_k (qa[r,k] − z_r)·qw[c,k] + bias[c]) + R[r,c], with packed
 // weights and packed activation blocks (formats.ts). Σ runs in int32 over the whole K; the f32
 // epilogue is fused: t = acc − z_r·Σ_k qw[c,k] (exact), y = f32(t)·(s_r·s_c) + bias → act → + R.
-// Micro-kernels compute 4 rows × one 8-column panel:
+// Micro-kernels compute 4 rows × one 12-column panel:
 //   QA_U8 (i16 activations): i32x4.dot_i16x8_s on weights widened 8 bytes at a time;
 //   QA_U7 (u8 activations):  relaxed build → i32x4.relaxed_dot_i8x16_i7x16_add_s on 16 weight
 //                            bytes; SIMD128 build → the dot_i16x8_s kernel, activations widened.
+// Weight groups are 48 bytes (12 columns × 4 k); the SIMD128 kernels take a panel as three
+// quarter-tiles of 4 columns, the relaxed one whole (12 accumulators).
 // Both routes produce the same int32 sums (no saturation: |w| ≤ 127, 0 ≤ q ≤ 255).
 
 import { act4 } from "./activation";
-import { actBytes, padK, QA_U7 } from "./formats";
+import { actBytes, padK, Q8_NR, QA_U7 } from "./formats";
 
-const tile = memory.data(4 * 8 * 4, 16); // int32 sums of the current tile: 4 rows × 8 columns
+const tile = memory.data(4 * 12 * 4, 16); // int32 sums of the current tile: 4 rows × 12 columns
 const spill = memory.data(16, 16);
 
 // [c0 p, c0 p', c1 p, c1 p'] + [c2 …, c3 …] → [c0, c1, c2, c3] (pairs of partial sums)
@@ -19,8 +21,8 @@ const spill = memory.data(16, 16);
   return i32x4.add(i32x4.shuffle(a, b, 0, 2, 4, 6), i32x4.shuffle(a, b, 1, 3, 5, 7));
 }
 
-// 4 rows × 4 columns (half a panel: pw at byte 0 or 16 of each 32-byte group), i16 activations
-// (group: 4 rows × 4 k × 2 bytes). Sums go to out (row stride 32 bytes).
+// 4 rows × 4 columns (a third of a panel: pw at byte 0, 16 or 32 of each 48-byte group), i16
+// activations (group: 4 rows × 4 k × 2 bytes). Sums go to out (row stride 48 bytes).
 // @ts-ignore: decorator
 @inline function half_i16(pa: usize, groups: i32, pw: usize, out: usize): void {
   let c00 = i32x4.splat(0), c01 = i32x4.splat(0), c10 = i32x4.splat(0), c11 = i32x4.splat(0);
@@ -35,7 +37,7 @@ const spill = memory.data(16, 16);
     c20 = i32x4.add(c20, i32x4.dot_i16x8_s(x, w0)); c21 = i32x4.add(c21, i32x4.dot_i16x8_s(x, w1));
     x = v128.load64_splat(pa, 24);
     c30 = i32x4.add(c30, i32x4.dot_i16x8_s(x, w0)); c31 = i32x4.add(c31, i32x4.dot_i16x8_s(x, w1));
-    w0 = v128.load8x8_s(pw, 32); w1 = v128.load8x8_s(pw, 40);
+    w0 = v128.load8x8_s(pw, 48); w1 = v128.load8x8_s(pw, 56);
     x = v128.load64_splat(pa, 32);
     c00 = i32x4.add(c00, i32x4.dot_i16x8_s(x, w0)); c01 = i32x4.add(c01, i32x4.dot_i16x8_s(x, w1));
     x = v128.load64_splat(pa, 40);
@@ -44,12 +46,12 @@ const spill = memory.data(16, 16);
     c20 = i32x4.add(c20, i32x4.dot_i16x8_s(x, w0)); c21 = i32x4.add(c21, i32x4.dot_i16x8_s(x, w1));
     x = v128.load64_splat(pa, 56);
     c30 = i32x4.add(c30, i32x4.dot_i16x8_s(x, w0)); c31 = i32x4.add(c31, i32x4.dot_i16x8_s(x, w1));
-    pa += 64; pw += 64;
+    pa += 64; pw += 96;
   }
   v128.store(out, pairSum(c00, c01));
-  v128.store(out, pairSum(c10, c11), 32);
-  v128.store(out, pairSum(c20, c21), 64);
-  v128.store(out, pairSum(c30, c31), 96);
+  v128.store(out, pairSum(c10, c11), 48);
+  v128.store(out, pairSum(c20, c21), 96);
+  v128.store(out, pairSum(c30, c31), 144);
 }
 
 // As half_i16 for u8 activations (group: 4 rows × 4 k × 1 byte), widened to i16 on load:
@@ -68,7 +70,7 @@ const spill = memory.data(16, 16);
     c20 = i32x4.add(c20, i32x4.dot_i16x8_s(x, w0)); c21 = i32x4.add(c21, i32x4.dot_i16x8_s(x, w1));
     x = i16x8.extend_low_i8x16_u(v128.load32_splat(pa, 12));
     c30 = i32x4.add(c30, i32x4.dot_i16x8_s(x, w0)); c31 = i32x4.add(c31, i32x4.dot_i16x8_s(x, w1));
-    w0 = v128.load8x8_s(pw, 32); w1 = v128.load8x8_s(pw, 40);
+    w0 = v128.load8x8_s(pw, 48); w1 = v128.load8x8_s(pw, 56);
     x = i16x8.extend_low_i8x16_u(v128.load32_splat(pa, 16));
     c00 = i32x4.add(c00, i32x4.dot_i16x8_s(x, w0)); c01 = i32x4.add(c01, i32x4.dot_i16x8_s(x, w1));
     x = i16x8.extend_low_i8x16_u(v128.load32_splat(pa, 20));
@@ -77,57 +79,50 @@ const spill = memory.data(16, 16);
     c20 = i32x4.add(c20, i32x4.dot_i16x8_s(x, w0)); c21 = i32x4.add(c21, i32x4.dot_i16x8_s(x, w1));
     x = i16x8.extend_low_i8x16_u(v128.load32_splat(pa, 28));
     c30 = i32x4.add(c30, i32x4.dot_i16x8_s(x, w0)); c31 = i32x4.add(c31, i32x4.dot_i16x8_s(x, w1));
-    pa += 32; pw += 64;
+    pa += 32; pw += 96;
   }
   v128.store(out, pairSum(c00, c01));
-  v128.store(out, pairSum(c10, c11), 32);
-  v128.store(out, pairSum(c20, c21), 64);
-  v128.store(out, pairSum(c30, c31), 96);
+  v128.store(out, pairSum(c10, c11), 48);
+  v128.store(out, pairSum(c20, c21), 96);
+  v128.store(out, pairSum(c30, c31), 144);
 }
 
-// 4 rows × 8 columns with the relaxed i8×i7 dot (u8 activations in [0, 127]): 16 weight bytes
+// 4 rows × 12 columns with the relaxed i8×i7 dot (u8 activations in [0, 127]): 16 weight bytes
 // are 4 columns × 4 k, so lane j of a sum is column j — no pair reduction.
 // @ts-ignore: decorator
 @inline function panel_relaxed(pa: usize, groups: i32, pw: usize): void {
   if (!ASC_FEATURE_RELAXED_SIMD) return;
-  let c00 = i32x4.splat(0), c01 = i32x4.splat(0), c10 = i32x4.splat(0), c11 = i32x4.splat(0);
-  let c20 = i32x4.splat(0), c21 = i32x4.splat(0), c30 = i32x4.splat(0), c31 = i32x4.splat(0);
-  for (let g = 0; g < groups; g += 2) {
-    let w0 = v128.load(pw), w1 = v128.load(pw, 16);
+  let c00 = i32x4.splat(0), c01 = i32x4.splat(0), c02 = i32x4.splat(0);
+  let c10 = i32x4.splat(0), c11 = i32x4.splat(0), c12 = i32x4.splat(0);
+  let c20 = i32x4.splat(0), c21 = i32x4.splat(0), c22 = i32x4.splat(0);
+  let c30 = i32x4.splat(0), c31 = i32x4.splat(0), c32 = i32x4.splat(0);
+  for (let g = 0; g < groups; g++) {
+    const w0 = v128.load(pw), w1 = v128.load(pw, 16), w2 = v128.load(pw, 32);
     let x = v128.load32_splat(pa);
     c00 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w0, x, c00);
     c01 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w1, x, c01);
+    c02 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w2, x, c02);
     x = v128.load32_splat(pa, 4);
     c10 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w0, x, c10);
     c11 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w1, x, c11);
+    c12 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w2, x, c12);
     x = v128.load32_splat(pa, 8);
     c20 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w0, x, c20);
     c21 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w1, x, c21);
+    c22 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w2, x, c22);
     x = v128.load32_splat(pa, 12);
     c30 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w0, x, c30);
     c31 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w1, x, c31);
-    w0 = v128.load(pw, 32); w1 = v128.load(pw, 48);
-    x = v128.load32_splat(pa, 16);
-    c00 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w0, x, c00);
-    c01 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w1, x, c01);
-    x = v128.load32_splat(pa, 20);
-    c10 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w0, x, c10);
-    c11 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w1, x, c11);
-    x = v128.load32_splat(pa, 24);
-    c20 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w0, x, c20);
-    c21 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w1, x, c21);
-    x = v128.load32_splat(pa, 28);
-    c30 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w0, x, c30);
-    c31 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w1, x, c31);
-    pa += 32; pw += 64;
+    c32 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w2, x, c32);
+    pa += 16; pw += 48;
   }
-  v128.store(tile, c00); v128.store(tile, c01, 16);
-  v128.store(tile, c10, 32); v128.store(tile, c11, 48);
-  v128.store(tile, c20, 64); v128.store(tile, c21, 80);
-  v128.store(tile, c30, 96); v128.store(tile, c31, 112);
+  v128.store(tile, c00); v128.store(tile, c01, 16); v128.store(tile, c02, 32);
+  v128.store(tile, c10, 48); v128.store(tile, c11, 64); v128.store(tile, c12, 80);
+  v128.store(tile, c20, 96); v128.store(tile, c21, 112); v128.store(tile, c22, 128);
+  v128.store(tile, c30, 144); v128.store(tile, c31, 160); v128.store(tile, c32, 176);
 }
 
-// Epilogue of one tile: rows r0..r0+mr−1, columns n0..n0+nn−1 (nn ≤ 8).
+// Epilogue of one tile: rows r0..r0+mr−1, columns n0..n0+nn−1 (nn ≤ 12).
 function finishTile(
   r0: i32, mr: i32, n0: i32, nn: i32, rows: usize, zps: usize, wscale: usize, wsum: usize,
   bias: usize, act: i32, res: usize, ldr: i32, c: usize, ldc: i32,
@@ -141,7 +136,7 @@ function finishTile(
     for (let j0 = 0; j0 < nn; j0 += 4) {
       const col = <usize>(n0 + j0) << 2;
       const t = i32x4.sub(
-        v128.load(tile + (<usize>i << 5) + (<usize>j0 << 2)),
+        v128.load(tile + <usize>i * 48 + (<usize>j0 << 2)),
         i32x4.mul(zv, v128.load(wsum + col)),
       );
       let y = f32x4.mul(f32x4.convert_i32x4_s(t), f32x4.mul(sv, v128.load(wscale + col)));
@@ -168,7 +163,7 @@ function finishTile(
 /**
  * C = act(A·Wᵀ + bias) + R on int8 data.
  * a: quantize_act_q8 blocks of m rows, k columns, format fmt; rows: its scales then zero points;
- * w: quantize_pack_q8 output for an [n × k] weight with wscale / wsum (padded to ceil(n/8)·8);
+ * w: quantize_pack_q8 output for an [n × k] weight with wscale / wsum (padded to ceil(n/12)·12);
  * bias: [n] f32 or 0; act: ACT_* code; res: [m×n] row stride ldr or 0 (added after act);
  * c: [m×n] row stride ldc (may alias res). Needs k ≤ 32768 (int32 sums cannot overflow).
  */
@@ -182,15 +177,15 @@ export function gemm_q8(
   const mb = (m + 3) >> 2;
   const zps = rows + (<usize>(mb << 2) << 2);
   const blockBytes = <usize>kp * 4 * actBytes(fmt);
-  const panelBytes = <usize>kp * 8;
-  const panels = (n + 7) >> 3;
+  const panelBytes = <usize>kp * Q8_NR;
+  const panels = (n + Q8_NR - 1) / Q8_NR;
   // blocks of A per pass: ~256 KiB of activations stay in L2 while every panel streams past
   const chunk = max(1, <i32>(<usize>262144 / blockBytes));
   for (let b0 = 0; b0 < mb; b0 += chunk) {
     const b1 = min(mb, b0 + chunk);
     for (let p = 0; p < panels; p++) {
       const pw = w + <usize>p * panelBytes;
-      const n0 = p << 3;
+      const n0 = p * Q8_NR;
       for (let b = b0; b < b1; b++) {
         const pa = a + <usize>b * blockBytes;
         if (fmt == QA_U7) {
@@ -198,12 +193,14 @@ export function gemm_q8(
           else {
             half_u8(pa, groups, pw, tile);
             half_u8(pa, groups, pw + 16, tile + 16);
+            half_u8(pa, groups, pw + 32, tile + 32);
           }
         } else {
           half_i16(pa, groups, pw, tile);
           half_i16(pa, groups, pw + 16, tile + 16);
+          half_i16(pa, groups, pw + 32, tile + 32);
         }
-        finishTile(b << 2, min(4, m - (b << 2)), n0, min(8, n - n0), rows, zps, wscale, wsum,
+        finishTile(b << 2, min(4, m - (b << 2)), n0, min(Q8_NR, n - n0), rows, zps, wscale, wsum,
           bias, act, res, ldr, c, ldc);
       }
     }

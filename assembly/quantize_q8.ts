@@ -62,7 +62,7 @@ function absMax(p: usize, n: i32): f32 {
 
 /**
  * Quantizes W [n × k] (row stride ldw floats) per output channel and packs it (formats.ts):
- * dst gets q8_packed_bytes(n, k) bytes; scales/sums get ceil(n/8)·8 entries (f32 scale, i32
+ * dst gets q8_packed_bytes(n, k) bytes; scales/sums get ceil(n/12)·12 entries (f32 scale, i32
  * Σq per channel; zero past n).
  */
 export function quantize_pack_q8(
@@ -70,10 +70,11 @@ export function quantize_pack_q8(
 ): void {
   const kp = padK(k);
   const groups = kp >> 2;
-  const npad = (n + Q8_NR - 1) & ~(Q8_NR - 1);
+  const npad = ((n + Q8_NR - 1) / Q8_NR) * Q8_NR;
   const panelBytes = <usize>kp * Q8_NR;
+  const groupBytes = <usize>Q8_NR * 4;
   for (let c = 0; c < npad; c++) {
-    const col = dst + <usize>(c >> 3) * panelBytes + (<usize>(c & 7) << 2);
+    const col = dst + <usize>(c / Q8_NR) * panelBytes + (<usize>(c % Q8_NR) << 2);
     let s: f32 = 0, inv: f32 = 0;
     let sum = i32x4.splat(0);
     let g = 0;
@@ -87,11 +88,11 @@ export function quantize_pack_q8(
       for (let kk = 0; kk < k; kk += 4) {
         const q = quant4(load4(row + (<usize>kk << 2), k - kk), inv, 0, -Q8_WMAX, Q8_WMAX);
         sum = i32x4.add(sum, q);
-        store4i8(col + (<usize>g << 5), q);
+        store4i8(col + <usize>g * groupBytes, q);
         g++;
       }
     }
-    for (; g < groups; g++) store<u32>(col + (<usize>g << 5), 0);
+    for (; g < groups; g++) store<u32>(col + <usize>g * groupBytes, 0);
     store<f32>(scales + (<usize>c << 2), s);
     store<i32>(sums + (<usize>c << 2), hsumI32(sum));
   }
@@ -101,11 +102,11 @@ export function quantize_pack_q8(
 export function unpack_q8(src: usize, n: i32, k: i32, scales: usize, dst: usize, ldd: i32): void {
   const panelBytes = <usize>padK(k) * Q8_NR;
   for (let c = 0; c < n; c++) {
-    const col = src + <usize>(c >> 3) * panelBytes + (<usize>(c & 7) << 2);
+    const col = src + <usize>(c / Q8_NR) * panelBytes + (<usize>(c % Q8_NR) << 2);
     const s = load<f32>(scales + (<usize>c << 2));
     const out = dst + (<usize>c * <usize>ldd << 2);
     for (let kk = 0; kk < k; kk++) {
-      const q = load<i8>(col + (<usize>(kk >> 2) << 5) + <usize>(kk & 3));
+      const q = load<i8>(col + <usize>(kk >> 2) * (Q8_NR * 4) + <usize>(kk & 3));
       store<f32>(out + (<usize>kk << 2), <f32>q * s);
     }
   }

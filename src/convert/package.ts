@@ -3,7 +3,7 @@
 // the loader (api/load.ts).
 //
 // Tensors: every int8 linear `<p>` as `<p>.qweight` I8 in gemm_q8's packed layout
-// [ceil(out/8), kp/4, 8, 4] + `<p>.qscale` F32 and `<p>.qsum` I32 [ceil(out/8)·8]; the token table
+// [ceil(out/12), kp/4, 12, 4] + `<p>.qscale` F32 and `<p>.qsum` I32 [ceil(out/12)·12]; the token table
 // as `<p>.qweight` I8 [vocab, dim] + `<p>.qscale` F32 [vocab]; all else (norms, biases, position and
 // class embeddings, linears the policy keeps f32, logit_scale) F32 under its Hugging Face name.
 

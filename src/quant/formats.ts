@@ -5,12 +5,12 @@
 /** Packed int8 weight layout (assembly/formats.ts documents the byte order). */
 export const Q8_WEIGHTS = Object.freeze({
   /** Name written to a package's `__metadata__` (`edgeclip.q8_layout`). */
-  name: "q8_c4x8",
+  name: "q8_c4x12",
   /** Version of the byte layout; bump on any change. */
-  layout: 1,
+  layout: 2,
   /** Output columns per panel. */
-  nr: 8,
-  /** K values per group (4 columns × 4 k = 16 bytes). */
+  nr: 12,
+  /** K values per group (every 16 bytes: 4 columns × 4 k). */
   kg: 4,
   /** K is zero-padded to a multiple of kstep. */
   kstep: 8,
@@ -71,7 +71,7 @@ export function padK(k: number): number {
   return Math.ceil(k / Q8_WEIGHTS.kstep) * Q8_WEIGHTS.kstep;
 }
 
-/** Shape of a packed [n × k] weight as stored in a package: [panels, kp/4, 8, 4] (int8). */
+/** Shape of a packed [n × k] weight as stored in a package: [panels, kp/4, 12, 4] (int8). */
 export function packedShape(n: number, k: number): number[] {
   const { nr, kg } = Q8_WEIGHTS;
   return [Math.ceil(n / nr), padK(k) / kg, nr, kg];

@@ -10,9 +10,9 @@ export interface PackedQ8 {
   readonly ptr: number;
   readonly n: number;
   readonly k: number;
-  /** ceil(n/8)·8 f32 scales. */
+  /** ceil(n/12)·12 f32 scales (whole panels). */
   readonly scales: number;
-  /** ceil(n/8)·8 int32 sums of each channel's int8 values. */
+  /** As many int32 sums of each channel's int8 values. */
   readonly sums: number;
 }
 

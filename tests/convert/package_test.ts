@@ -5,7 +5,7 @@
 import { deepStrictEqual, ok, rejects, strictEqual } from "node:assert/strict";
 import { loadClip } from "../../mod.ts";
 import { openModel } from "../../src/api/load.ts";
-import { convertClip, convertClipToBytes, META } from "../../src/convert/mod.ts";
+import { convertClip, convertClipToBytes, META, PACKAGE_LAYOUT } from "../../src/convert/mod.ts";
 import { EdgeClipError } from "../../src/errors.ts";
 import { parseSafetensors } from "../../src/io/safetensors.ts";
 import { memorySink, writeSafetensors } from "../../src/io/safetensors_write.ts";
@@ -52,7 +52,7 @@ Deno.test("package: metadata, packed int8 tensors, f32 rest, nothing left out", 
   const m = h.metadata;
   deepStrictEqual(
     [m[META.format], m[META.version], m[META.dtype], m[META.layout], m[META.towers]],
-    ["edgeclip", "1", "int8", "q8_c4x8/1", "both"],
+    ["edgeclip", "1", "int8", PACKAGE_LAYOUT, "both"],
   );
   strictEqual(m[META.sourceSha256], await sha256File(`${ALT_MODEL}/model.safetensors`));
   strictEqual(m["edgeclip.file.config.json"], await Deno.readTextFile(`${ALT_MODEL}/config.json`));
@@ -163,7 +163,7 @@ Deno.test("package: wrong version, layout, dtype or missing tensors are named er
     /version 2/,
   );
   await code(
-    load(await rewrite(bytes, (m) => (m[META.layout] = "q8_c4x8/0", {}))),
+    load(await rewrite(bytes, (m) => (m[META.layout] = "q8_c4x8/1", {}))),
     "model_format",
     /layout/,
   );

@@ -1,6 +1,7 @@
 // gemm_q8: the int32 sums equal an exact integer reference bit for bit, the f32 epilogue matches
 // the reference rounding for rounding, in both builds and both activation formats, over the edge
-// grid (m around MR = 4, n around the 8-column panel, k around the 8-padding) and CLIP's shapes.
+// grid (m around MR = 4, n around the 12-column panel and its 4-column quarters, k around the
+// 8-padding) and CLIP's shapes.
 
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { ACT_FORMATS, type ActFormat } from "../../src/quant/formats.ts";
@@ -65,7 +66,7 @@ Deno.test("gemm_q8 equals the integer reference bit for bit (edge grid, both for
     forAll(`gemm_q8[${variant}]`, 120, (r) => ({
       m: r.pick([1, 2, 3, 4, 5, 7, 8, 9, 13, 50]),
       k: r.pick([1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 64, 97]),
-      n: r.pick([1, 3, 4, 5, 7, 8, 9, 12, 15, 16, 17, 33]),
+      n: r.pick([1, 3, 4, 5, 7, 8, 9, 11, 12, 13, 15, 16, 17, 23, 24, 25, 33]),
       fmt: r.pick(FORMATS),
       bias: r.next() < 0.7,
       residual: r.next() < 0.5,
