@@ -20,3 +20,4 @@ export { gemm_q8 } from "./gemm_q8";
 export { jpeg_idct_islow } from "./jpeg_idct";
 export { jpeg_h2v1_fancy, jpeg_h2v2_fancy, jpeg_h1v2_fancy, jpeg_box_row } from "./jpeg_upsample";
 export { jpeg_ycc_rgb, jpeg_ycck_cmyk, jpeg_interleave3, jpeg_interleave4_inv } from "./jpeg_color";
+export { jpeg_decode_rows } from "./jpeg_entropy";

@@ -10,45 +10,48 @@ const CB_G: i32 = -22554;
 const CR_G: i32 = -46802;
 const HALF: i32 = 32768;
 
-// R, G, B of 4 pixels (i32 lanes; y, cb, cr with cb, cr already minus 128).
+// The products split so each constant fits 16 bits (exact integer identities, as libjpeg-turbo's
+// SIMD code does): 91881 = 2^16 + 26345, 116130 = 2^17 − 14942, −46802 = −2^16 + 18734. Then
+// R = Y + Cr' + ⌊(26345·Cr' + 2^15) / 2^16⌋, B = Y + 2Cb' + ⌊(−14942·Cb' + 2^15) / 2^16⌋,
+// G = Y − Cr' + ⌊(−22554·Cb' + 18734·Cr' + 2^15) / 2^16⌋, each product sum one dot product of
+// (Cb', Cr') pairs.
+const K_R = i32x4.splat(26345 << 16); // (Cb', Cr') · (0, 26345)
+const K_G = i32x4.splat((18734 << 16) | (-22554 & 0xffff)); // (Cb', Cr') · (−22554, 18734)
+const K_B = i32x4.splat(-14942 & 0xffff); // (Cb', Cr') · (−14942, 0)
+
+// One of the three terms for 8 pixels: dot products of the pair vectors, rounded, back to i16.
 // @ts-ignore: decorator
-@inline function r4(y: v128, cr: v128): v128 {
-  return i32x4.add(y, i32x4.shr_s(i32x4.add(i32x4.mul(cr, i32x4.splat(CR_R)), i32x4.splat(HALF)), 16));
-}
-// @ts-ignore: decorator
-@inline function g4(y: v128, cb: v128, cr: v128): v128 {
-  const t = i32x4.add(i32x4.mul(cb, i32x4.splat(CB_G)), i32x4.mul(cr, i32x4.splat(CR_G)));
-  return i32x4.add(y, i32x4.shr_s(i32x4.add(t, i32x4.splat(HALF)), 16));
-}
-// @ts-ignore: decorator
-@inline function b4(y: v128, cb: v128): v128 {
-  return i32x4.add(y, i32x4.shr_s(i32x4.add(i32x4.mul(cb, i32x4.splat(CB_B)), i32x4.splat(HALF)), 16));
+@inline function term8(p0: v128, p1: v128, k: v128): v128 {
+  const half = i32x4.splat(HALF);
+  return i16x8.narrow_i32x4_s(
+    i32x4.shr_s(i32x4.add(i32x4.dot_i16x8_s(p0, k), half), 16),
+    i32x4.shr_s(i32x4.add(i32x4.dot_i16x8_s(p1, k), half), 16),
+  );
 }
 
-// Lanes q·4..q·4+3 of 16 bytes, widened to i32 (minus `bias`).
-// @ts-ignore: decorator
-@inline function quarter(v: v128, q: i32, bias: i32): v128 {
-  const h = q < 2 ? i16x8.extend_low_i8x16_u(v) : i16x8.extend_high_i8x16_u(v);
-  const w = (q & 1) == 0 ? i32x4.extend_low_i16x8_u(h) : i32x4.extend_high_i16x8_u(h);
-  return i32x4.sub(w, i32x4.splat(bias));
-}
-
-// Saturating pack of four i32x4 into 16 bytes (the 0..255 clamp).
-// @ts-ignore: decorator
-@inline function pack(a: v128, b: v128, c: v128, d: v128): v128 {
-  return i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(a, b), i16x8.narrow_i32x4_s(c, d));
-}
-
-// Converts 16 pixels; returns R, G, B in the three out-params via memory at `tmp` (48 bytes).
+// Converts 16 pixels into 16 R, 16 G and 16 B bytes at `tmp` (48 bytes).
 // @ts-ignore: decorator
 @inline function ycc16(py: usize, pcb: usize, pcr: usize, tmp: usize): void {
   const vy = v128.load(py), vcb = v128.load(pcb), vcr = v128.load(pcr);
-  const y0 = quarter(vy, 0, 0), y1 = quarter(vy, 1, 0), y2 = quarter(vy, 2, 0), y3 = quarter(vy, 3, 0);
-  const b0 = quarter(vcb, 0, 128), b1 = quarter(vcb, 1, 128), b2 = quarter(vcb, 2, 128), b3 = quarter(vcb, 3, 128);
-  const c0 = quarter(vcr, 0, 128), c1 = quarter(vcr, 1, 128), c2 = quarter(vcr, 2, 128), c3 = quarter(vcr, 3, 128);
-  v128.store(tmp, pack(r4(y0, c0), r4(y1, c1), r4(y2, c2), r4(y3, c3)));
-  v128.store(tmp, pack(g4(y0, b0, c0), g4(y1, b1, c1), g4(y2, b2, c2), g4(y3, b3, c3)), 16);
-  v128.store(tmp, pack(b4(y0, b0), b4(y1, b1), b4(y2, b2), b4(y3, b3)), 32);
+  const c128 = i16x8.splat(128);
+  // (Cb', Cr') pairs as i16: pixels 0-3, 4-7, 8-11, 12-15
+  const lo = i8x16.shuffle(vcb, vcr, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+  const hi = i8x16.shuffle(vcb, vcr, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+  const p0 = i16x8.sub(i16x8.extend_low_i8x16_u(lo), c128), p1 = i16x8.sub(i16x8.extend_high_i8x16_u(lo), c128);
+  const p2 = i16x8.sub(i16x8.extend_low_i8x16_u(hi), c128), p3 = i16x8.sub(i16x8.extend_high_i8x16_u(hi), c128);
+  const yl = i16x8.extend_low_i8x16_u(vy), yh = i16x8.extend_high_i8x16_u(vy);
+  const cbl = i16x8.sub(i16x8.extend_low_i8x16_u(vcb), c128), cbh = i16x8.sub(i16x8.extend_high_i8x16_u(vcb), c128);
+  const crl = i16x8.sub(i16x8.extend_low_i8x16_u(vcr), c128), crh = i16x8.sub(i16x8.extend_high_i8x16_u(vcr), c128);
+  const rl = i16x8.add(i16x8.add(yl, crl), term8(p0, p1, K_R));
+  const rh = i16x8.add(i16x8.add(yh, crh), term8(p2, p3, K_R));
+  const gl = i16x8.add(i16x8.sub(yl, crl), term8(p0, p1, K_G));
+  const gh = i16x8.add(i16x8.sub(yh, crh), term8(p2, p3, K_G));
+  const bl = i16x8.add(i16x8.add(yl, i16x8.shl(cbl, 1)), term8(p0, p1, K_B));
+  const bh = i16x8.add(i16x8.add(yh, i16x8.shl(cbh, 1)), term8(p2, p3, K_B));
+  // saturating narrow = libjpeg's clamp to 0..255
+  v128.store(tmp, i8x16.narrow_i16x8_u(rl, rh));
+  v128.store(tmp, i8x16.narrow_i16x8_u(gl, gh), 16);
+  v128.store(tmp, i8x16.narrow_i16x8_u(bl, bh), 32);
 }
 
 // Interleaves 16 R, G, B bytes into 48 bytes RGBRGB….

@@ -61,6 +61,7 @@ export const KERNEL_ABI: Record<string, readonly [readonly ValType[], readonly V
   jpeg_ycck_cmyk: [["i32", "i32", "i32", "i32", "i32", "i32", "i32"], []],
   jpeg_interleave3: [["i32", "i32", "i32", "i32", "i32"], []],
   jpeg_interleave4_inv: [["i32", "i32", "i32", "i32", "i32", "i32"], []],
+  jpeg_decode_rows: [["i32", "i32", "i32", "i32"], ["i32"]],
   // int8 path (assembly/formats.ts, quantize_q8.ts, gemm_q8.ts)
   q8_const: [["i32"], ["i32"]],
   q8_packed_bytes: [["i32", "i32"], ["i32"]],

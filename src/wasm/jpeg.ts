@@ -15,6 +15,43 @@ export const IDCT_WORKSPACE_BYTES = 512;
 /** Scratch each colour conversion call needs (bytes). */
 export const COLOR_TMP_BYTES = 64;
 
+/**
+ * A Huffman table as assembly/jpeg_entropy.ts reads it: fast[512] u16 at 0, maxcode[18] i32 at
+ * HUFF_MAXCODE, valoffset[18] i32 at HUFF_VALOFF, symbols[256] u8 at HUFF_SYMBOLS, acFast[512]
+ * i32 at HUFF_ACFAST (see src/image/jpeg/huffman.ts).
+ */
+export const HUFF_TABLE_BYTES = 3520;
+export const HUFF_MAXCODE = 1024;
+export const HUFF_VALOFF = 1096;
+export const HUFF_SYMBOLS = 1168;
+export const HUFF_ACFAST = 1472;
+
+/**
+ * Scan descriptor of assembly/jpeg_entropy.ts, in i32 words: data, bounds, intervals, restart
+ * interval, mode, Ss, Se, Al, components, MCUs per row; at SCAN_DESC_COMP + 8·i per scan
+ * component: coefficients, blocks per stored row, h, v, DC table, AC table, block rows, block
+ * columns; decoder state from SCAN_DESC_STATE (zeroed before a scan's first call).
+ */
+export const SCAN_DESC_BYTES = 264;
+export const SCAN_DESC_COMP = 16;
+export const SCAN_DESC_STATE = 48;
+/** Scan modes of the descriptor. */
+export const SCAN_MODE = {
+  sequential: 0,
+  dcFirst: 1,
+  dcRefine: 2,
+  acFirst: 3,
+  acRefine: 4,
+} as const;
+/** Error codes of jpeg_decode_rows. */
+export const ENTROPY_ERRORS: Record<number, string> = {
+  1: "corrupt data (invalid Huffman code)",
+  2: "truncated or corrupt scan data",
+  3: "corrupt data (bad refinement code)",
+  4: "missing restart marker",
+  5: "corrupt data (DC coefficient overflow)",
+};
+
 /** Pointer-level calls; every pointer is a byte offset in `k.mem`. */
 export class JpegKernels {
   readonly #x: Kernels["x"];
@@ -27,6 +64,14 @@ export class JpegKernels {
    */
   idct(coef: number, quant: number, out: number, stride: number, nblocks: number, ws: number) {
     this.#x.jpeg_idct_islow(coef, quant, out, stride, nblocks, ws);
+  }
+  /**
+   * Entropy-decodes iMCU rows [r0, r1) of the scan at `desc` (SCAN_DESC_* layout) into its
+   * components' coefficient arrays (first stored row: iMCU row `rowBase`). Returns 0 or a key of
+   * ENTROPY_ERRORS.
+   */
+  decodeRows(desc: number, r0: number, r1: number, rowBase: number): number {
+    return this.#x.jpeg_decode_rows(desc, r0, r1, rowBase);
   }
   /** h2v1 triangle filter: dw (≥ 3) samples → 2·dw. */
   h2v1Fancy(inp: number, dw: number, out: number) {

@@ -27,6 +27,12 @@ export interface HuffmanTable {
   readonly valoffset: Int32Array;
   /** 256 entries (unused ones 0), so any index the ranges produce is in bounds. */
   readonly symbols: Uint8Array;
+  /**
+   * For AC tables, indexed like `fast`: when the code and its magnitude bits both fit in the
+   * lookahead, `(value << 16) | (run << 8) | bitsUsed` with the value already sign-extended;
+   * 0 otherwise (and for EOB/ZRL). Lets the wasm decoder resolve a coefficient in one lookup.
+   */
+  readonly acFast: Int32Array;
 }
 
 function bad(msg: string): never {
@@ -77,7 +83,17 @@ export function buildHuffmanTable(spec: HuffmanSpec, isDC: boolean): HuffmanTabl
     const first = codes[i] << shift;
     fast.fill((l << 8) | symbols[i], first, first + (1 << shift));
   }
-  return { fast, maxcode, valoffset, symbols };
+  const acFast = new Int32Array(1 << HUFF_LOOKAHEAD);
+  if (!isDC) {
+    for (let i = 0; i < acFast.length; i++) {
+      const e = fast[i], len = e >> 8, size = e & 15, run = (e >> 4) & 15;
+      if (!e || !size || len + size > HUFF_LOOKAHEAD) continue;
+      const v = (i >> (HUFF_LOOKAHEAD - len - size)) & ((1 << size) - 1);
+      const value = v < 1 << (size - 1) ? v - (1 << size) + 1 : v;
+      acFast[i] = (value << 16) | (run << 8) | (len + size);
+    }
+  }
+  return { fast, maxcode, valoffset, symbols, acFast };
 }
 
 // ---- Annex K.3 default tables (libjpeg-turbo jstdhuff.c installs them in slots 0 and 1) ------

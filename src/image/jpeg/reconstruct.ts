@@ -7,11 +7,10 @@
 import type { Kernels } from "../../wasm/kernels.ts";
 import { COLOR_TMP_BYTES, IDCT_WORKSPACE_BYTES, JpegKernels } from "../../wasm/jpeg.ts";
 import type { DecodedImage } from "../types.ts";
-import { type CoefTarget, ScanDecoder } from "./entropy.ts";
 import { colorTransform, type FrameComponent, sourceRows } from "./layout.ts";
 import type { JpegFile } from "./markers.ts";
-import { unstuffScan } from "./scan_data.ts";
 import { coefBits, needsSmoothing, smoothComponent } from "./smoothing.ts";
+import { allocEntropyArena, WasmScanDecoder } from "./wasm_entropy.ts";
 
 /** Output rows converted per copy out of linear memory (about 1 MiB at a time). */
 const CHUNK_BYTES = 1 << 20;
@@ -44,10 +43,10 @@ export function reconstruct(bytes: Uint8Array, file: JpegFile, k: Kernels): Deco
     ) => (c.upsample === "full" ? 0 : mem.alloc(2 * c.dw + W + 64)));
     const chunkRows = Math.max(1, Math.min(H, Math.floor(CHUNK_BYTES / (W * ch))));
     const chunk = mem.alloc(chunkRows * W * ch + 64);
+    const arena = allocEntropyArena(mem, f, file.scans);
     const coefs = f.components.map((c, ci) =>
       new Int16Array(mem.memory.buffer, coefPtr[ci], c.blocksW * coefRows(c) * 64)
     );
-    const scanBuf = new Uint8Array(Math.max(...file.scans.map((s) => s.end - s.start)));
 
     // IDCT of iMCU row r of component ci, from coefficient block row `from` onwards
     const idctRow = (ci: number, r: number, from: number) => {
@@ -67,26 +66,17 @@ export function reconstruct(bytes: Uint8Array, file: JpegFile, k: Kernels): Deco
     };
 
     // ---- entropy decoding and IDCT ----------------------------------------------------------
-    const decoderFor = (scanIndex: number) => {
-      const scan = file.scans[scanIndex];
-      const total = ScanDecoder.mcuCount(f, scan);
-      const intervals = scan.restartInterval ? Math.ceil(total / scan.restartInterval) : 1;
-      const sd = unstuffScan(bytes, scan.start, scan.end, scanBuf, intervals);
-      return new ScanDecoder(f, scan, scanBuf, sd);
-    };
+    const decoderFor = (scanIndex: number) =>
+      new WasmScanDecoder(j, mem, arena, bytes, f, file.scans[scanIndex], coefPtr);
     if (!file.multiScan) {
       const dec = decoderFor(0);
-      const target: CoefTarget = { coefs, rowBase: 0 };
       for (let r = 0; r < f.mcusY; r++) {
         for (const c of coefs) c.fill(0);
-        target.rowBase = r;
-        dec.decodeRows(r, r + 1, target);
+        dec.decodeRows(r, r + 1, r);
         for (let ci = 0; ci < f.components.length; ci++) idctRow(ci, r, 0);
       }
     } else {
-      for (let s = 0; s < file.scans.length; s++) {
-        decoderFor(s).decodeRows(0, f.mcusY, { coefs, rowBase: 0 });
-      }
+      for (let s = 0; s < file.scans.length; s++) decoderFor(s).decodeRows(0, f.mcusY, 0);
       const bits = coefBits(file);
       if (needsSmoothing(file, bits)) {
         f.components.forEach((_, ci) =>
