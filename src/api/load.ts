@@ -15,6 +15,7 @@ import {
   isPackage,
   metaFile,
   packageFiles,
+  readAhead,
   restrictTowers,
   type Towers,
   towerView,
@@ -89,7 +90,7 @@ export async function openModel(source: Source, opts: OpenOptions = {}): Promise
     const int8 = opts.dtype === "int8";
     const policy = opts.q8Policy ?? DEFAULT_Q8_POLICY;
     const kernels = Kernels.create(opts.variant);
-    const model = await ClipModel.load(towerView(weights, towers), cfg, kernels, {
+    const model = await ClipModel.load(towerView(readAhead(weights), towers), cfg, kernels, {
       linear: opts.linear ?? (int8 ? quantizingLinearLoader(policy) : undefined),
       embedding: opts.embedding ?? (int8 ? quantizingEmbeddingLoader : undefined),
     });
@@ -146,7 +147,7 @@ async function openPackage(files: FileSet, name: string, opts: OpenOptions): Pro
     );
     const policy = opts.q8Policy ?? DEFAULT_Q8_POLICY;
     const kernels = Kernels.create(opts.variant);
-    const model = await ClipModel.load(towerView(weights, towers), cfg, kernels, {
+    const model = await ClipModel.load(towerView(readAhead(weights), towers), cfg, kernels, {
       linear: opts.linear ?? packagedLinearLoader(policy),
       embedding: opts.embedding ?? packagedEmbeddingLoader,
     });
