@@ -13,11 +13,11 @@ const HALF: i32 = 32768;
 // The products split so each constant fits 16 bits (exact integer identities, as libjpeg-turbo's
 // SIMD code does): 91881 = 2^16 + 26345, 116130 = 2^17 − 14942, −46802 = −2^16 + 18734. Then
 // R = Y + Cr' + ⌊(26345·Cr' + 2^15) / 2^16⌋, B = Y + 2Cb' + ⌊(−14942·Cb' + 2^15) / 2^16⌋,
-// G = Y − Cr' + ⌊(−22554·Cb' + 18734·Cr' + 2^15) / 2^16⌋, each product sum one dot product of
-// (Cb', Cr') pairs.
-const K_R = i32x4.splat(26345 << 16); // (Cb', Cr') · (0, 26345)
+// G = Y − Cr' + ⌊(−22554·Cb' + 18734·Cr' + 2^15) / 2^16⌋. The R and B terms equal
+// q15mulr(Cr', 13172) = ⌊(13172·Cr' + 2^14) / 2^15⌋ and q15mulr(Cb', −7471) for every Cr', Cb' in
+// −128..127 (checked exhaustively; tests/image/jpeg/color_test.ts covers all 2^24 inputs); the G
+// term is a dot product of (Cb', Cr') pairs.
 const K_G = i32x4.splat((18734 << 16) | (-22554 & 0xffff)); // (Cb', Cr') · (−22554, 18734)
-const K_B = i32x4.splat(-14942 & 0xffff); // (Cb', Cr') · (−14942, 0)
 
 // One of the three terms for 8 pixels: dot products of the pair vectors, rounded, back to i16.
 // @ts-ignore: decorator
@@ -42,12 +42,13 @@ const K_B = i32x4.splat(-14942 & 0xffff); // (Cb', Cr') · (−14942, 0)
   const yl = i16x8.extend_low_i8x16_u(vy), yh = i16x8.extend_high_i8x16_u(vy);
   const cbl = i16x8.sub(i16x8.extend_low_i8x16_u(vcb), c128), cbh = i16x8.sub(i16x8.extend_high_i8x16_u(vcb), c128);
   const crl = i16x8.sub(i16x8.extend_low_i8x16_u(vcr), c128), crh = i16x8.sub(i16x8.extend_high_i8x16_u(vcr), c128);
-  const rl = i16x8.add(i16x8.add(yl, crl), term8(p0, p1, K_R));
-  const rh = i16x8.add(i16x8.add(yh, crh), term8(p2, p3, K_R));
+  const kr = i16x8.splat(13172), kb = i16x8.splat(-7471);
+  const rl = i16x8.add(i16x8.add(yl, crl), i16x8.q15mulr_sat_s(crl, kr));
+  const rh = i16x8.add(i16x8.add(yh, crh), i16x8.q15mulr_sat_s(crh, kr));
   const gl = i16x8.add(i16x8.sub(yl, crl), term8(p0, p1, K_G));
   const gh = i16x8.add(i16x8.sub(yh, crh), term8(p2, p3, K_G));
-  const bl = i16x8.add(i16x8.add(yl, i16x8.shl(cbl, 1)), term8(p0, p1, K_B));
-  const bh = i16x8.add(i16x8.add(yh, i16x8.shl(cbh, 1)), term8(p2, p3, K_B));
+  const bl = i16x8.add(i16x8.add(yl, i16x8.shl(cbl, 1)), i16x8.q15mulr_sat_s(cbl, kb));
+  const bh = i16x8.add(i16x8.add(yh, i16x8.shl(cbh, 1)), i16x8.q15mulr_sat_s(cbh, kb));
   // saturating narrow = libjpeg's clamp to 0..255
   v128.store(tmp, i8x16.narrow_i16x8_u(rl, rh));
   v128.store(tmp, i8x16.narrow_i16x8_u(gl, gh), 16);

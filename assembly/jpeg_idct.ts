@@ -84,6 +84,31 @@ const F_3_072: i32 = 25172;
   v128.store(ws, descale(i32x4.sub(tmp10, t3), shift), 112);
 }
 
+// `pass` with x4..x7 = 0 (the same arithmetic with those terms dropped): for blocks whose upper
+// coefficients are all zero.
+// @ts-ignore: decorator
+@inline function pass4(x0: v128, x1: v128, x2: v128, x3: v128, ws: usize, shift: i32): void {
+  const z1e = mulc(x2, F_0_541);
+  const tmp3e = i32x4.add(z1e, mulc(x2, F_0_765));
+  const tmp0e = i32x4.shl(x0, 13);
+  const tmp10 = i32x4.add(tmp0e, tmp3e), tmp13 = i32x4.sub(tmp0e, tmp3e);
+  const tmp11 = i32x4.add(tmp0e, z1e), tmp12 = i32x4.sub(tmp0e, z1e);
+  const z5 = mulc(i32x4.add(x3, x1), F_1_175);
+  const z1 = mulc(x1, -F_0_899), z2 = mulc(x3, -F_2_562);
+  const z3 = i32x4.add(mulc(x3, -F_1_961), z5), z4 = i32x4.add(mulc(x1, -F_0_390), z5);
+  const t0 = i32x4.add(z1, z3), t1 = i32x4.add(z2, z4);
+  const t2 = i32x4.add(mulc(x3, F_3_072), i32x4.add(z2, z3));
+  const t3 = i32x4.add(mulc(x1, F_1_501), i32x4.add(z1, z4));
+  v128.store(ws, descale(i32x4.add(tmp10, t3), shift));
+  v128.store(ws, descale(i32x4.add(tmp11, t2), shift), 16);
+  v128.store(ws, descale(i32x4.add(tmp12, t1), shift), 32);
+  v128.store(ws, descale(i32x4.add(tmp13, t0), shift), 48);
+  v128.store(ws, descale(i32x4.sub(tmp13, t0), shift), 64);
+  v128.store(ws, descale(i32x4.sub(tmp12, t1), shift), 80);
+  v128.store(ws, descale(i32x4.sub(tmp11, t2), shift), 96);
+  v128.store(ws, descale(i32x4.sub(tmp10, t3), shift), 112);
+}
+
 // Dequantised row k, columns 4h..4h+3, as i32x4.
 // @ts-ignore: decorator
 @inline function dq(coef: usize, quant: usize, k: i32, h: i32): v128 {
@@ -100,6 +125,7 @@ export function jpeg_idct_islow(
   coef: usize, quant: usize, out: usize, stride: i32, nblocks: i32, ws: usize,
 ): void {
   const acMask = i16x8.replace_lane(i16x8.splat(-1), 0, 0);
+  const hiMask = i64x2.replace_lane(i64x2.splat(-1), 0, 0); // lanes 4-7 of a row
   for (let b = 0; b < nblocks; b++, coef += 128, out += 8) {
     // A block with no AC terms is flat: both passes reduce to the DC term (as in jidctint.c's
     // zero-column and zero-row shortcuts, which give the same values as the full passes).
@@ -113,27 +139,51 @@ export function jpeg_idct_islow(
       for (let r = 0; r < 8; r++) v128.store64_lane(out + <usize>(r * stride), row, 0);
       continue;
     }
+    // Columns 4-7 all zero (most blocks of photos): their pass-1 outputs are zero, so pass 1
+    // runs on columns 0-3 only and pass 2 drops x4..x7. If rows 4-7 are zero too, pass 1 drops
+    // them as well.
+    let right = v128.and(v128.load(coef), hiMask);
+    for (let k = 1; k < 8; k++) right = v128.or(right, v128.and(v128.load(coef + (<usize>k << 4)), hiMask));
+    const narrow = !v128.any_true(right);
     // pass 1: columns, four at a time; ws holds rows 0..7 of columns 0-3, then of columns 4-7
-    for (let h = 0; h < 2; h++) {
-      pass(
-        dq(coef, quant, 0, h), dq(coef, quant, 1, h), dq(coef, quant, 2, h), dq(coef, quant, 3, h),
-        dq(coef, quant, 4, h), dq(coef, quant, 5, h), dq(coef, quant, 6, h), dq(coef, quant, 7, h),
-        ws + (<usize>h << 7), 11,
-      );
+    if (narrow) {
+      let low = v128.load(coef, 64);
+      for (let k = 5; k < 8; k++) low = v128.or(low, v128.load(coef + (<usize>k << 4)));
+      if (!v128.any_true(low)) {
+        pass4(dq(coef, quant, 0, 0), dq(coef, quant, 1, 0), dq(coef, quant, 2, 0), dq(coef, quant, 3, 0), ws, 11);
+      } else {
+        pass(
+          dq(coef, quant, 0, 0), dq(coef, quant, 1, 0), dq(coef, quant, 2, 0), dq(coef, quant, 3, 0),
+          dq(coef, quant, 4, 0), dq(coef, quant, 5, 0), dq(coef, quant, 6, 0), dq(coef, quant, 7, 0),
+          ws, 11,
+        );
+      }
+    } else {
+      for (let h = 0; h < 2; h++) {
+        pass(
+          dq(coef, quant, 0, h), dq(coef, quant, 1, h), dq(coef, quant, 2, h), dq(coef, quant, 3, h),
+          dq(coef, quant, 4, h), dq(coef, quant, 5, h), dq(coef, quant, 6, h), dq(coef, quant, 7, h),
+          ws + (<usize>h << 7), 11,
+        );
+      }
     }
     // pass 2: rows, four at a time (transpose the workspace so lanes are rows)
     for (let g = 0; g < 2; g++) {
       const r0 = ws + (<usize>g << 6); // rows 4g..4g+3 of each half
       const a0 = v128.load(r0), a1 = v128.load(r0, 16), a2 = v128.load(r0, 32), a3 = v128.load(r0, 48);
-      const b0 = v128.load(r0, 128), b1 = v128.load(r0, 144), b2 = v128.load(r0, 160), b3 = v128.load(r0, 176);
       const p0 = tr0(a0, a1), p1 = tr1(a0, a1), p2 = tr0(a2, a3), p3 = tr1(a2, a3);
-      const q0 = tr0(b0, b1), q1 = tr1(b0, b1), q2 = tr0(b2, b3), q3 = tr1(b2, b3);
       const o = ws + 256;
-      pass(
-        lo64(p0, p2), hi64(p0, p2), lo64(p1, p3), hi64(p1, p3),
-        lo64(q0, q2), hi64(q0, q2), lo64(q1, q3), hi64(q1, q3),
-        o, 18,
-      );
+      if (narrow) {
+        pass4(lo64(p0, p2), hi64(p0, p2), lo64(p1, p3), hi64(p1, p3), o, 18);
+      } else {
+        const b0 = v128.load(r0, 128), b1 = v128.load(r0, 144), b2 = v128.load(r0, 160), b3 = v128.load(r0, 176);
+        const q0 = tr0(b0, b1), q1 = tr1(b0, b1), q2 = tr0(b2, b3), q3 = tr1(b2, b3);
+        pass(
+          lo64(p0, p2), hi64(p0, p2), lo64(p1, p3), hi64(p1, p3),
+          lo64(q0, q2), hi64(q0, q2), lo64(q1, q3), hi64(q1, q3),
+          o, 18,
+        );
+      }
       // o[k] holds output column k for rows 4g..4g+3: limit, transpose back, narrow, store
       const c0 = rangeLimit(v128.load(o)), c1 = rangeLimit(v128.load(o, 16));
       const c2 = rangeLimit(v128.load(o, 32)), c3 = rangeLimit(v128.load(o, 48));

@@ -52,6 +52,32 @@ Deno.test("idct: random sparse blocks match jidctint.c exactly", () => {
   );
 });
 
+Deno.test("idct: sparse shapes (columns 4-7 zero, 4×4 corner, one row, one column)", () => {
+  forAll(
+    "idct-sparse",
+    300,
+    (rng) => {
+      const q = randomQuant(rng), n = rng.int(1, 5);
+      const coefs = randomBlocks(rng, n, q);
+      const shape = rng.pick(["left", "corner", "row", "col"] as const);
+      for (let i = 0; i < coefs.length; i++) {
+        const r = (i & 63) >> 3, c = i & 7;
+        const keep = shape === "left"
+          ? c < 4
+          : shape === "corner"
+          ? c < 4 && r < 4
+          : shape === "row"
+          ? r === 0
+          : c === 0;
+        if (!keep) coefs[i] = 0;
+      }
+      return { q, coefs, shape };
+    },
+    ({ q, coefs }) => deepStrictEqual(idctBlocks(k, coefs, q), reference(coefs, q)),
+    ({ coefs, shape }) => `${shape} ×${coefs.length / 64}`,
+  );
+});
+
 Deno.test("idct: dense blocks with full-range coefficients (|coef·q| up to 2^15)", () => {
   forAll(
     "idct-dense",
