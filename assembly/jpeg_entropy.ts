@@ -263,32 +263,57 @@ function acFirst(blk: usize, ac: usize, ss: i32, se: i32, al: i32, eobrun: usize
   gBuf = buf, gCnt = cnt;
 }
 
-// Correction bit for a coefficient already nonzero.
-// @ts-ignore: decorator
-@inline function correct(p: usize, p1: i32, m1: i32): void {
-  const c = <i32>load<i16>(p);
-  if (bits(1) && (c & p1) == 0) store<i16>(p, <i16>(c >= 0 ? c + p1 : c + m1));
-}
-
 function acRefine(blk: usize, ac: usize, ss: i32, se: i32, al: i32, eobrun: usize): void {
   const p1 = 1 << al, m1 = -1 << al;
+  let buf = gBuf, cnt = gCnt;
   let k = ss;
   let run = load<i32>(eobrun);
   if (run == 0) {
     for (; k <= se; k++) {
-      const rs = huffG(ac);
+      // a code (≤ 16 bits) and its sign bit or EOB run bits (≤ 14) fit in 32
+      if (cnt < 32) {
+        gBuf = buf, gCnt = cnt;
+        fill();
+        buf = gBuf, cnt = gCnt;
+      }
+      const e = <i32>load<u16>(ac + (<usize>peek(buf, cnt, 9) << 1));
+      let rs: i32;
+      if (e) {
+        cnt -= e >> 8;
+        rs = e & 255;
+      } else {
+        gBuf = buf, gCnt = cnt;
+        rs = huffSlow(ac);
+        buf = gBuf, cnt = gCnt;
+      }
       let r = rs >> 4, s = rs & 15;
       if (s) {
         if (s != 1) fail(ERR_BAD_REFINE);
-        s = bits(1) ? p1 : m1;
+        cnt--;
+        s = <i32>(buf >> <u64>cnt) & 1 ? p1 : m1;
       } else if (r != 15) {
-        run = (1 << r) + (r ? bits(r) : 0);
+        run = 1 << r;
+        if (r) {
+          run += peek(buf, cnt, r);
+          cnt -= r;
+        }
         break;
       }
+      // skip r zero-history coefficients, refining the nonzero ones on the way
       do {
         const p = blk + natural(k);
-        if (load<i16>(p) != 0) correct(p, p1, m1);
-        else if (--r < 0) break;
+        const c = <i32>load<i16>(p);
+        if (c != 0) {
+          if (cnt == 0) {
+            gBuf = buf, gCnt = cnt;
+            fill();
+            buf = gBuf, cnt = gCnt;
+          }
+          cnt--;
+          if ((<i32>(buf >> <u64>cnt) & 1) != 0 && (c & p1) == 0) {
+            store<i16>(p, <i16>(c >= 0 ? c + p1 : c + m1));
+          }
+        } else if (--r < 0) break;
         k++;
       } while (k <= se);
       if (s) store<i16>(blk + natural(k), <i16>s);
@@ -297,10 +322,22 @@ function acRefine(blk: usize, ac: usize, ss: i32, se: i32, al: i32, eobrun: usiz
   if (run > 0) {
     for (; k <= se; k++) {
       const p = blk + natural(k);
-      if (load<i16>(p) != 0) correct(p, p1, m1);
+      const c = <i32>load<i16>(p);
+      if (c != 0) {
+        if (cnt == 0) {
+          gBuf = buf, gCnt = cnt;
+          fill();
+          buf = gBuf, cnt = gCnt;
+        }
+        cnt--;
+        if ((<i32>(buf >> <u64>cnt) & 1) != 0 && (c & p1) == 0) {
+          store<i16>(p, <i16>(c >= 0 ? c + p1 : c + m1));
+        }
+      }
     }
     run--;
   }
+  gBuf = buf, gCnt = cnt;
   store<i32>(eobrun, run);
 }
 
