@@ -46,6 +46,13 @@ function bad(msg: string): never {
   throw new EdgeClipError("image_decode", `JPEG: ${msg}`);
 }
 
+/**
+ * Most scans a file may have. Each scan walks every block of its components, and one EOB-run
+ * code can cover thousands of blocks, so without a cap a small file could cost minutes. Encoders
+ * write at most a few dozen (libjpeg's default progression 10, mozjpeg's under 20).
+ */
+export const MAX_SCANS = 300;
+
 const SOF_NAMES: Record<number, string> = {
   0xc3: "lossless (SOF3)",
   0xc5: "differential sequential (SOF5)",
@@ -232,6 +239,7 @@ export function parseJpeg(b: Uint8Array, limits: DecodeLimits): JpegFile {
             }
           }
         }
+        if (scans.length >= MAX_SCANS) bad(`more than ${MAX_SCANS} scans`);
         const scan = readScan(b, s, e, frame, dcSpecs, acSpecs, restartInterval);
         if (scans.length === 0) {
           multiScan = frame.progressive || scan.comps.length < frame.components.length;

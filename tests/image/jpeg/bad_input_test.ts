@@ -164,6 +164,18 @@ Deno.test("hostile marker streams end quickly", () => {
   ok(performance.now() - t0 < 3000);
 });
 
+Deno.test("a file with very many scans is rejected quickly", () => {
+  // a progressive file whose first scan (SOS segment and data) is repeated 400 times
+  const b = readFixture("grey_prog_rst_45x30.jpg");
+  const sos = headerSegments(b).at(-1)!;
+  const scanEnd = b.indexOf(0xff, b.indexOf(0xda, sos.start) + 1);
+  const scan = b.subarray(sos.start, scanEnd);
+  const file = [b.subarray(0, sos.start), ...new Array(400).fill(scan), Uint8Array.of(0xff, 0xd9)];
+  const t0 = performance.now();
+  rejects(concat(file), "image_decode", /more than 300 scans/);
+  ok(performance.now() - t0 < 2000);
+});
+
 Deno.test("restart markers out of sequence are corrupt data", () => {
   const b = readFixture("base420_33x33_rst.jpg");
   const rst = [];
