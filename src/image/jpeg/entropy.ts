@@ -9,7 +9,8 @@
 import { EdgeClipError } from "../../errors.ts";
 import type { HuffmanTable } from "./huffman.ts";
 import type { Frame } from "./layout.ts";
-import { mcuCount, NATURAL_ORDER, type Scan } from "./markers.ts";
+import { mcuCount, type Scan } from "./markers.ts";
+import { NATURAL_ORDER } from "./tables.ts";
 import type { ScanData } from "./scan_data.ts";
 
 function bad(msg: string): never {

@@ -7,6 +7,7 @@ import { EdgeClipError } from "../../errors.ts";
 import { readExifOrientation } from "../exif.ts";
 import { checkPixelLimit, type DecodeLimits } from "../types.ts";
 import { buildHuffmanTable, type HuffmanSpec, type HuffmanTable, STD_HUFFMAN } from "./huffman.ts";
+import { readDht, readDqt } from "./tables.ts";
 import { type Frame, makeFrame } from "./layout.ts";
 
 /** One scan: its components, tables, spectral selection and entropy-coded byte range. */
@@ -66,91 +67,6 @@ const SOF_NAMES: Record<number, string> = {
   0xce: "arithmetic-coded differential progressive (SOF14)",
   0xcf: "arithmetic-coded differential lossless (SOF15)",
 };
-
-/** Natural (row-major) index of each zigzag position; 16 extra entries as libjpeg keeps. */
-export const NATURAL_ORDER = Int32Array.from([
-  0,
-  1,
-  8,
-  16,
-  9,
-  2,
-  3,
-  10,
-  17,
-  24,
-  32,
-  25,
-  18,
-  11,
-  4,
-  5,
-  12,
-  19,
-  26,
-  33,
-  40,
-  48,
-  41,
-  34,
-  27,
-  20,
-  13,
-  6,
-  7,
-  14,
-  21,
-  28,
-  35,
-  42,
-  49,
-  56,
-  57,
-  50,
-  43,
-  36,
-  29,
-  22,
-  15,
-  23,
-  30,
-  37,
-  44,
-  51,
-  58,
-  59,
-  52,
-  45,
-  38,
-  31,
-  39,
-  46,
-  53,
-  60,
-  61,
-  54,
-  47,
-  55,
-  62,
-  63,
-  // A corrupt run can push the index past 63; libjpeg then writes coefficient 63.
-  63,
-  63,
-  63,
-  63,
-  63,
-  63,
-  63,
-  63,
-  63,
-  63,
-  63,
-  63,
-  63,
-  63,
-  63,
-  63,
-]);
 
 /**
  * Parses the headers and locates every scan's entropy-coded data. Checks the pixel limit as soon
@@ -314,50 +230,6 @@ function readFrame(
     comps.push({ id: b[o], h, v, tq: b[o + 2] });
   }
   return makeFrame(width, height, progressive, comps);
-}
-
-function readDht(
-  b: Uint8Array,
-  [s, e]: [number, number],
-  dc: (HuffmanSpec | null)[],
-  ac: (HuffmanSpec | null)[],
-): void {
-  let p = s;
-  while (e - p > 16) {
-    const index = b[p];
-    const counts = new Uint8Array(17);
-    let count = 0;
-    for (let l = 1; l <= 16; l++) count += counts[l] = b[p + l];
-    p += 17;
-    if (count > 256 || count > e - p) bad("bad Huffman table");
-    const symbols = b.slice(p, p + count);
-    p += count;
-    const slot = index & 0x0f;
-    if ((index & 0xef) !== slot || slot >= 4) {
-      bad(`bad Huffman table index 0x${index.toString(16)}`);
-    }
-    (index & 0x10 ? ac : dc)[slot] = { counts, symbols };
-  }
-  if (p !== e) bad("bad DHT length");
-}
-
-function readDqt(b: Uint8Array, [s, e]: [number, number], tables: (Int32Array | null)[]): void {
-  let p = s;
-  while (p < e) {
-    const prec = b[p] >> 4, t = b[p] & 15;
-    p++;
-    if (t >= 4) bad(`bad quantization table index ${t}`);
-    const bytes = prec ? 128 : 64;
-    if (e - p < bytes) bad("bad DQT length");
-    const q = new Int32Array(64);
-    for (let i = 0; i < 64; i++) {
-      const v = prec ? (b[p + 2 * i] << 8) | b[p + 2 * i + 1] : b[p + i];
-      // libjpeg keeps multipliers as 16-bit signed (ISLOW_MULT_TYPE is short)
-      q[NATURAL_ORDER[i]] = (v << 16) >> 16;
-    }
-    tables[t] = q;
-    p += bytes;
-  }
 }
 
 function readScan(
