@@ -58,12 +58,15 @@ let gErr: i32 = 0;
   if (gErr == 0) gErr = code;
 }
 
-// Tops the buffer up to at least 32 bits (zeros past the interval's end, as libjpeg pads).
+// Tops the buffer up to at least 32 bits (zeros past the interval's end, as libjpeg pads):
+// whole bytes up to 64 bits with one unaligned load when 8 bytes of the interval remain.
 function fill(): void {
-  if (gCnt <= 32 && gPos + 4 <= gLim) {
-    gBuf = (gBuf << 32) | <u64>bswap<u32>(load<u32>(gData + <usize>gPos));
-    gPos += 4;
-    gCnt += 32;
+  if (gPos + 8 <= gLim) {
+    const v = bswap<u64>(load<u64>(gData + <usize>gPos));
+    const m = (64 - gCnt) >> 3; // bytes that fit (≥ 1: callers have fewer than 57 bits)
+    gBuf = m == 8 ? v : (gBuf << <u64>(m << 3)) | (v >> <u64>(64 - (m << 3)));
+    gPos += m;
+    gCnt += m << 3;
     return;
   }
   while (gCnt <= 56) {
