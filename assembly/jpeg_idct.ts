@@ -28,11 +28,12 @@ const F_3_072: i32 = 25172;
 }
 
 // libjpeg's range_limit[x & 1023] centred on 128: [-128,127] → x+128, [128,511] → 255,
-// [512,895] → 0 (indices wrap mod 1024).
+// [512,895] → 0 (indices wrap mod 1024). On i16 lanes: a pass-2 output is an i32 descaled by
+// 18 bits, so it always fits.
 // @ts-ignore: decorator
 @inline function rangeLimit(v: v128): v128 {
-  const t = v128.and(i32x4.add(v, i32x4.splat(128)), i32x4.splat(1023));
-  return v128.and(i32x4.min_s(t, i32x4.splat(255)), i32x4.lt_s(t, i32x4.splat(640)));
+  const t = v128.and(i16x8.add(v, i16x8.splat(128)), i16x8.splat(1023));
+  return v128.and(i16x8.min_u(t, i16x8.splat(255)), i16x8.lt_s(t, i16x8.splat(640)));
 }
 
 // 4×4 transpose of i32 lanes.
@@ -184,20 +185,18 @@ export function jpeg_idct_islow(
           o, 18,
         );
       }
-      // o[k] holds output column k for rows 4g..4g+3: limit, transpose back, narrow, store
-      const c0 = rangeLimit(v128.load(o)), c1 = rangeLimit(v128.load(o, 16));
-      const c2 = rangeLimit(v128.load(o, 32)), c3 = rangeLimit(v128.load(o, 48));
-      const c4 = rangeLimit(v128.load(o, 64)), c5 = rangeLimit(v128.load(o, 80));
-      const c6 = rangeLimit(v128.load(o, 96)), c7 = rangeLimit(v128.load(o, 112));
+      // o[k] holds output column k for rows 4g..4g+3: transpose back, narrow, limit, store
+      const c0 = v128.load(o), c1 = v128.load(o, 16), c2 = v128.load(o, 32), c3 = v128.load(o, 48);
+      const c4 = v128.load(o, 64), c5 = v128.load(o, 80), c6 = v128.load(o, 96), c7 = v128.load(o, 112);
       const s0 = tr0(c0, c1), s1 = tr1(c0, c1), s2 = tr0(c2, c3), s3 = tr1(c2, c3);
       const u0 = tr0(c4, c5), u1 = tr1(c4, c5), u2 = tr0(c6, c7), u3 = tr1(c6, c7);
       const row01 = i8x16.narrow_i16x8_u(
-        i16x8.narrow_i32x4_s(lo64(s0, s2), lo64(u0, u2)),
-        i16x8.narrow_i32x4_s(hi64(s0, s2), hi64(u0, u2)),
+        rangeLimit(i16x8.narrow_i32x4_s(lo64(s0, s2), lo64(u0, u2))),
+        rangeLimit(i16x8.narrow_i32x4_s(hi64(s0, s2), hi64(u0, u2))),
       );
       const row23 = i8x16.narrow_i16x8_u(
-        i16x8.narrow_i32x4_s(lo64(s1, s3), lo64(u1, u3)),
-        i16x8.narrow_i32x4_s(hi64(s1, s3), hi64(u1, u3)),
+        rangeLimit(i16x8.narrow_i32x4_s(lo64(s1, s3), lo64(u1, u3))),
+        rangeLimit(i16x8.narrow_i32x4_s(hi64(s1, s3), hi64(u1, u3))),
       );
       const dst = out + <usize>(4 * g * stride);
       v128.store64_lane(dst, row01, 0);
