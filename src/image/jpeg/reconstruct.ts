@@ -38,9 +38,10 @@ export function reconstruct(bytes: Uint8Array, file: JpegFile, k: Kernels): Deco
     const coefRows = (c: FrameComponent) => (file.multiScan ? c.blocksH : c.v);
     const coefPtr = f.components.map((c) => mem.calloc(c.blocksW * coefRows(c) * 128));
     const ws = mem.alloc(IDCT_WORKSPACE_BYTES), tmp = mem.alloc(COLOR_TMP_BYTES);
-    const rowBuf = f.components.map((
-      c,
-    ) => (c.upsample === "full" ? 0 : mem.alloc(2 * c.dw + W + 64)));
+    // an upsampled row (full-size components are read from their planes directly)
+    const rowBuf = f.components.map((c) =>
+      c.upsample === "full" ? 0 : mem.alloc(2 * c.dw + W + 64)
+    );
     const chunkRows = Math.max(1, Math.min(H, Math.floor(CHUNK_BYTES / (W * ch))));
     const chunk = mem.alloc(chunkRows * W * ch + 64);
     const arena = allocEntropyArena(mem, f, file.scans);
