@@ -13,7 +13,7 @@ import {
 } from "../image/preprocess_config.ts";
 import { type DecodedImage, DEFAULT_MAX_PIXELS } from "../image/types.ts";
 import type { VisionConfig } from "../model/config.ts";
-import type { Kernels } from "../wasm/kernels.ts";
+import { Kernels } from "../wasm/kernels.ts";
 
 /** One image as a call accepts it. */
 export type ImageInput = Uint8Array | ArrayBuffer | Blob | URL | string | RawPixels;
@@ -151,6 +151,12 @@ function short(s: string): string {
   return s.length > 80 ? `${s.slice(0, 77)}...` : s;
 }
 
+/**
+ * Encoded files above this size decode in a throwaway kernel instance: linear memory never
+ * shrinks, and a 12-megapixel JPEG would otherwise leave the model's instance ~60 MB larger.
+ */
+const SHARED_DECODE_BYTES = 256 * 1024;
+
 /** Fetches/reads and decodes one input into its native-mode image. */
 export async function decodeInput(
   input: ImageInput,
@@ -160,7 +166,8 @@ export async function decodeInput(
   const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
   const data = await bytesOf(input, opts.maxBytes ?? DEFAULT_MAX_BYTES);
   if (!(data instanceof Uint8Array)) return imageFromPixels(data, { maxPixels });
-  return decodeImage(data, { kernels, limits: { maxPixels } });
+  const k = data.length > SHARED_DECODE_BYTES ? Kernels.create(kernels.variant) : kernels;
+  return decodeImage(data, { kernels: k, limits: { maxPixels } });
 }
 
 /** Checks that the preprocessor produces what the vision tower takes. */
