@@ -59,9 +59,12 @@ async function measure(
     await loadTokenizer(m.files);
   }
   const tReady = performance.now();
+  // the activation format the tower's int8 layers run (policy: vision u7 on relaxed hosts, else u12)
+  const layer = (m.model.vision ?? m.model.text)?.layers[0]?.fc1 as { fmt?: number } | undefined;
+  const act = ["u8", "u7", "u12"][layer?.fmt ?? -1] ?? "?";
   Object.assign(out, {
     version: `edgeclip 0.1.0 ${int8 ? "int8" : "fp32"}${
-      int8 ? ` (package ${m.metadata["edgeclip.q8_layout"]}, per-row u8 activations)` : ""
+      int8 ? ` (package ${m.metadata["edgeclip.q8_layout"]}, ${act} activations)` : ""
     }, ${m.kernels.variant} build`,
     import_ms: tLoad - tImport,
     load_ms: tReady - tLoad,
