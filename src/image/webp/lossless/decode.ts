@@ -4,7 +4,7 @@
 // inverse transforms (transforms.ts).
 
 import { EdgeClipError } from "../../../errors.ts";
-import { LosslessBitReader } from "./bit_reader.ts";
+import type { LosslessBitReader } from "./bit_reader.ts";
 import { type HuffmanTable, readHuffmanCode, readSymbol } from "./huffman.ts";
 import { applyInverseTransforms, type Transform } from "./transforms.ts";
 

@@ -230,7 +230,7 @@ export function readResiduals(
     acType = TYPE_I4;
   }
   let tnz = nz.top[mbX] & 0x0f;
-  let lnz = nz.left & 0x0f;
+  const lnz = nz.left & 0x0f;
   let outT = 0, outL = 0;
   for (let y = 0; y < 4; y++) {
     let l = (lnz >> y) & 1;
