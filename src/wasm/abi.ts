@@ -46,7 +46,10 @@ export const KERNEL_ABI: Record<string, readonly [readonly ValType[], readonly V
   affine_f32: [["i32", "i32", "i32", "i32", "i32", "i32", "f32", "f32"], []],
   im2col_f32: [["i32", "i32", "i32", "i32", "i32", "i32"], []],
   // image preprocessing (assembly/resize_u8.ts, assembly/normalize.ts)
-  resample_h_u8: [["i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32"], []],
+  resample_h_u8: [
+    ["i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32"],
+    [],
+  ],
   resample_v_u8: [["i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32"], []],
   normalize_rgb_f32: [["i32", "i32", "i32", "i32", "i32", "i32", "i32"], []],
   premultiply_u8: [["i32", "i32", "i32"], []],
@@ -72,7 +75,23 @@ export const KERNEL_ABI: Record<string, readonly [readonly ValType[], readonly V
   quantize_rows_q8: [["i32", "i32", "i32", "i32", "i32", "i32"], []],
   gather_q8: [["i32", "i32", "i32", "i32", "i32", "i32", "i32"], []],
   gemm_q8: [
-    ["i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32"],
+    [
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+    ],
     [],
   ],
 };

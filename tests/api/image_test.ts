@@ -90,9 +90,8 @@ Deno.test(
     });
     deepStrictEqual(cached, two);
     for (const bad of [[], "cat", [1]]) {
-      // deno-lint-ignore no-explicit-any
       await rejects(
-        clip.classify(img, bad as any),
+        clip.classify(img, bad as unknown as string[]),
         (e) => e instanceof EdgeClipError && e.code === "invalid_input",
       );
     }
