@@ -54,37 +54,25 @@ export function decodeWebp(
   }
   const c = parseContainer(bytes);
   const f = c.frame;
-  const vp8l = f.lossless ? readVp8lHeader(f.image) : null;
+  // The mode Pillow reports comes from WebPGetFeatures on the whole file.
   let hasAlpha: boolean;
-  if (c.canvas === null) hasAlpha = vp8l !== null && vp8l.alpha;
+  if (!c.extended) hasAlpha = f.lossless && readVp8lHeader(f.image).alpha;
   else if (c.animated) hasAlpha = c.alphaFlag;
   else if (!c.vp8xSizeExact) hasAlpha = true; // WebPGetFeatures fails: Pillow keeps "RGBA"
-  else hasAlpha = (vp8l ? vp8l.alpha : c.alphaFlag) || c.hasAlphChunk;
+  else hasAlpha = (f.lossless ? readVp8lHeader(f.image).alpha : c.alphaFlag) || c.hasAlphChunk;
   const ch = hasAlpha ? 4 : 3;
 
-  if (c.canvas) checkPixelLimit("WebP", c.canvas.width, c.canvas.height, limits);
-  const checkFrame = (w: number, h: number) => {
-    if (!c.canvas) return checkPixelLimit("WebP", w, h, limits);
-    const { width: cw, height: ch } = c.canvas;
-    if (c.animated ? f.x + w > cw || f.y + h > ch : w !== cw || h !== ch) {
-      throw bad(`frame of ${w}×${h} at (${f.x}, ${f.y}) does not fit the ${cw}×${ch} canvas`);
+  const { width, height } = c.canvas;
+  checkPixelLimit("WebP", width, height, limits);
+  const pixels = decodeFrame(f, ch);
+  let out = pixels;
+  if (f.width !== width || f.height !== height) {
+    // An animation frame smaller than the canvas: the rest stays transparent black.
+    out = new Uint8Array(width * height * ch);
+    const row = f.width * ch;
+    for (let y = 0; y < f.height; y++) {
+      out.set(pixels.subarray(y * row, (y + 1) * row), ((f.y + y) * width + f.x) * ch);
     }
-  };
-  const img = decodeFrame(f, ch, checkFrame);
-  let out = img.pixels;
-  let width = img.width, height = img.height;
-  if (c.canvas && (c.canvas.width !== width || c.canvas.height !== height)) {
-    // Animation frame smaller than the canvas: the rest stays transparent black.
-    const cw = c.canvas.width;
-    out = new Uint8Array(cw * c.canvas.height * ch);
-    for (let y = 0; y < height; y++) {
-      out.set(
-        img.pixels.subarray(y * width * ch, (y + 1) * width * ch),
-        ((f.y + y) * cw + f.x) * ch,
-      );
-    }
-    width = cw;
-    height = c.canvas.height;
   }
   const orientation = c.exif ? readExifOrientation(c.exif) : undefined;
   return {
@@ -97,19 +85,16 @@ export function decodeWebp(
   };
 }
 
-/** Decodes one frame to interleaved RGB (`ch` 3) or RGBA (`ch` 4). */
-function decodeFrame(
-  f: WebpFrame,
-  ch: 3 | 4,
-  checkSize: (w: number, h: number) => void,
-): { width: number; height: number; pixels: Uint8Array } {
+/** Decodes one frame (its size already checked) to interleaved RGB (`ch` 3) or RGBA (`ch` 4). */
+function decodeFrame(f: WebpFrame, ch: 3 | 4): Uint8Array {
+  const sameSize = (w: number, h: number) => {
+    if (w !== f.width || h !== f.height) throw bad("frame size changed while decoding");
+  };
   if (f.lossless) {
-    const { width, height } = readVp8lHeader(f.image);
-    checkSize(width, height);
     const br = new LosslessBitReader(f.image, 5);
-    const argb = decodeImageStream(br, width, height, true);
+    const argb = decodeImageStream(br, f.width, f.height, true);
     br.check();
-    const n = width * height;
+    const n = f.width * f.height;
     const pixels = new Uint8Array(n * ch);
     for (let i = 0, o = 0; i < n; i++, o += ch) {
       const v = argb[i];
@@ -118,14 +103,14 @@ function decodeFrame(
       pixels[o + 2] = v & 0xff;
       if (ch === 4) pixels[o + 3] = v >>> 24;
     }
-    return { width, height, pixels };
+    return pixels;
   }
-  const yuv = decodeVp8(f.image, checkSize);
+  const yuv = decodeVp8(f.image, sameSize, f.imageSize);
   const pixels = yuvToRgbFancy(yuv, ch);
   if (f.alpha) {
     // Decoded even when the mode has no alpha: libwebp decodes it and fails if it is corrupt.
     const a = decodeAlpha(f.alpha, yuv.width, yuv.height);
     if (ch === 4) { for (let i = 0; i < a.length; i++) pixels[4 * i + 3] = a[i]; }
   }
-  return { width: yuv.width, height: yuv.height, pixels };
+  return pixels;
 }

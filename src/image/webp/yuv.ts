@@ -36,9 +36,8 @@ function linePair(
 ): void {
   const len = f.width;
   const Y = f.y, U = f.u, V = f.v;
-  const load = (i: number) => U[i] | (V[i] << 16);
-  let tl = load(tUV);
-  let l = load(cUV);
+  let tl = U[tUV] | (V[tUV] << 16);
+  let l = U[cUV] | (V[cUV] << 16);
   let uv0 = (3 * tl + l + 0x00020002) >>> 2;
   yuvToRgb(Y[topY], uv0 & 0xff, (uv0 >>> 16) & 0xff, out, topOut);
   if (botY >= 0) {
@@ -47,8 +46,8 @@ function linePair(
   }
   const lastPair = (len - 1) >> 1;
   for (let x = 1; x <= lastPair; x++) {
-    const t = load(tUV + x);
-    const uv = load(cUV + x);
+    const t = U[tUV + x] | (V[tUV + x] << 16);
+    const uv = U[cUV + x] | (V[cUV + x] << 16);
     const avg = tl + t + l + uv + 0x00080008;
     const diag12 = (avg + 2 * (t + l)) >>> 3;
     const diag03 = (avg + 2 * (tl + uv)) >>> 3;

@@ -6,7 +6,7 @@
 
 import { EdgeClipError } from "../../../errors.ts";
 import { type FrameHeader, parseFrameHeader } from "./header.ts";
-import { idctAdd, idctAddDc } from "./idct.ts";
+import { idctAdd, idctAdd16, idctAddDc } from "./idct.ts";
 import { loopFilterFrame } from "./loop_filter.ts";
 import { BMode, type MbModes, type NzContext, parseModeRow, readResiduals } from "./macroblock.ts";
 import { BPS, DC_NO_LEFT, DC_NO_TOP, DC_NO_TOP_LEFT, predict4, predictBlock } from "./predict.ts";
@@ -41,14 +41,16 @@ function dcMode(mode: number, mbX: number, mbY: number): number {
 }
 
 /**
- * Decodes a VP8 key frame (the payload of a `VP8 ` chunk). `checkSize` runs once the frame size
- * is known and before any plane is allocated (pixel limit, canvas agreement).
+ * Decodes a VP8 key frame (the payload of a `VP8 ` chunk, possibly with its padding byte, and
+ * `chunkSize` its declared size). `checkSize` runs once the frame size is known and before any
+ * plane is allocated (pixel limit, canvas agreement).
  */
 export function decodeVp8(
   data: Uint8Array,
   checkSize: (width: number, height: number) => void,
+  chunkSize = data.length,
 ): YuvFrame {
-  const hdr = parseFrameHeader(data);
+  const hdr = parseFrameHeader(data, chunkSize);
   checkSize(hdr.width, hdr.height);
   const { mbW, mbH } = hdr;
   const yStride = 16 * mbW, uvStride = 8 * mbW;
@@ -74,16 +76,18 @@ export function decodeVp8(
     leftDc: 0,
   };
   const coeffs = new Int16Array(384);
+  const codes = new Uint8Array(24);
   const work = new Uint8Array(WORK_SIZE);
 
   for (let mbY = 0; mbY < mbH; mbY++) {
     parseModeRow(hdr, topModes, modes);
     const br = hdr.parts[mbY & (hdr.parts.length - 1)];
+    if (br.empty) throw new EdgeClipError("image_decode", "WebP: VP8 token partition is empty");
     nz.left = 0;
     nz.leftDc = 0;
     for (let mbX = 0; mbX < mbW; mbX++) {
       const m = modes[mbX];
-      let nonZero = 0;
+      let nonZero = false;
       if (!m.skip) {
         nonZero = readResiduals(
           br,
@@ -93,8 +97,10 @@ export function decodeVp8(
           nz,
           mbX,
           coeffs,
+          codes,
         );
       } else {
+        codes.fill(0);
         nz.top[mbX] = 0;
         nz.left = 0;
         if (!m.isI4x4) nz.topDc[mbX] = nz.leftDc = 0;
@@ -105,9 +111,9 @@ export function decodeVp8(
         filter[f] = hdr.filterStrength[s];
         filter[f + 1] = hdr.filterStrength[s + 1];
         filter[f + 2] = hdr.filterStrength[s + 2];
-        filter[f + 3] = m.isI4x4 || nonZero !== 0 ? 1 : 0;
+        filter[f + 3] = m.isI4x4 || nonZero ? 1 : 0;
       }
-      reconstructMb(hdr, m, mbX, mbY, nonZero, coeffs, work, Y, U, V);
+      reconstructMb(hdr, m, mbX, mbY, codes, coeffs, work, Y, U, V);
     }
   }
   if (hdr.filterType > 0) loopFilterFrame(hdr.filterType, mbW, mbH, filter, Y, U, V);
@@ -120,7 +126,7 @@ function reconstructMb(
   m: MbModes,
   mbX: number,
   mbY: number,
-  nonZero: number,
+  codes: Uint8Array,
   coeffs: Int16Array,
   work: Uint8Array,
   Y: Uint8Array,
@@ -149,48 +155,59 @@ function reconstructMb(
     for (let r = 1; r < 4; r++) work.copyWithin(tr + 4 * r * BPS, tr, tr + 4);
     for (let b = 0; b < 16; b++) {
       predict4(work, SUB[b], m.imodes[b]);
-      addResidual(coeffs, b, nonZero, work, SUB[b]);
+      addResidual(coeffs, b, codes[b], work, SUB[b]);
     }
   } else {
     predictBlock(work, Y_OFF, 16, dcMode(m.imodes[0], mbX, mbY));
-    for (let b = 0; b < 16; b++) addResidual(coeffs, b, nonZero, work, SUB[b]);
+    for (let b = 0; b < 16; b++) addResidual(coeffs, b, codes[b], work, SUB[b]);
   }
   const uvMode = dcMode(m.uvMode, mbX, mbY);
   predictBlock(work, U_OFF, 8, uvMode);
   predictBlock(work, V_OFF, 8, uvMode);
+  // libwebp transforms all four chroma blocks of a plane in full as soon as one needs it.
+  const uFull = codes[16] | codes[17] | codes[18] | codes[19];
+  const vFull = codes[20] | codes[21] | codes[22] | codes[23];
   for (let b = 0; b < 4; b++) {
     const o = (b >> 1) * 4 * BPS + (b & 1) * 4;
-    addResidual(coeffs, 16 + b, nonZero, work, U_OFF + o);
-    addResidual(coeffs, 20 + b, nonZero, work, V_OFF + o);
+    addResidual(coeffs, 16 + b, uFull >= 2 ? 3 : codes[16 + b], work, U_OFF + o);
+    addResidual(coeffs, 20 + b, vFull >= 2 ? 3 : codes[20 + b], work, V_OFF + o);
   }
 
   for (let r = 0; r < 16; r++) {
-    Y.set(work.subarray(Y_OFF + r * BPS, Y_OFF + r * BPS + 16), y0 + r * yStride);
+    const src = Y_OFF + r * BPS, dst = y0 + r * yStride;
+    for (let x = 0; x < 16; x++) Y[dst + x] = work[src + x];
   }
   for (let r = 0; r < 8; r++) {
-    U.set(work.subarray(U_OFF + r * BPS, U_OFF + r * BPS + 8), c0 + r * uvStride);
-    V.set(work.subarray(V_OFF + r * BPS, V_OFF + r * BPS + 8), c0 + r * uvStride);
+    const su = U_OFF + r * BPS, sv = V_OFF + r * BPS, dst = c0 + r * uvStride;
+    for (let x = 0; x < 8; x++) {
+      U[dst + x] = work[su + x];
+      V[dst + x] = work[sv + x];
+    }
   }
 }
 
+/**
+ * Adds a block's inverse transform as libwebp chooses it by the block's code: 1 DC only, 2 the
+ * C transform, 3 its SSE2 transform. The SSE2 one works in 16 bits and differs from the C one
+ * only for values no encoder produces (beyond ±2048), from damaged data: then it is emulated.
+ */
 function addResidual(
   coeffs: Int16Array,
   b: number,
-  nonZero: number,
+  code: number,
   work: Uint8Array,
   o: number,
 ): void {
-  if (!((nonZero >> b) & 1)) return;
+  if (code === 0) return;
   const off = 16 * b;
-  let acZero = true;
-  for (let i = 1; i < 16; i++) {
-    if (coeffs[off + i] !== 0) {
-      acZero = false;
-      break;
+  if (code === 1) return idctAddDc(coeffs, off, work, o, BPS);
+  if (code === 3) {
+    for (let i = 0; i < 16; i++) {
+      const c = coeffs[off + i];
+      if (c > 2048 || c < -2048) return idctAdd16(coeffs, off, work, o, BPS);
     }
   }
-  if (acZero) idctAddDc(coeffs, off, work, o, BPS);
-  else idctAdd(coeffs, off, work, o, BPS);
+  idctAdd(coeffs, off, work, o, BPS);
 }
 
 /** Row above (with the top-left corner) and column left of a block, from the unfiltered planes. */
@@ -211,9 +228,4 @@ function loadEdges(
     work.fill(127, o - BPS - 1, o - BPS + size);
   }
   for (let r = 0; r < size; r++) work[o + r * BPS - 1] = mbX > 0 ? plane[p0 + r * stride - 1] : 129;
-}
-
-/** Throws the decode error used for data past a partition's end; kept for symmetry of messages. */
-export function vp8Error(what: string): EdgeClipError {
-  return new EdgeClipError("image_decode", `WebP: VP8 ${what}`);
 }

@@ -4,7 +4,7 @@
 // is rejected here too.
 
 import { EdgeClipError } from "../../../errors.ts";
-import { BoolDecoder } from "./bool_decoder.ts";
+import { type BoolDecoder, createBoolDecoder } from "./bool_decoder.ts";
 import { AC_TABLE, COEFF_PROBS_DEFAULT, COEFF_UPDATE_PROBS, DC_TABLE } from "./tables.ts";
 
 /** Number of probabilities in the token tables: 4 types × 8 bands × 3 contexts × 11 nodes. */
@@ -44,14 +44,20 @@ export interface FrameHeader {
 
 const bad = (what: string) => new EdgeClipError("image_decode", `WebP: VP8 ${what}`);
 
-/** Width and height from the 10-byte frame header, with libwebp's checks (VP8GetInfo). */
-export function readVp8Size(data: Uint8Array): { width: number; height: number } {
+/**
+ * Width and height from the 10-byte frame header, with libwebp's checks (VP8GetInfo);
+ * `chunkSize` is the declared chunk size, which the first partition must be smaller than.
+ */
+export function readVp8Size(
+  data: Uint8Array,
+  chunkSize = data.length,
+): { width: number; height: number } {
   if (data.length < 10) throw bad("frame header is truncated");
   const bits = data[0] | (data[1] << 8) | (data[2] << 16);
   if (bits & 1) throw bad("frame is not a key frame");
   if (((bits >> 1) & 7) > 3) throw bad("frame header has an unknown profile");
   if (!((bits >> 4) & 1)) throw bad("frame is not displayable");
-  if (bits >> 5 >= data.length) throw bad("first partition size exceeds the chunk");
+  if (bits >> 5 >= chunkSize) throw bad("first partition size exceeds the chunk");
   if (data[3] !== 0x9d || data[4] !== 0x01 || data[5] !== 0x2a) throw bad("start code is wrong");
   const width = (data[6] | (data[7] << 8)) & 0x3fff;
   const height = (data[8] | (data[9] << 8)) & 0x3fff;
@@ -61,13 +67,16 @@ export function readVp8Size(data: Uint8Array): { width: number; height: number }
 
 const clampQ = (v: number, max: number) => (v < 0 ? 0 : v > max ? max : v);
 
-/** Parses the frame tag and the first-partition headers of a key frame. */
-export function parseFrameHeader(data: Uint8Array): FrameHeader {
-  const { width, height } = readVp8Size(data);
+/**
+ * Parses the frame tag and the first-partition headers of a key frame. `data` is everything the
+ * decoder may read (the last partition runs to its end); `chunkSize` the declared chunk size.
+ */
+export function parseFrameHeader(data: Uint8Array, chunkSize = data.length): FrameHeader {
+  const { width, height } = readVp8Size(data, chunkSize);
   const partLength = (data[0] | (data[1] << 8) | (data[2] << 16)) >>> 5;
   const first = 10;
   if (partLength > data.length - first) throw bad("first partition is truncated");
-  const br = new BoolDecoder(data, first, first + partLength);
+  const br = createBoolDecoder(data, first, first + partLength);
   br.getValue(2); // colour space and clamping type: no effect on decoding
 
   // Segment header (§9.3).
@@ -112,11 +121,11 @@ export function parseFrameHeader(data: Uint8Array): FrameHeader {
   for (let p = 0; p < numParts - 1; p++) {
     const at = sizesAt + 3 * p;
     const size = Math.min(data[at] | (data[at + 1] << 8) | (data[at + 2] << 16), data.length - pos);
-    parts.push(new BoolDecoder(data, pos, pos + size));
+    parts.push(createBoolDecoder(data, pos, pos + size));
     pos += size;
   }
   if (pos >= data.length) throw bad("last partition is empty (truncated data)");
-  parts.push(new BoolDecoder(data, pos, data.length));
+  parts.push(createBoolDecoder(data, pos, data.length));
 
   // Quantizers (§9.6, §14.1).
   const baseQ = br.getValue(7);

@@ -59,3 +59,43 @@ export function idctAddDc(
     for (let x = 0; x < 4; x++) dst[r + x] = clip(dst[r + x] + v);
   }
 }
+
+/** Wraps to a signed 16-bit value. */
+const w16 = (v: number) => (v << 16) >> 16;
+/** Signed 16x16 → high 16 bits of the product (_mm_mulhi_epi16). */
+const mulhi = (a: number, k: number) => (a * k) >> 16;
+
+/**
+ * `idctAdd` in 16-bit arithmetic as libwebp's SSE2 transform computes it (every sum wraps, the
+ * multipliers are applied as x + mulhi(x, k - 65536)). Equal to `idctAdd` while intermediate
+ * values fit in 16 bits, which holds for coefficients within ±2048.
+ */
+export function idctAdd16(
+  coeffs: Int16Array,
+  off: number,
+  dst: Uint8Array,
+  o: number,
+  stride: number,
+): void {
+  for (let i = 0; i < 4; i++) {
+    const i0 = coeffs[off + i], i4 = coeffs[off + 4 + i];
+    const i8 = coeffs[off + 8 + i], i12 = coeffs[off + 12 + i];
+    const a = w16(i0 + i8), b = w16(i0 - i8);
+    const c = w16(w16(i4 - i12) + w16(mulhi(i4, -30068) - mulhi(i12, 20091)));
+    const d = w16(w16(i4 + i12) + w16(mulhi(i4, 20091) + mulhi(i12, -30068)));
+    tmp[4 * i] = w16(a + d);
+    tmp[4 * i + 1] = w16(b + c);
+    tmp[4 * i + 2] = w16(b - c);
+    tmp[4 * i + 3] = w16(a - d);
+  }
+  for (let i = 0; i < 4; i++) {
+    const dc = w16(tmp[i] + 4);
+    const t1 = tmp[4 + i], t2 = tmp[8 + i], t3 = tmp[12 + i];
+    const a = w16(dc + t2), b = w16(dc - t2);
+    const c = w16(w16(t1 - t3) + w16(mulhi(t1, -30068) - mulhi(t3, 20091)));
+    const d = w16(w16(t1 + t3) + w16(mulhi(t1, 20091) + mulhi(t3, -30068)));
+    const r = o + i * stride;
+    const v = [w16(a + d) >> 3, w16(b + c) >> 3, w16(b - c) >> 3, w16(a - d) >> 3];
+    for (let x = 0; x < 4; x++) dst[r + x] = clip(w16(dst[r + x] + v[x]));
+  }
+}

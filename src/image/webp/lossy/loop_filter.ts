@@ -48,28 +48,13 @@ function filter6(b: Uint8Array, o: number, step: number): void {
   b[o + 2 * step] = clip1(q2 - a3);
 }
 
-const abs = Math.abs;
-
-/** Edge activity test: 4·|p0-q0| + |p1-q1| ≤ 2·limit + 1. */
-function needsFilter(b: Uint8Array, o: number, step: number, t2: number): boolean {
-  return 4 * abs(b[o - step] - b[o]) + abs(b[o - 2 * step] - b[o + step]) <= t2;
-}
-
-function needsFilter2(b: Uint8Array, o: number, step: number, t2: number, it: number): boolean {
-  const p3 = b[o - 4 * step], p2 = b[o - 3 * step], p1 = b[o - 2 * step], p0 = b[o - step];
-  const q0 = b[o], q1 = b[o + step], q2 = b[o + 2 * step], q3 = b[o + 3 * step];
-  if (4 * abs(p0 - q0) + abs(p1 - q1) > t2) return false;
-  return abs(p3 - p2) <= it && abs(p2 - p1) <= it && abs(p1 - p0) <= it &&
-    abs(q3 - q2) <= it && abs(q2 - q1) <= it && abs(q1 - q0) <= it;
-}
-
-function hev(b: Uint8Array, o: number, step: number, thresh: number): boolean {
-  return abs(b[o - 2 * step] - b[o - step]) > thresh || abs(b[o + step] - b[o]) > thresh;
-}
+const abs = (v: number) => (v < 0 ? -v : v);
 
 /**
  * Filters `count` positions along an edge: `o` is the first pixel past the edge, `step` crosses
- * the edge, `along` moves along it. `mbEdge` selects the 6-tap (else 4-tap) filter.
+ * the edge, `along` moves along it. A position is filtered when 4·|p0-q0| + |p1-q1| ≤ 2·limit+1
+ * and every neighbour step is within the interior limit; edges with high variance (hev) change
+ * p0/q0 only, others get the 6-tap (macroblock edge) or 4-tap (inner edge) filter.
  */
 function normalEdge(
   b: Uint8Array,
@@ -78,23 +63,32 @@ function normalEdge(
   along: number,
   count: number,
   limit: number,
-  ilevel: number,
+  it: number,
   hevT: number,
   mbEdge: boolean,
 ): void {
   const t2 = 2 * limit + 1;
   for (let i = 0; i < count; i++, o += along) {
-    if (!needsFilter2(b, o, step, t2, ilevel)) continue;
-    if (hev(b, o, step, hevT)) filter2(b, o, step);
+    const p1 = b[o - 2 * step], p0 = b[o - step], q0 = b[o], q1 = b[o + step];
+    if (4 * abs(p0 - q0) + abs(p1 - q1) > t2) continue;
+    const p3 = b[o - 4 * step], p2 = b[o - 3 * step], q2 = b[o + 2 * step], q3 = b[o + 3 * step];
+    if (
+      abs(p3 - p2) > it || abs(p2 - p1) > it || abs(p1 - p0) > it ||
+      abs(q3 - q2) > it || abs(q2 - q1) > it || abs(q1 - q0) > it
+    ) continue;
+    if (abs(p1 - p0) > hevT || abs(q1 - q0) > hevT) filter2(b, o, step);
     else if (mbEdge) filter6(b, o, step);
     else filter4(b, o, step);
   }
 }
 
+/** The simple filter on 16 positions: p0/q0 only, when 4·|p0-q0| + |p1-q1| ≤ 2·limit+1. */
 function simpleEdge(b: Uint8Array, o: number, step: number, along: number, limit: number): void {
   const t2 = 2 * limit + 1;
   for (let i = 0; i < 16; i++, o += along) {
-    if (needsFilter(b, o, step, t2)) filter2(b, o, step);
+    if (4 * abs(b[o - step] - b[o]) + abs(b[o - 2 * step] - b[o + step]) <= t2) {
+      filter2(b, o, step);
+    }
   }
 }
 

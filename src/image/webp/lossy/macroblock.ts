@@ -158,7 +158,7 @@ function readCoeffs(
       v = largeValue(br, probs, p);
       p = next + 22;
     }
-    if (br.getBit(0x80)) v = -v;
+    if (br.getSign()) v = -v;
     out[off + ZIGZAG[n]] = v * (n > 0 ? ac : dc);
   }
   return 16;
@@ -200,10 +200,11 @@ export interface NzContext {
 }
 
 /**
- * Reads the residuals of one macroblock into `coeffs` (384 values: 16 Y, 4 U, 4 V blocks).
- * Returns a bit per block (0-15 Y, 16-19 U, 20-23 V), set as libwebp sets its non-zero codes:
- * when a token past the first position was read or the DC value is non-zero. A clear bit means
- * an all-zero block; 0 for the macroblock means libwebp filters none of its inner edges.
+ * Reads the residuals of one macroblock into `coeffs` (384 values: 16 Y, 4 U, 4 V blocks) and
+ * libwebp's per-block code into `codes` (0-15 Y, 16-19 U, 20-23 V): 3 when tokens were read
+ * past position 3, 2 past position 1, else 1 if the DC is non-zero, 0 for an all-zero block.
+ * libwebp picks its inverse transform by this code. Returns whether any code is non-zero (a
+ * macroblock without residual has none of its inner edges filtered).
  */
 export function readResiduals(
   br: BoolDecoder,
@@ -213,7 +214,8 @@ export function readResiduals(
   nz: NzContext,
   mbX: number,
   coeffs: Int16Array,
-): number {
+  codes: Uint8Array,
+): boolean {
   coeffs.fill(0);
   let nonZero = 0;
   let first: number, acType: number;
@@ -240,7 +242,7 @@ export function readResiduals(
       const n = readCoeffs(br, probs, acType, ctx, q.y1[0], q.y1[1], first, coeffs, 16 * b);
       l = n > first ? 1 : 0;
       tnz = (tnz & ~(1 << x)) | (l << x);
-      if (n > 1 || coeffs[16 * b] !== 0) nonZero |= 1 << b;
+      nonZero |= codes[b] = n > 3 ? 3 : n > 1 ? 2 : coeffs[16 * b] !== 0 ? 1 : 0;
     }
     outL |= l << y;
   }
@@ -257,7 +259,7 @@ export function readResiduals(
         const n = readCoeffs(br, probs, TYPE_UV, ctx, q.uv[0], q.uv[1], 0, coeffs, 16 * b);
         l = n > 0 ? 1 : 0;
         t = (t & ~(1 << x)) | (l << x);
-        if (n > 1 || coeffs[16 * b] !== 0) nonZero |= 1 << b;
+        nonZero |= codes[b] = n > 3 ? 3 : n > 1 ? 2 : coeffs[16 * b] !== 0 ? 1 : 0;
       }
       lf = (lf & ~(1 << y)) | (l << y);
     }
@@ -266,5 +268,5 @@ export function readResiduals(
   }
   nz.top[mbX] = outT;
   nz.left = outL;
-  return nonZero;
+  return nonZero !== 0;
 }

@@ -16,7 +16,10 @@ const avg3 = (a: number, b: number, c: number) => (a + 2 * b + c + 2) >> 2;
 const avg2 = (a: number, b: number) => (a + b + 1) >> 1;
 
 function fill(b: Uint8Array, o: number, size: number, v: number): void {
-  for (let y = 0; y < size; y++) b.fill(v, o + y * BPS, o + y * BPS + size);
+  for (let y = 0; y < size; y++) {
+    const r = o + y * BPS;
+    for (let x = 0; x < size; x++) b[r + x] = v;
+  }
 }
 
 function trueMotion(b: Uint8Array, o: number, size: number): void {
@@ -60,15 +63,28 @@ export function predictBlock(b: Uint8Array, o: number, size: number, mode: numbe
       trueMotion(b, o, size);
       return;
     case BMode.VE:
-      for (let y = 0; y < size; y++) b.copyWithin(o + y * BPS, o - BPS, o - BPS + size);
+      for (let y = 0; y < size; y++) {
+        const row = o + y * BPS;
+        for (let x = 0; x < size; x++) b[row + x] = b[o - BPS + x];
+      }
       return;
     case BMode.HE:
       for (let y = 0; y < size; y++) {
         const row = o + y * BPS;
-        b.fill(b[row - 1], row, row + size);
+        const v = b[row - 1];
+        for (let x = 0; x < size; x++) b[row + x] = v;
       }
       return;
   }
+}
+
+function put4(b: Uint8Array, r: number, v0: number, v1: number, v2: number, v3: number): void {
+  b[r] = v0, b[r + 1] = v1, b[r + 2] = v2, b[r + 3] = v3;
+}
+
+/** Writes pixel (x, y) of the 4x4 block at `o`. */
+function put(b: Uint8Array, o: number, x: number, y: number, v: number): void {
+  b[o + y * BPS + x] = v;
 }
 
 /** Predicts one 4x4 luma sub-block at `o` with a 4x4 mode. */
@@ -78,9 +94,6 @@ export function predict4(b: Uint8Array, o: number, mode: number): void {
   const X = b[t - 1];
   const A = b[t], B = b[t + 1], C = b[t + 2], D = b[t + 3];
   const I = b[o - 1], J = b[o + BPS - 1], K = b[o + 2 * BPS - 1], L = b[o + 3 * BPS - 1];
-  const put = (x: number, y: number, v: number) => {
-    b[o + y * BPS + x] = v;
-  };
   switch (mode) {
     case BMode.DC: {
       const dc = (A + B + C + D + I + J + K + L + 4) >> 3;
@@ -93,83 +106,90 @@ export function predict4(b: Uint8Array, o: number, mode: number): void {
     case BMode.VE: {
       const E = b[t + 4];
       const v0 = avg3(X, A, B), v1 = avg3(A, B, C), v2 = avg3(B, C, D), v3 = avg3(C, D, E);
-      for (let y = 0; y < 4; y++) {
-        put(0, y, v0), put(1, y, v1), put(2, y, v2), put(3, y, v3);
+      for (let r = o; r < o + 4 * BPS; r += BPS) {
+        b[r] = v0, b[r + 1] = v1, b[r + 2] = v2, b[r + 3] = v3;
       }
       return;
     }
     case BMode.HE: {
-      const rows = [avg3(X, I, J), avg3(I, J, K), avg3(J, K, L), avg3(K, L, L)];
-      for (let y = 0; y < 4; y++) b.fill(rows[y], o + y * BPS, o + y * BPS + 4);
+      const h0 = avg3(X, I, J), h1 = avg3(I, J, K), h2 = avg3(J, K, L), h3 = avg3(K, L, L);
+      for (let x = 0; x < 4; x++) {
+        b[o + x] = h0, b[o + BPS + x] = h1, b[o + 2 * BPS + x] = h2, b[o + 3 * BPS + x] = h3;
+      }
       return;
     }
     case BMode.RD: {
-      // Down-right diagonals: each value is shared by the pixels with the same x - y.
-      const e = [L, K, J, I, X, A, B, C, D]; // the edge from bottom-left round to top-right
-      for (let y = 0; y < 4; y++) {
-        for (let x = 0; x < 4; x++) {
-          const i = 4 + x - y;
-          put(x, y, avg3(e[i - 1], e[i], e[i + 1]));
-        }
-      }
+      // Diagonals x - y = const share a value, from the edge L K J I X A B C D.
+      const d0 = avg3(J, K, L), d1 = avg3(I, J, K), d2 = avg3(X, I, J), d3 = avg3(A, X, I);
+      const d4 = avg3(B, A, X), d5 = avg3(C, B, A), d6 = avg3(D, C, B);
+      put4(b, o, d3, d4, d5, d6);
+      put4(b, o + BPS, d2, d3, d4, d5);
+      put4(b, o + 2 * BPS, d1, d2, d3, d4);
+      put4(b, o + 3 * BPS, d0, d1, d2, d3);
       return;
     }
     case BMode.LD: {
-      const e = [A, B, C, D, b[t + 4], b[t + 5], b[t + 6], b[t + 7]];
-      for (let y = 0; y < 4; y++) {
-        for (let x = 0; x < 4; x++) {
-          const i = x + y;
-          put(x, y, avg3(e[i], e[i + 1], i + 2 < 8 ? e[i + 2] : e[7]));
-        }
-      }
+      // Anti-diagonals x + y = const share a value, from the edge A..H above.
+      const E = b[t + 4], F = b[t + 5], G = b[t + 6], H = b[t + 7];
+      const d0 = avg3(A, B, C), d1 = avg3(B, C, D), d2 = avg3(C, D, E), d3 = avg3(D, E, F);
+      const d4 = avg3(E, F, G), d5 = avg3(F, G, H), d6 = avg3(G, H, H);
+      put4(b, o, d0, d1, d2, d3);
+      put4(b, o + BPS, d1, d2, d3, d4);
+      put4(b, o + 2 * BPS, d2, d3, d4, d5);
+      put4(b, o + 3 * BPS, d3, d4, d5, d6);
       return;
     }
     case BMode.VR:
-      put(0, 0, avg2(X, A)), put(1, 2, avg2(X, A));
-      put(1, 0, avg2(A, B)), put(2, 2, avg2(A, B));
-      put(2, 0, avg2(B, C)), put(3, 2, avg2(B, C));
-      put(3, 0, avg2(C, D));
-      put(0, 3, avg3(K, J, I));
-      put(0, 2, avg3(J, I, X));
-      put(0, 1, avg3(I, X, A)), put(1, 3, avg3(I, X, A));
-      put(1, 1, avg3(X, A, B)), put(2, 3, avg3(X, A, B));
-      put(2, 1, avg3(A, B, C)), put(3, 3, avg3(A, B, C));
-      put(3, 1, avg3(B, C, D));
+      put(b, o, 0, 0, avg2(X, A)), put(b, o, 1, 2, avg2(X, A));
+      put(b, o, 1, 0, avg2(A, B)), put(b, o, 2, 2, avg2(A, B));
+      put(b, o, 2, 0, avg2(B, C)), put(b, o, 3, 2, avg2(B, C));
+      put(b, o, 3, 0, avg2(C, D));
+      put(b, o, 0, 3, avg3(K, J, I));
+      put(b, o, 0, 2, avg3(J, I, X));
+      put(b, o, 0, 1, avg3(I, X, A)), put(b, o, 1, 3, avg3(I, X, A));
+      put(b, o, 1, 1, avg3(X, A, B)), put(b, o, 2, 3, avg3(X, A, B));
+      put(b, o, 2, 1, avg3(A, B, C)), put(b, o, 3, 3, avg3(A, B, C));
+      put(b, o, 3, 1, avg3(B, C, D));
       return;
     case BMode.VL: {
       const E = b[t + 4], F = b[t + 5], G = b[t + 6], H = b[t + 7];
-      put(0, 0, avg2(A, B));
-      put(1, 0, avg2(B, C)), put(0, 2, avg2(B, C));
-      put(2, 0, avg2(C, D)), put(1, 2, avg2(C, D));
-      put(3, 0, avg2(D, E)), put(2, 2, avg2(D, E));
-      put(0, 1, avg3(A, B, C));
-      put(1, 1, avg3(B, C, D)), put(0, 3, avg3(B, C, D));
-      put(2, 1, avg3(C, D, E)), put(1, 3, avg3(C, D, E));
-      put(3, 1, avg3(D, E, F)), put(2, 3, avg3(D, E, F));
-      put(3, 2, avg3(E, F, G));
-      put(3, 3, avg3(F, G, H));
+      put(b, o, 0, 0, avg2(A, B));
+      put(b, o, 1, 0, avg2(B, C)), put(b, o, 0, 2, avg2(B, C));
+      put(b, o, 2, 0, avg2(C, D)), put(b, o, 1, 2, avg2(C, D));
+      put(b, o, 3, 0, avg2(D, E)), put(b, o, 2, 2, avg2(D, E));
+      put(b, o, 0, 1, avg3(A, B, C));
+      put(b, o, 1, 1, avg3(B, C, D)), put(b, o, 0, 3, avg3(B, C, D));
+      put(b, o, 2, 1, avg3(C, D, E)), put(b, o, 1, 3, avg3(C, D, E));
+      put(b, o, 3, 1, avg3(D, E, F)), put(b, o, 2, 3, avg3(D, E, F));
+      put(b, o, 3, 2, avg3(E, F, G));
+      put(b, o, 3, 3, avg3(F, G, H));
       return;
     }
     case BMode.HD:
-      put(0, 0, avg2(I, X)), put(2, 1, avg2(I, X));
-      put(0, 1, avg2(J, I)), put(2, 2, avg2(J, I));
-      put(0, 2, avg2(K, J)), put(2, 3, avg2(K, J));
-      put(0, 3, avg2(L, K));
-      put(3, 0, avg3(A, B, C));
-      put(2, 0, avg3(X, A, B));
-      put(1, 0, avg3(I, X, A)), put(3, 1, avg3(I, X, A));
-      put(1, 1, avg3(J, I, X)), put(3, 2, avg3(J, I, X));
-      put(1, 2, avg3(K, J, I)), put(3, 3, avg3(K, J, I));
-      put(1, 3, avg3(L, K, J));
+      put(b, o, 0, 0, avg2(I, X)), put(b, o, 2, 1, avg2(I, X));
+      put(b, o, 0, 1, avg2(J, I)), put(b, o, 2, 2, avg2(J, I));
+      put(b, o, 0, 2, avg2(K, J)), put(b, o, 2, 3, avg2(K, J));
+      put(b, o, 0, 3, avg2(L, K));
+      put(b, o, 3, 0, avg3(A, B, C));
+      put(b, o, 2, 0, avg3(X, A, B));
+      put(b, o, 1, 0, avg3(I, X, A)), put(b, o, 3, 1, avg3(I, X, A));
+      put(b, o, 1, 1, avg3(J, I, X)), put(b, o, 3, 2, avg3(J, I, X));
+      put(b, o, 1, 2, avg3(K, J, I)), put(b, o, 3, 3, avg3(K, J, I));
+      put(b, o, 1, 3, avg3(L, K, J));
       return;
     case BMode.HU:
-      put(0, 0, avg2(I, J));
-      put(2, 0, avg2(J, K)), put(0, 1, avg2(J, K));
-      put(2, 1, avg2(K, L)), put(0, 2, avg2(K, L));
-      put(1, 0, avg3(I, J, K));
-      put(3, 0, avg3(J, K, L)), put(1, 1, avg3(J, K, L));
-      put(3, 1, avg3(K, L, L)), put(1, 2, avg3(K, L, L));
-      put(3, 2, L), put(2, 2, L), put(0, 3, L), put(1, 3, L), put(2, 3, L), put(3, 3, L);
+      put(b, o, 0, 0, avg2(I, J));
+      put(b, o, 2, 0, avg2(J, K)), put(b, o, 0, 1, avg2(J, K));
+      put(b, o, 2, 1, avg2(K, L)), put(b, o, 0, 2, avg2(K, L));
+      put(b, o, 1, 0, avg3(I, J, K));
+      put(b, o, 3, 0, avg3(J, K, L)), put(b, o, 1, 1, avg3(J, K, L));
+      put(b, o, 3, 1, avg3(K, L, L)), put(b, o, 1, 2, avg3(K, L, L));
+      put(b, o, 3, 2, L),
+        put(b, o, 2, 2, L),
+        put(b, o, 0, 3, L),
+        put(b, o, 1, 3, L),
+        put(b, o, 2, 3, L),
+        put(b, o, 3, 3, L);
       return;
   }
 }
