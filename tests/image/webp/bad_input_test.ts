@@ -116,8 +116,14 @@ Deno.test("webp bad input: arguments and limits", () => {
     (e) => e instanceof EdgeClipError && e.code === "input_too_large",
   );
   strictEqual(decodeWebp(img, { maxPixels: 33 * 65 }).width, 33);
-  // A canvas of 16384×16384 is refused from the VP8X header, before anything is decoded.
-  rejects(riff(vp8x(0, 16384, 16384), chunk("VP8 ", [])), "input_too_large", "VP8X canvas");
+  // A 16384×16384 animation canvas holding a small frame is refused before pixels are allocated.
+  const lossy = payloadOf("lossy_q80_33x65.webp", "VP8 ");
+  const anmf = chunk("ANMF", [...new Array(12).fill(0), 0, 0, 0, 0, ...chunk("VP8 ", lossy)]);
+  rejects(
+    riff(vp8x(2, 16384, 16384), chunk("ANIM", [0, 0, 0, 0, 0, 0]), anmf),
+    "input_too_large",
+    "VP8X canvas",
+  );
   rejects(
     riff(chunk("VP8L", vp8l(16384, 16384, []))),
     "input_too_large",
