@@ -58,7 +58,6 @@ export function decodeWebp(
   let hasAlpha: boolean;
   if (!c.extended) hasAlpha = f.lossless && readVp8lHeader(f.image).alpha;
   else if (c.animated) hasAlpha = c.alphaFlag;
-  else if (!c.vp8xSizeExact) hasAlpha = true; // WebPGetFeatures fails: Pillow keeps "RGBA"
   else hasAlpha = (f.lossless ? readVp8lHeader(f.image).alpha : c.alphaFlag) || c.hasAlphChunk;
   const ch = hasAlpha ? 4 : 3;
 

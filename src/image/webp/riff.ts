@@ -42,8 +42,6 @@ export interface WebpContainer {
   readonly animated: boolean;
   /** VP8X alpha flag (simple files: false). */
   readonly alphaFlag: boolean;
-  /** libwebp's WebPGetFeatures rejects a VP8X chunk whose size is not exactly 10. */
-  readonly vp8xSizeExact: boolean;
   readonly frame: WebpFrame;
   /** An ALPH chunk precedes the still image (counts as alpha for the reported mode). */
   readonly hasAlphChunk: boolean;
@@ -102,6 +100,7 @@ function storeFrame(b: Uint8Array, pos: number, end: number, minSize: number): S
   for (;;) {
     const c = chunkAt(b, pos, end);
     if (c.tag === "ALPH" && !out.alpha) {
+      if (out.image) throw bad("ALPH chunk follows the image");
       out.alpha = b.subarray(c.data, c.data + c.size);
     } else if ((c.tag === "VP8 " || c.tag === "VP8L") && !out.image) {
       if (c.tag === "VP8L" && out.alpha) throw bad("ALPH chunk before a lossless image");
@@ -153,7 +152,6 @@ export function parseContainer(b: Uint8Array): WebpContainer {
       extended: false,
       animated: false,
       alphaFlag: false,
-      vp8xSizeExact: true,
       frame: f,
       hasAlphChunk: false,
       exif: null,
@@ -161,8 +159,10 @@ export function parseContainer(b: Uint8Array): WebpContainer {
   }
   if (first !== "VP8X") throw bad(`unexpected first chunk "${first}"`);
   if (end - 12 < 8) throw bad("VP8X chunk is truncated");
+  // The demuxer accepts a larger VP8X chunk, but WebPAnimDecoderNew first requires
+  // WebPGetFeatures to succeed, and that wants exactly 10 bytes.
   const vp8xSize = le32(b, 16);
-  if (vp8xSize < 10) throw bad("VP8X chunk is too small");
+  if (vp8xSize !== 10) throw bad("VP8X chunk size is not 10");
   const vp8xPadded = vp8xSize + (vp8xSize & 1);
   if (vp8xPadded > end - 20) throw bad("VP8X chunk runs past the end of the file");
   const flags = b[20];
@@ -251,7 +251,6 @@ export function parseContainer(b: Uint8Array): WebpContainer {
     extended: true,
     animated,
     alphaFlag: (flags & FLAG_ALPHA) !== 0,
-    vp8xSizeExact: vp8xSize === 10,
     frame,
     hasAlphChunk,
     exif,
