@@ -10,16 +10,17 @@ export async function gunzipFile(path: string): Promise<Uint8Array> {
   return new Uint8Array(await new Response(s).arrayBuffer());
 }
 
-/** A case of fixtures/manifest.json. */
+/** A case of fixtures/manifest.json: Pillow's decode, or (`error`) Pillow's refusal. */
 export interface FixtureCase {
   file: string;
-  mode: "RGB" | "RGBA";
-  width: number;
-  height: number;
-  exif_orientation: number | null;
-  animated: boolean;
   note: string;
-  expected: string;
+  mode?: "RGB" | "RGBA";
+  width?: number;
+  height?: number;
+  exif_orientation?: number | null;
+  animated?: boolean;
+  expected?: string;
+  error?: string;
 }
 
 export function fixtureCases(): FixtureCase[] {
