@@ -6,66 +6,47 @@
 import { EdgeClipError } from "../../../errors.ts";
 
 export class LosslessBitReader {
+  /** The data followed by zero bytes, so that 4-byte reads near the end need no test. */
   private readonly buf: Uint8Array;
-  private pos: number;
-  private readonly end: number;
-  /** Up to 32 buffered bits, the next one in bit 0. */
-  private window = 0;
-  private count = 0;
-  /** Zero bytes shifted in past the end. */
-  private padding = 0;
+  private readonly bitLength: number;
+  private bitPos = 0;
 
   constructor(buf: Uint8Array, start = 0, end = buf.length) {
-    this.buf = buf;
-    this.pos = start;
-    this.end = end;
-  }
-
-  /** Ensures at least 24 buffered bits. */
-  private fill(): void {
-    while (this.count <= 24) {
-      let b = 0;
-      if (this.pos < this.end) b = this.buf[this.pos++];
-      else this.padding++;
-      this.window |= b << this.count;
-      this.count += 8;
-    }
-  }
-
-  /** Reads `n` ≤ 24 bits as an unsigned number. */
-  readBits(n: number): number {
-    if (n === 0) return 0;
-    if (this.count < n) this.fill();
-    const v = this.window & ((1 << n) - 1);
-    this.window >>>= n;
-    this.count -= n;
-    return v;
+    this.buf = new Uint8Array(end - start + 8);
+    this.buf.set(buf.subarray(start, end));
+    this.bitLength = 8 * (end - start);
   }
 
   /** The next 24 bits without consuming them (for Huffman table lookups). */
   peek24(): number {
-    if (this.count < 24) this.fill();
-    return this.window & 0xffffff;
+    const p = this.bitPos >>> 3;
+    const b = this.buf;
+    if (p + 3 >= b.length) return 0; // far past the end: only zeros remain
+    const w = b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24);
+    return (w >>> (this.bitPos & 7)) & 0xffffff;
   }
 
-  /** Consumes `n` bits already made available by `peek24`. */
+  /** Consumes `n` bits. */
   skip(n: number): void {
-    this.window >>>= n;
-    this.count -= n;
+    this.bitPos += n;
+  }
+
+  /** Reads `n` ≤ 24 bits as an unsigned number. */
+  readBits(n: number): number {
+    const v = this.peek24() & ((1 << n) - 1);
+    this.bitPos += n;
+    return v;
   }
 
   /** True once a bit past the end of the data has been consumed. */
   get overrun(): boolean {
-    return this.count < 8 * this.padding;
+    return this.bitPos > this.bitLength;
   }
 
   /** Throws `image_decode` if the data ran out. */
   check(): void {
     if (this.overrun) {
-      throw new EdgeClipError(
-        "image_decode",
-        "WebP: lossless bitstream ends early (truncated data)",
-      );
+      throw new EdgeClipError("image_decode", "WebP: lossless bitstream ends early (truncated data)");
     }
   }
 }
