@@ -46,7 +46,10 @@ export class LosslessBitReader {
   /** Throws `image_decode` if the data ran out. */
   check(): void {
     if (this.overrun) {
-      throw new EdgeClipError("image_decode", "WebP: lossless bitstream ends early (truncated data)");
+      throw new EdgeClipError(
+        "image_decode",
+        "WebP: lossless bitstream ends early (truncated data)",
+      );
     }
   }
 }

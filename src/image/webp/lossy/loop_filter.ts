@@ -19,36 +19,7 @@ function filter2(b: Uint8Array, o: number, step: number): void {
   b[o] = clip1(q0 - a1);
 }
 
-/** Inner-edge filter of the normal filter: adjusts p1..q1. */
-function filter4(b: Uint8Array, o: number, step: number): void {
-  const p1 = b[o - 2 * step], p0 = b[o - step], q0 = b[o], q1 = b[o + step];
-  const a = 3 * (q0 - p0);
-  const a1 = sclip2((a + 4) >> 3);
-  const a2 = sclip2((a + 3) >> 3);
-  const a3 = (a1 + 1) >> 1;
-  b[o - 2 * step] = clip1(p1 + a3);
-  b[o - step] = clip1(p0 + a2);
-  b[o] = clip1(q0 - a1);
-  b[o + step] = clip1(q1 - a3);
-}
-
-/** Macroblock-edge filter of the normal filter: adjusts p2..q2. */
-function filter6(b: Uint8Array, o: number, step: number): void {
-  const p2 = b[o - 3 * step], p1 = b[o - 2 * step], p0 = b[o - step];
-  const q0 = b[o], q1 = b[o + step], q2 = b[o + 2 * step];
-  const a = sclip1(3 * (q0 - p0) + sclip1(p1 - q1));
-  const a1 = (27 * a + 63) >> 7;
-  const a2 = (18 * a + 63) >> 7;
-  const a3 = (9 * a + 63) >> 7;
-  b[o - 3 * step] = clip1(p2 + a3);
-  b[o - 2 * step] = clip1(p1 + a2);
-  b[o - step] = clip1(p0 + a1);
-  b[o] = clip1(q0 - a1);
-  b[o + step] = clip1(q1 - a2);
-  b[o + 2 * step] = clip1(q2 - a3);
-}
-
-const abs = (v: number) => (v < 0 ? -v : v);
+const abs = Math.abs;
 
 /**
  * Filters `count` positions along an edge: `o` is the first pixel past the edge, `step` crosses
@@ -68,17 +39,36 @@ function normalEdge(
   mbEdge: boolean,
 ): void {
   const t2 = 2 * limit + 1;
+  const s2 = 2 * step, s3 = 3 * step, s4 = 4 * step;
   for (let i = 0; i < count; i++, o += along) {
-    const p1 = b[o - 2 * step], p0 = b[o - step], q0 = b[o], q1 = b[o + step];
+    const p1 = b[o - s2], p0 = b[o - step], q0 = b[o], q1 = b[o + step];
     if (4 * abs(p0 - q0) + abs(p1 - q1) > t2) continue;
-    const p3 = b[o - 4 * step], p2 = b[o - 3 * step], q2 = b[o + 2 * step], q3 = b[o + 3 * step];
+    const p3 = b[o - s4], p2 = b[o - s3], q2 = b[o + s2], q3 = b[o + s3];
     if (
       abs(p3 - p2) > it || abs(p2 - p1) > it || abs(p1 - p0) > it ||
       abs(q3 - q2) > it || abs(q2 - q1) > it || abs(q1 - q0) > it
     ) continue;
-    if (abs(p1 - p0) > hevT || abs(q1 - q0) > hevT) filter2(b, o, step);
-    else if (mbEdge) filter6(b, o, step);
-    else filter4(b, o, step);
+    if (abs(p1 - p0) > hevT || abs(q1 - q0) > hevT) {
+      const a = 3 * (q0 - p0) + sclip1(p1 - q1);
+      b[o - step] = clip1(p0 + sclip2((a + 3) >> 3));
+      b[o] = clip1(q0 - sclip2((a + 4) >> 3));
+    } else if (mbEdge) {
+      const a = sclip1(3 * (q0 - p0) + sclip1(p1 - q1));
+      const a1 = (27 * a + 63) >> 7, a2 = (18 * a + 63) >> 7, a3 = (9 * a + 63) >> 7;
+      b[o - s3] = clip1(p2 + a3);
+      b[o - s2] = clip1(p1 + a2);
+      b[o - step] = clip1(p0 + a1);
+      b[o] = clip1(q0 - a1);
+      b[o + step] = clip1(q1 - a2);
+      b[o + s2] = clip1(q2 - a3);
+    } else {
+      const a = 3 * (q0 - p0);
+      const a1 = sclip2((a + 4) >> 3), a2 = sclip2((a + 3) >> 3), a3 = (a1 + 1) >> 1;
+      b[o - s2] = clip1(p1 + a3);
+      b[o - step] = clip1(p0 + a2);
+      b[o] = clip1(q0 - a1);
+      b[o + step] = clip1(q1 - a3);
+    }
   }
 }
 
