@@ -15,8 +15,10 @@ const CODE_LENGTH_ORDER = [17, 18, 0, 1, 2, 3, 4, 5, 16, 6, 7, 8, 9, 10, 11, 12,
 const bad = (what: string) => new EdgeClipError("image_decode", `WebP: lossless ${what}`);
 
 /**
- * A lookup table: entries `(length << 16) | symbol`, or for root entries of codes longer than 8
- * bits `SUB_FLAG | (subtableBits << 16) | subtableOffset`.
+ * A lookup table: a root of 2^min(longest code, 8) entries, then the second-level tables of
+ * codes longer than 8 bits. Entries are `(length << 16) | symbol`, or for root entries of long
+ * codes `SUB_FLAG | (subtableBits << 16) | subtableOffset`. Small codes get small tables (a
+ * single-symbol code one entry), which bounds the memory a file of many groups can claim.
  */
 export type HuffmanTable = Int32Array;
 
@@ -40,10 +42,7 @@ export function buildHuffman(lengths: ArrayLike<number>, n: number): HuffmanTabl
     }
   }
   if (used === 0) throw bad("prefix code has no symbols");
-  if (used === 1) {
-    // A single symbol is decoded without reading any bit.
-    return new Int32Array(1 << ROOT_BITS).fill(last);
-  }
+  if (used === 1) return Int32Array.of(last); // decoded without reading any bit
   let kraft = 0; // in units of 2^-15
   for (let len = 1; len <= 15; len++) kraft += count[len] << (15 - len);
   if (kraft !== 1 << 15) throw bad("prefix code is incomplete or over-subscribed");
@@ -68,7 +67,10 @@ export function buildHuffman(lengths: ArrayLike<number>, n: number): HuffmanTabl
       if (len - ROOT_BITS > subBits[p]) subBits[p] = len - ROOT_BITS;
     }
   }
-  let size = 1 << ROOT_BITS;
+  let maxLen = 15;
+  while (!count[maxLen]) maxLen--;
+  const rootBits = Math.min(maxLen, ROOT_BITS);
+  let size = 1 << rootBits;
   const offsets = new Int32Array(1 << ROOT_BITS);
   for (let p = 0; p < 1 << ROOT_BITS; p++) {
     if (subBits[p]) {
@@ -85,7 +87,7 @@ export function buildHuffman(lengths: ArrayLike<number>, n: number): HuffmanTabl
     if (!len) continue;
     const rev = codes[s];
     if (len <= ROOT_BITS) {
-      for (let k = rev; k < 1 << ROOT_BITS; k += 1 << len) table[k] = (len << 16) | s;
+      for (let k = rev; k < 1 << rootBits; k += 1 << len) table[k] = (len << 16) | s;
     } else {
       const p = rev & ((1 << ROOT_BITS) - 1);
       const sb = subBits[p];
@@ -101,7 +103,7 @@ export function buildHuffman(lengths: ArrayLike<number>, n: number): HuffmanTabl
 /** Decodes one symbol. */
 export function readSymbol(table: HuffmanTable, br: LosslessBitReader): number {
   const bits = br.peek24();
-  const e = table[bits & 0xff];
+  const e = table[bits & ((table.length < 256 ? table.length : 256) - 1)];
   if (e & SUB_FLAG) {
     const sb = (e >> 16) & 0x1f;
     const e2 = table[(e & 0xffff) + ((bits >>> ROOT_BITS) & ((1 << sb) - 1))];
