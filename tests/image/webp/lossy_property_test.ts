@@ -6,7 +6,7 @@
 import { deepStrictEqual, strictEqual, throws } from "node:assert/strict";
 import { EdgeClipError } from "../../../src/errors.ts";
 import { BoolDecoder } from "../../../src/image/webp/lossy/bool_decoder.ts";
-import { idctAdd, idctAdd16, idctAddDc } from "../../../src/image/webp/lossy/idct.ts";
+import { idctAdd, idctAddDc } from "../../../src/image/webp/lossy/idct.ts";
 import { loopFilterFrame } from "../../../src/image/webp/lossy/loop_filter.ts";
 import { inverseWht } from "../../../src/image/webp/lossy/macroblock.ts";
 import { forAll } from "../../_util/property.ts";
