@@ -7,10 +7,9 @@
 import { ok } from "node:assert/strict";
 import { adapterSetupFromDict, type Clip, loadClip } from "../../mod.ts";
 import type { MemoryFiles } from "../../src/io/source.ts";
-import { compareClose } from "../_util/assert_close.ts";
 import {
   ALT_GOLDEN_DIR,
-  apiName,
+  compareOutputs,
   type GoldenCase,
   listCases,
   readTensors,
@@ -64,37 +63,7 @@ async function prepare(c: GoldenCase, format: Format): Promise<Clip> {
   return clip;
 }
 
-function compare(
-  c: GoldenCase,
-  out: Record<string, { data: Float32Array; shape: number[] } | undefined>,
-): string[] {
-  const expected = readTensors(`${c.dir}/${c.json.outputs}`);
-  const failures: string[] = [];
-  for (const [name, want] of Object.entries(expected)) {
-    const got = out[apiName(name)];
-    const tol = c.json.tolerance[name] ?? { atol: 1e-4, rtol: 1e-4 };
-    if (!got) {
-      if (c.json.required_outputs.includes(name)) failures.push(`${name}: not produced`);
-      continue;
-    }
-    if (got.shape.join() !== want.shape.join()) {
-      failures.push(`${name}: shape [${got.shape}] != [${want.shape}]`);
-      continue;
-    }
-    const r = compareClose(got.data, want.data, tol.atol, tol.rtol);
-    if (!r.ok) {
-      failures.push(
-        `${name}: ${r.violations} out of tolerance, max|Δ| ${
-          r.maxAbs.toExponential(2)
-        } at ${r.worst}`,
-      );
-    }
-  }
-  for (const name of c.json.required_outputs) {
-    if (!expected[name]) failures.push(`${name}: required but missing from ${c.json.outputs}`);
-  }
-  return failures;
-}
+const compare = compareOutputs;
 
 for (const [label, c] of all) {
   for (const format of ["safetensors", "bin"] as Format[]) {

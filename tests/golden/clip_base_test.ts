@@ -3,8 +3,14 @@
 
 import { ok } from "node:assert/strict";
 import { loadClip } from "../../mod.ts";
-import { compareClose } from "../_util/assert_close.ts";
-import { ALT_GOLDEN_DIR, apiName, type GoldenCase, listCases, readTensors } from "./clip_cases.ts";
+import {
+  ALT_GOLDEN_DIR,
+  type ApiOutputs,
+  compareOutputs,
+  type GoldenCase,
+  listCases,
+  readTensors,
+} from "./clip_cases.ts";
 
 const { root, manifest, cases } = listCases();
 
@@ -31,32 +37,8 @@ for (const [label, c] of all.filter(([, c]) => c.json.adapters.length === 0 && !
       inputIds: inputs.input_ids,
       attentionMask: inputs.attention_mask,
       pixelValues: inputs.pixel_values,
-    }) as Record<string, { data: Float32Array; shape: number[] } | undefined>;
-    const expected = readTensors(`${c.dir}/${c.json.outputs}`);
-    const failures: string[] = [];
-    for (const [name, want] of Object.entries(expected)) {
-      const got = out[apiName(name)];
-      const tol = c.json.tolerance[name] ?? { atol: 1e-4, rtol: 1e-4 };
-      if (!got) {
-        if (c.json.required_outputs.includes(name)) failures.push(`${name}: not produced`);
-        continue;
-      }
-      if (got.shape.join() !== want.shape.join()) {
-        failures.push(`${name}: shape [${got.shape}] != [${want.shape}]`);
-        continue;
-      }
-      const r = compareClose(got.data, want.data, tol.atol, tol.rtol);
-      if (!r.ok) {
-        failures.push(
-          `${name}: ${r.violations} out of tolerance, max|Δ| ${
-            r.maxAbs.toExponential(2)
-          } at ${r.worst}`,
-        );
-      }
-    }
-    for (const name of c.json.required_outputs) {
-      if (!expected[name]) failures.push(`${name}: required but missing from ${c.json.outputs}`);
-    }
+    }) as ApiOutputs;
+    const failures = compareOutputs(c, out);
     clip.dispose();
     ok(failures.length === 0, failures.join("\n"));
   });

@@ -2,6 +2,7 @@
 // driven only by the files, so any folder of the same schema runs unchanged.
 
 import { parseSafetensors, toF32, toI32 } from "../../src/io/safetensors.ts";
+import { compareClose } from "../_util/assert_close.ts";
 import type { Tensor } from "../../src/tensor.ts";
 import { goldenPath, readJson } from "../_util/golden.ts";
 
@@ -99,4 +100,40 @@ export function readTensors(path: string): Record<string, Tensor> {
 /** snake_case golden output names → the API's camelCase names. */
 export function apiName(name: string): string {
   return name.replace(/_([a-z])/g, (_, c) => c.toUpperCase());
+}
+
+/** Outputs as the API returns them, by camelCase name. */
+export type ApiOutputs = Record<string, { data: Float32Array; shape: number[] } | undefined>;
+
+/**
+ * Compares every output in the case's expected.safetensors at the case's tolerance; required
+ * outputs must be produced. Returns one message per failure (empty when all hold).
+ */
+export function compareOutputs(c: GoldenCase, out: ApiOutputs): string[] {
+  const expected = readTensors(`${c.dir}/${c.json.outputs}`);
+  const failures: string[] = [];
+  for (const [name, want] of Object.entries(expected)) {
+    const got = out[apiName(name)];
+    const tol = c.json.tolerance[name] ?? { atol: 1e-4, rtol: 1e-4 };
+    if (!got) {
+      if (c.json.required_outputs.includes(name)) failures.push(`${name}: not produced`);
+      continue;
+    }
+    if (got.shape.join() !== want.shape.join()) {
+      failures.push(`${name}: shape [${got.shape}] != [${want.shape}]`);
+      continue;
+    }
+    const r = compareClose(got.data, want.data, tol.atol, tol.rtol);
+    if (!r.ok) {
+      failures.push(
+        `${name}: ${r.violations} out of tolerance, max|Δ| ${
+          r.maxAbs.toExponential(2)
+        } at ${r.worst}`,
+      );
+    }
+  }
+  for (const name of c.json.required_outputs) {
+    if (!expected[name]) failures.push(`${name}: required but missing from ${c.json.outputs}`);
+  }
+  return failures;
 }
