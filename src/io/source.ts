@@ -44,10 +44,12 @@ function explain(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-function memoryAccess(bytes: Uint8Array): RandomAccess {
+function memoryAccess(data: Uint8Array): RandomAccess {
+  let bytes: Uint8Array | null = data;
   return {
-    size: bytes.length,
+    size: data.length,
     read(offset, dest) {
+      if (!bytes) return Promise.reject(new RangeError("read after close"));
       if (offset < 0 || offset + dest.length > bytes.length) {
         return Promise.reject(
           new RangeError(`read past end (${offset}+${dest.length} > ${bytes.length})`),
@@ -56,7 +58,9 @@ function memoryAccess(bytes: Uint8Array): RandomAccess {
       dest.set(bytes.subarray(offset, offset + dest.length));
       return Promise.resolve();
     },
-    close() {},
+    close() {
+      bytes = null; // a fetched weight file is released once its tensors are in linear memory
+    },
   };
 }
 
@@ -135,7 +139,10 @@ export function folderFileSet(dir: string): FileSet {
   };
 }
 
-/** A folder behind a URL (http(s): or file:); each file is fetched once when asked for. */
+/**
+ * A folder behind an http(s) URL; each file is fetched once when asked for. A file opened for
+ * tensor reads leaves the cache, so its bytes are freed when the reader closes.
+ */
 export function urlFileSet(base: URL): FileSet {
   const dir = new URL(base.href.endsWith("/") ? base.href : base.href + "/");
   const cache = new Map<string, Promise<Uint8Array>>();
@@ -172,7 +179,11 @@ export function urlFileSet(base: URL): FileSet {
     exists: (name) => get(name).then(() => true, () => false),
     bytes: get,
     text: async (name) => new TextDecoder().decode(await get(name)),
-    open: async (name) => memoryAccess(await get(name)),
+    open: async (name) => {
+      const bytes = await get(name);
+      cache.delete(name);
+      return memoryAccess(bytes);
+    },
   };
 }
 
@@ -194,6 +205,8 @@ export async function resolveSource(
 ): Promise<{ files: FileSet; single?: string }> {
   if (source instanceof URL || (typeof source === "string" && /^(https?|file):/i.test(source))) {
     const url = source instanceof URL ? source : new URL(source);
+    // file: URLs are local paths (random access, no whole-file read)
+    if (url.protocol === "file:") return await resolveSource(decodeURIComponent(url.pathname));
     if (/\.safetensors$/i.test(url.pathname)) {
       const name = decodeURIComponent(url.pathname.split("/").pop()!);
       return { files: urlFileSet(new URL(".", url)), single: name };
