@@ -15,6 +15,15 @@ import type { LoadedModel } from "./load.ts";
 export type AdapterSetup = Setup;
 export type { CallInfo };
 
+/** Where each hooked linear sits inside an encoder layer (HF key path). */
+const SITE_PATH = {
+  q: "self_attn.q_proj",
+  k: "self_attn.k_proj",
+  v: "self_attn.v_proj",
+  fc1: "mlp.fc1",
+  fc2: "mlp.fc2",
+} as const;
+
 export class AdapterHost {
   readonly #m: LoadedModel;
   readonly #set: AdapterSet;
@@ -103,10 +112,11 @@ export class AdapterHost {
   /**
    * Folds a LoRA / IA3 / DoRA / VeRA adapter into the base weights through the Linear
    * interface (readWeight → merged → writeWeight). A merged linear skips every LoRA path
-   * afterwards, as the library's merged layers do. An int8 Linear re-quantizes the merged
-   * weight; to merge "before quantization" it must hand out its f32 source weight.
+   * afterwards, as the library's merged layers do. On a model quantized at load, the merge
+   * starts from the checkpoint's f32 weight and quantizes the merged result (merge before
+   * quantization); on an int8 package only the dequantized weight exists.
    */
-  merge(name: string): void {
+  async merge(name: string): Promise<void> {
     const a = this.#set.adapters.get(name);
     if (!a) {
       throw new EdgeClipError(
@@ -139,7 +149,11 @@ export class AdapterHost {
       if (this.#set.merged.get(key) === name) continue;
       const [tower, i, site] = key.split("/") as [Tower, string, "q"];
       const lin = this.#layers(tower)[Number(i)].linearAt(site);
-      lin.writeWeight(mod.merged(lin.readWeight()));
+      const source = this.#m.sourceWeight;
+      const w = lin.dtype === "int8" && source
+        ? await source(`${tower}_model.encoder.layers.${i}.${SITE_PATH[site]}.weight`)
+        : lin.readWeight();
+      lin.writeWeight(mod.merged(w));
       this.#set.merged.set(at(tower, Number(i), site), name);
     }
   }

@@ -108,12 +108,12 @@ export class Clip {
    * const [a, b] = await clip.embedText(["a photo of a cat", "a photo of a dog"]);
    * ```
    */
-  // deno-lint-ignore require-await
   async embedText(
     texts: string | readonly string[],
     opts: EmbedTextOptions & { adapters?: AdapterSetup | null } = {},
   ): Promise<Float32Array[]> {
     const m = this.#loaded();
+    await this.#idle();
     const list = textList(texts);
     return embedTexts(
       m.model,
@@ -139,6 +139,7 @@ export class Clip {
     opts: ImageOptions & { normalize?: boolean; adapters?: AdapterSetup | null } = {},
   ): Promise<Float32Array[]> {
     const m = this.#loaded();
+    await this.#idle();
     const vision = m.model.vision;
     if (!vision) throw new EdgeClipError("invalid_input", "this checkpoint has no vision tower");
     const list = imageList(images);
@@ -225,12 +226,12 @@ export class Clip {
    * logitsPerImage, logitsPerText, textLastHiddenState [B, S, H] and visionPoolerOutput, each
    * present when its inputs were given.
    */
-  // deno-lint-ignore require-await
   async forward(
     inputs: ForwardInputs,
     opts: { adapters?: AdapterSetup | null } = {},
   ): Promise<ForwardOutputs> {
     const m = this.#loaded();
+    await this.#idle();
     {
       const mask = inputs.attentionMask;
       const textMask = mask
@@ -262,6 +263,11 @@ export class Clip {
 
   // Loads allocate long-lived linear memory around awaits: one at a time per model.
   #queue: Promise<unknown> = Promise.resolve();
+  /** Resolves once every load or merge started before it has finished. */
+  #idle(): Promise<unknown> {
+    return this.#queue;
+  }
+
   #serial<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.#queue.then(fn, fn);
     this.#queue = run.catch(() => {});
@@ -275,11 +281,20 @@ export class Clip {
     this.#activeKey = JSON.stringify(setup);
   }
 
-  /** Folds a LoRA or IA3 adapter into the base weights. */
-  mergeAdapter(name: string): void {
+  /**
+   * Folds a LoRA or IA3 adapter into the base weights (on a model quantized at load: into the
+   * checkpoint's f32 weights, then quantized). Calls made afterwards see the merged weights,
+   * awaited or not.
+   */
+  async mergeAdapter(name: string): Promise<void> {
     this.#loaded();
-    this.#adapters.merge(name);
-    this.#prompts.clear(); // merged weights change every embedding
+    await this.#serial(async () => {
+      try {
+        await this.#adapters.merge(name);
+      } finally {
+        this.#prompts.clear(); // merged weights change every embedding
+      }
+    });
   }
 
   /** Releases the model's memory. Further calls throw `disposed`. */

@@ -5,6 +5,7 @@
 import { EdgeClipError } from "../errors.ts";
 import { resolveSource, type Source } from "../io/source.ts";
 import { openSafetensors } from "../io/weight_file.ts";
+import { toF32 } from "../io/safetensors.ts";
 import { ClipModel, type LoadOptions } from "../model/clip_model.ts";
 import { parseClipConfig } from "../model/config.ts";
 import type { FileSet } from "../io/source.ts";
@@ -41,6 +42,11 @@ export interface LoadedModel {
   readonly towers: Towers;
   /** True when the source was an edgeclip package (one .safetensors file). */
   readonly isPackage: boolean;
+  /**
+   * For a model quantized at load: the f32 source of a weight by its HF key, re-read from the
+   * checkpoint, so adapters can be merged before quantization.
+   */
+  readonly sourceWeight?: (key: string) => Promise<Float32Array>;
 }
 
 export interface OpenOptions extends LoadOptions {
@@ -102,6 +108,7 @@ export async function openModel(source: Source, opts: OpenOptions = {}): Promise
       dtype: int8 ? "int8" : "f32",
       towers,
       isPackage: false,
+      sourceWeight: int8 ? (key) => readSourceWeight(files, weightsName, key) : undefined,
     };
   } finally {
     weights.close();
@@ -162,5 +169,23 @@ async function openPackage(files: FileSet, name: string, opts: OpenOptions): Pro
     };
   } finally {
     weights.close();
+  }
+}
+
+/** Reads one float tensor of a checkpoint as f32 (keys may carry CLIPAdapterModel's `clip.`). */
+async function readSourceWeight(files: FileSet, name: string, key: string): Promise<Float32Array> {
+  const w = await openSafetensors(files, name);
+  try {
+    const e = w.header.entries.get(key) ?? w.header.entries.get(`clip.${key}`);
+    if (!e) {
+      throw new EdgeClipError("model_weights", `${w.label}: missing weight ${key}`, { key });
+    }
+    const raw = new Uint8Array(e.end - e.begin);
+    await w.read(e, raw);
+    const out = new Float32Array(e.shape.reduce((a, d) => a * d, 1));
+    toF32(raw, e.dtype, out, e.name);
+    return out;
+  } finally {
+    w.close();
   }
 }
