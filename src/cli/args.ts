@@ -127,5 +127,5 @@ Without --model it runs the tiny golden test model ($CLIP_GOLDEN_DIR/clip/model,
 ${MODEL_FLAGS}
   --images DIR      images to use (default: the golden images folder)`,
   convert:
-    `usage: deno task cli convert --from HF_DIR --to OUT.safetensors [--dtype int8] [--adapter DIR [--merge]]`,
+    `usage: deno task cli convert --from HF_DIR --to OUT.safetensors [--dtype int8] [--towers both|text|vision] [--adapter DIR --merge]...`,
 };

@@ -4,6 +4,7 @@
 
 import { EdgeClipError } from "../errors.ts";
 import { convertClip } from "../convert/mod.ts";
+import { mergedWeights } from "../api/merge_export.ts";
 import type { ByteSink } from "../io/safetensors_write.ts";
 import { parse, UsageError } from "./args.ts";
 import { printError, printLine } from "./output.ts";
@@ -40,13 +41,17 @@ export async function convertCommand(args: string[]): Promise<number> {
   if (towers !== "both" && towers !== "text" && towers !== "vision") {
     throw new UsageError("--towers must be both, text or vision", "convert");
   }
-  if (values.adapter?.length || values.merge) {
-    throw new EdgeClipError(
-      "adapter_unsupported",
-      "merging adapters during conversion is not available yet: convert the base model and " +
-        "load the adapter at run time",
+  if ((values.adapter?.length ?? 0) > 0 !== Boolean(values.merge)) {
+    throw new UsageError(
+      "--adapter DIR needs --merge (a package holds merged LoRA/IA3 weights; load other adapters " +
+        "at run time)",
+      "convert",
     );
   }
+  // LoRA/IA3 adapters are merged into the f32 weights before they are quantized
+  const merge = values.adapter?.length
+    ? await mergedWeights(values.from, values.adapter)
+    : undefined;
   const tmp = `${values.to}.partial-${Deno.pid}`;
   let f: Deno.FsFile;
   try {
@@ -58,7 +63,10 @@ export async function convertCommand(args: string[]): Promise<number> {
     );
   }
   try {
-    const report = await convertClip(values.from, fileSink(f), { towers });
+    const report = await convertClip(values.from, fileSink(f), {
+      towers,
+      transform: merge?.transform,
+    });
     f.close();
     await Deno.rename(tmp, values.to);
     const int8 = report.rows.filter((r) => r.action === "int8").length;

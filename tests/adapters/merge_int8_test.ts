@@ -3,6 +3,8 @@
 
 import { ok } from "node:assert/strict";
 import { loadClip } from "../../mod.ts";
+import { mergedWeights } from "../../src/api/merge_export.ts";
+import { convertClipToBytes } from "../../src/convert/mod.ts";
 import { parseSafetensors } from "../../src/io/safetensors.ts";
 import { buildSafetensors, type TestTensor } from "../_util/safetensors_build.ts";
 import { compareClose, cosine } from "../_util/assert_close.ts";
@@ -68,3 +70,27 @@ Deno.test({ name: "merge on an int8 model quantizes the f32-merged weights", ign
   ok(cosine(merged.textEmbeds!.data, adapted.textEmbeds!.data) > 0.999);
   for (const m of [q, ref, f32]) m.dispose();
 });
+
+Deno.test(
+  { name: "convert with a merged LoRA equals merging into an int8 model", ignore },
+  async () => {
+    const c = lora!;
+    const adapterDir = `${c.dir}/${c.json.adapters[0].path}`;
+    const inputs = readTensors(c.inputsFile);
+    const args = { inputIds: inputs.input_ids, pixelValues: inputs.pixel_values };
+    const { transform, merged } = await mergedWeights(c.modelDir, [adapterDir]);
+    ok(merged.length === 1);
+    const { bytes } = await convertClipToBytes(c.modelDir, { transform });
+    const pkg = await loadClip({ "lora-merged.safetensors": bytes });
+    const q = await loadClip(c.modelDir, { dtype: "int8" });
+    await q.loadAdapter(adapterDir, { name: "lora" });
+    await q.mergeAdapter("lora");
+    const a = await pkg.forward(args), b = await q.forward(args, { adapters: null });
+    for (const k of ["textEmbeds", "imageEmbeds"] as const) {
+      const r = compareClose(a[k]!.data, b[k]!.data, 1e-6, 0);
+      ok(r.ok, `${k}: max|Δ| ${r.maxAbs}`);
+    }
+    pkg.dispose();
+    q.dispose();
+  },
+);

@@ -1,0 +1,42 @@
+// Merging adapters into a checkpoint before quantization (`convert --adapter DIR --merge`): the f32
+// model is loaded, the adapters are merged into it, and the converter takes each wrapped linear's
+// merged f32 weight from it instead of the checkpoint's.
+
+import { EdgeClipError } from "../errors.ts";
+import type { Source } from "../io/source.ts";
+import type { Tower } from "../model/hooks.ts";
+import type { WeightTransform } from "../model/linear_q8.ts";
+import { AdapterHost } from "./adapter_host.ts";
+import { openModel } from "./load.ts";
+
+const SITE =
+  /^(text|vision)_model\.encoder\.layers\.(\d+)\.(self_attn\.([qkv])_proj|mlp\.(fc[12]))\.weight$/;
+
+/** A weight transform that replaces wrapped linears by their adapter-merged f32 weights. */
+export async function mergedWeights(
+  source: Source,
+  adapterDirs: readonly Source[],
+): Promise<{ transform: WeightTransform; merged: string[] }> {
+  if (adapterDirs.length === 0) {
+    throw new EdgeClipError("invalid_input", "no adapter to merge");
+  }
+  const loaded = await openModel(source);
+  const host = new AdapterHost(loaded);
+  const merged: string[] = [];
+  for (const dir of adapterDirs) {
+    const name = await host.load(dir, {});
+    await host.merge(name);
+    merged.push(name);
+  }
+  const layers = (tower: Tower) =>
+    (tower === "text" ? loaded.model.text?.layers : loaded.model.vision?.layers) ?? [];
+  const transform: WeightTransform = (key, w) => {
+    const m = SITE.exec(key);
+    if (!m) return;
+    const layer = layers(m[1] as Tower)[Number(m[2])];
+    if (!layer) return;
+    const site = (m[4] ?? m[5]) as "q" | "k" | "v" | "fc1" | "fc2";
+    w.set(layer.linearAt(site).readWeight());
+  };
+  return { transform, merged };
+}
