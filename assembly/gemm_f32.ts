@@ -1,16 +1,29 @@
 // f32 GEMM: C[m×n] = act(A[m×k] · Wᵀ + bias) + R, with W given as PyTorch's [n×k] and packed
 // once into panels of NR = 8 output columns: panel p holds W[8p..8p+7, 0..k) as k rows of 8 floats
-// (columns past n are zero). The 4×8 micro-kernel keeps 8 f32x4 accumulators in registers,
-// broadcasting one A value per row against two weight vectors.
+// (columns past n are zero). The micro-kernel runs R ≤ MR rows of A against one panel with 2·R
+// f32x4 accumulators in registers, broadcasting one A value per row against two weight vectors.
+//
+// Why these choices (measured on x64 V8, which has 16 xmm registers, one kept as scratch):
+// - MR = 6 in the relaxed build: 12 accumulators + 2 weight vectors + 1 broadcast = 15 registers,
+//   enough independent FMAs to cover their latency (~20% faster than 4×8). Without FMA the
+//   product needs a temporary too, and 6 rows spill: the SIMD128 build uses MR = 5.
+// - Rows are split into groups of balanced size (7 rows run as 4 + 3, not 6 + 1): a 1- or 2-row
+//   kernel is latency-bound at a third of the speed.
+// - A is read in place (packing it into a contiguous panel measured slower) and K is not blocked.
+// - Weights are used once per forward and come from DRAM. A panel's first pass over them is
+//   latency-bound, so the next panel is touched (read, one load per line) before the groups run
+//   (+5% at 50 rows); with few groups the touch costs more than it saves, so it is skipped.
+// - MC rows of A per block: larger blocks stream the weights fewer times (240 beat 60 and 120).
 
 import { fma4 } from "./simd";
 import { act4 } from "./activation";
 
 export const GEMM_NR: i32 = 8;
-// Rows of A per block: one block's A stays in L2 while every weight panel streams past it once.
-const MC: i32 = 64;
+const MR: i32 = ASC_FEATURE_RELAXED_SIMD ? 6 : 5;
+const MC: i32 = 240;
 
-const tile = memory.data(4 * 8 * 4, 16); // spill area for partial tiles (4 rows × 8 floats)
+const tile = memory.data(6 * 8 * 4, 16); // the accumulators of one R×8 tile
+const sink = memory.data(16, 16); // keeps `touch` loads live
 
 /** Bytes needed to pack an [n×k] weight: ceil(n/8) panels of k·8 floats. */
 export function packed_f32_bytes(n: i32, k: i32): usize {
@@ -44,10 +57,13 @@ export function unpack_f32(src: usize, n: i32, k: i32, w: usize, ldw: i32): void
 }
 
 // Writes one row of a tile: bias, activation, residual, then store (8 lanes or the nn < 8 tail).
+// Reads its accumulators from `tile` row i and may overwrite `tile` only for partial panels.
 function finishRow(
-  lo: v128, hi: v128, row: i32, n0: i32, nn: i32,
+  i: i32, row: i32, n0: i32, nn: i32,
   bias: usize, act: i32, res: usize, ldr: i32, c: usize, ldc: i32,
 ): void {
+  const t = tile + (<usize>i << 5);
+  let lo = v128.load(t), hi = v128.load(t, 16);
   const cp = c + ((<usize>row * <usize>ldc + <usize>n0) << 2);
   if (nn == 8) {
     if (bias) {
@@ -67,10 +83,8 @@ function finishRow(
     v128.store(cp, hi, 16);
     return;
   }
-  v128.store(tile, lo);
-  v128.store(tile, hi, 16);
   for (let j = 0; j < nn; j++) {
-    let x = load<f32>(tile + (<usize>j << 2));
+    let x = load<f32>(t + (<usize>j << 2));
     if (bias) x += load<f32>(bias + (<usize>(n0 + j) << 2));
     if (act) x = f32x4.extract_lane(act4(f32x4.splat(x), act), 0);
     if (res) x += load<f32>(res + ((<usize>row * <usize>ldr + <usize>(n0 + j)) << 2));
@@ -78,47 +92,63 @@ function finishRow(
   }
 }
 
-// 4 rows × one 8-column panel over the whole k.
+// R rows (1 ≤ R ≤ 6, a constant after inlining) of A from `a` × one panel over the whole k;
+// the accumulators go to `tile` (row i at tile + 32·i).
 // @ts-ignore: decorator
-@inline function kernel4x8(a: usize, lda: i32, k: i32, wp: usize): void {
+@inline function kernel(a: usize, lda: i32, k: i32, wp: usize, R: i32): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
   let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-  const stride = <usize>lda << 2;
-  let a0 = a, a1 = a + stride, a2 = a + 2 * stride, a3 = a + 3 * stride;
-  let w = wp;
-  for (let kk = 0; kk < k; kk++) {
+  let c40 = f32x4.splat(0), c41 = f32x4.splat(0);
+  let c50 = f32x4.splat(0), c51 = f32x4.splat(0);
+  // row offsets hoisted: V8 does not move loop-invariant arithmetic out of the loop
+  const s1 = <usize>lda << 2, s2 = s1 * 2, s3 = s1 * 3, s4 = s1 * 4, s5 = s1 * 5;
+  let ap = a, w = wp;
+  const wEnd = wp + (<usize>k << 5);
+  while (w < wEnd) {
     const b0 = v128.load(w);
     const b1 = v128.load(w, 16);
-    let x = v128.load32_splat(a0);
+    let x = v128.load32_splat(ap);
     c00 = fma4(x, b0, c00); c01 = fma4(x, b1, c01);
-    x = v128.load32_splat(a1);
-    c10 = fma4(x, b0, c10); c11 = fma4(x, b1, c11);
-    x = v128.load32_splat(a2);
-    c20 = fma4(x, b0, c20); c21 = fma4(x, b1, c21);
-    x = v128.load32_splat(a3);
-    c30 = fma4(x, b0, c30); c31 = fma4(x, b1, c31);
-    a0 += 4; a1 += 4; a2 += 4; a3 += 4; w += 32;
-  }
-  v128.store(tile, c00); v128.store(tile, c01, 16);
-  v128.store(tile, c10, 32); v128.store(tile, c11, 48);
-  v128.store(tile, c20, 64); v128.store(tile, c21, 80);
-  v128.store(tile, c30, 96); v128.store(tile, c31, 112);
-}
-
-// 1 row × one panel (row remainder).
-// @ts-ignore: decorator
-@inline function kernel1x8(a: usize, k: i32, wp: usize): void {
-  let c0 = f32x4.splat(0), c1 = f32x4.splat(0);
-  let w = wp, ap = a;
-  for (let kk = 0; kk < k; kk++) {
-    const x = v128.load32_splat(ap);
-    c0 = fma4(x, v128.load(w), c0);
-    c1 = fma4(x, v128.load(w, 16), c1);
+    if (R > 1) { x = v128.load32_splat(ap + s1); c10 = fma4(x, b0, c10); c11 = fma4(x, b1, c11); }
+    if (R > 2) { x = v128.load32_splat(ap + s2); c20 = fma4(x, b0, c20); c21 = fma4(x, b1, c21); }
+    if (R > 3) { x = v128.load32_splat(ap + s3); c30 = fma4(x, b0, c30); c31 = fma4(x, b1, c31); }
+    if (R > 4) { x = v128.load32_splat(ap + s4); c40 = fma4(x, b0, c40); c41 = fma4(x, b1, c41); }
+    if (R > 5) { x = v128.load32_splat(ap + s5); c50 = fma4(x, b0, c50); c51 = fma4(x, b1, c51); }
     ap += 4; w += 32;
   }
-  v128.store(tile, c0); v128.store(tile, c1, 16);
+  v128.store(tile, c00); v128.store(tile, c01, 16);
+  if (R > 1) { v128.store(tile, c10, 32); v128.store(tile, c11, 48); }
+  if (R > 2) { v128.store(tile, c20, 64); v128.store(tile, c21, 80); }
+  if (R > 3) { v128.store(tile, c30, 96); v128.store(tile, c31, 112); }
+  if (R > 4) { v128.store(tile, c40, 128); v128.store(tile, c41, 144); }
+  if (R > 5) { v128.store(tile, c50, 160); v128.store(tile, c51, 176); }
+}
+
+// Groups of fewer than MR rows (the MR kernel is inlined into gemm_f32 itself).
+function kernelSmall(a: usize, lda: i32, k: i32, wp: usize, R: i32): void {
+  switch (R) {
+    case 1: kernel(a, lda, k, wp, 1); break;
+    case 2: kernel(a, lda, k, wp, 2); break;
+    case 3: kernel(a, lda, k, wp, 3); break;
+    case 4: kernel(a, lda, k, wp, 4); break;
+    default: kernel(a, lda, k, wp, 5); // R == 5 < MR only in the relaxed build
+  }
+}
+
+// Reads one 16-byte value per 64-byte line of [p, p + bytes) so the lines are on their way to
+// the cache before the kernel needs them (wasm has no prefetch instruction).
+function touch(p: usize, bytes: usize): void {
+  let acc = f32x4.splat(0);
+  const end = p + bytes;
+  for (; p < end; p += 256) {
+    acc = v128.or(acc, v128.load(p));
+    acc = v128.or(acc, v128.load(p, 64));
+    acc = v128.or(acc, v128.load(p, 128));
+    acc = v128.or(acc, v128.load(p, 192));
+  }
+  v128.store(sink, acc);
 }
 
 /**
@@ -132,28 +162,26 @@ export function gemm_f32(
   bias: usize, act: i32, res: usize, ldr: i32, c: usize, ldc: i32,
 ): void {
   const panels = (n + 7) >> 3;
+  const panelBytes = <usize>k << 5;
   for (let mc = 0; mc < m; mc += MC) {
-    const mEnd = min(m, mc + MC);
+    const rows = min(m - mc, MC);
+    // balanced groups: `big` of them have small + 1 rows, the rest `small`
+    const groups = (rows + MR - 1) / MR;
+    const small = rows / groups;
+    const big = rows - small * groups;
     for (let p = 0; p < panels; p++) {
-      const wp = wpacked + <usize>p * <usize>k * 32;
+      const wp = wpacked + <usize>p * panelBytes;
+      if (groups >= 4 && p + 1 < panels) touch(wp + panelBytes, panelBytes);
       const n0 = p << 3;
       const nn = min(8, n - n0);
       let r = mc;
-      for (; r + 4 <= mEnd; r += 4) {
-        kernel4x8(a + (<usize>r * <usize>lda << 2), lda, k, wp);
-        // copy out before finishRow reuses `tile` for partial panels
-        const t00 = v128.load(tile), t01 = v128.load(tile, 16);
-        const t10 = v128.load(tile, 32), t11 = v128.load(tile, 48);
-        const t20 = v128.load(tile, 64), t21 = v128.load(tile, 80);
-        const t30 = v128.load(tile, 96), t31 = v128.load(tile, 112);
-        finishRow(t00, t01, r, n0, nn, bias, act, res, ldr, c, ldc);
-        finishRow(t10, t11, r + 1, n0, nn, bias, act, res, ldr, c, ldc);
-        finishRow(t20, t21, r + 2, n0, nn, bias, act, res, ldr, c, ldc);
-        finishRow(t30, t31, r + 3, n0, nn, bias, act, res, ldr, c, ldc);
-      }
-      for (; r < mEnd; r++) {
-        kernel1x8(a + (<usize>r * <usize>lda << 2), k, wp);
-        finishRow(v128.load(tile), v128.load(tile, 16), r, n0, nn, bias, act, res, ldr, c, ldc);
+      for (let g = 0; g < groups; g++) {
+        const R = g < big ? small + 1 : small;
+        const ar = a + (<usize>r * <usize>lda << 2);
+        if (R == MR) kernel(ar, lda, k, wp, MR);
+        else kernelSmall(ar, lda, k, wp, R);
+        for (let i = 0; i < R; i++) finishRow(i, r + i, n0, nn, bias, act, res, ldr, c, ldc);
+        r += R;
       }
     }
   }

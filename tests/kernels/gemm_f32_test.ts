@@ -1,5 +1,6 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { forAll } from "../_util/property.ts";
+import { Prng } from "../_util/prng.ts";
 import { assertClose } from "../_util/assert_close.ts";
 import { gemmRef } from "../../src/ref/gemm.ts";
 import { eachVariant } from "./_backends.ts";
@@ -63,6 +64,44 @@ Deno.test("pack_f32 and unpack_f32 round-trip", () => {
       const back = kr.mat(n, k);
       kr.unpackF32(P, back.ptr);
       assertEquals(Array.from(kr.read(back)), Array.from(w));
+    }
+  });
+});
+
+// Every row-group size the kernel has (1..MR, MR = 6 relaxed / 5 SIMD128, in balanced splits),
+// the panel tail (n mod 8), the weight-touch path (≥ 4 groups, ≥ 2 panels) and the row-block
+// boundary (MC = 240 rows), each with bias, activation and residual on.
+Deno.test("gemm_f32 edge grid: every row count 1..26, row-block boundary, panel tails", () => {
+  eachVariant((kr, variant) => {
+    const r = new Prng(0x6e44);
+    const ms = [...Array.from({ length: 26 }, (_, i) => i + 1), 239, 240, 241, 481];
+    for (const m of ms) {
+      for (const [k, n] of [[1, 9], [3, 17], [5, 8], [2, 1]]) {
+        kr.mem.scratch(() => {
+          const a = r.f32(m * k), w = r.f32(n * k), bias = r.f32(n), res = r.f32(m * n);
+          const want = gemmRef(a, w, m, k, n, { bias, act: "quick_gelu", residual: res });
+          const A = kr.matFrom(a, m, k), R = kr.matFrom(res, m, n), C = kr.mat(m, n);
+          const P = kr.packF32(kr.matFrom(w, n, k).ptr, n, k);
+          kr.gemmF32(A, P, C, { bias: kr.mem.put(bias), act: "quick_gelu", residual: R });
+          assertClose(kr.read(C), want, 1e-5 * Math.sqrt(k), 1e-5, `[${variant}] ${m}×${k}×${n}`);
+        });
+      }
+    }
+  });
+});
+
+Deno.test("gemm_f32 on CLIP-sized blocks: long k, many panels, residual aliased", () => {
+  eachVariant((kr, variant) => {
+    const r = new Prng(0xc11b);
+    for (const [m, k, n] of [[50, 768, 40], [13, 2048, 24], [7, 512, 72]]) {
+      kr.mem.scratch(() => {
+        const a = r.f32(m * k), w = r.f32(n * k), res = r.f32(m * n);
+        const want = gemmRef(a, w, m, k, n, { residual: res });
+        const A = kr.matFrom(a, m, k), H = kr.matFrom(res, m, n);
+        const P = kr.packF32(kr.matFrom(w, n, k).ptr, n, k);
+        kr.gemmF32(A, P, H, { residual: H });
+        assertClose(kr.read(H), want, 1e-5 * Math.sqrt(k), 1e-5, `[${variant}] ${m}×${k}×${n}`);
+      });
     }
   });
 });
