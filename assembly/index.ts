@@ -9,7 +9,7 @@ export { act_f32 } from "./activation";
 export { packed_f32_bytes, pack_f32, unpack_f32, gemm_f32 } from "./gemm_f32";
 export { layer_norm_f32 } from "./norm";
 export { softmax_f32 } from "./softmax";
-export { attention_f32 } from "./attention_f32";
+export { attention_f32, attention_f32_scratch_bytes } from "./attention_f32";
 export { binary_f32, affine_f32, im2col_f32 } from "./elementwise";
 export { resample_h_u8, resample_v_u8 } from "./resize_u8";
 export { normalize_rgb_f32 } from "./normalize";

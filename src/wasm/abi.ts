@@ -39,6 +39,7 @@ export const KERNEL_ABI: Record<string, readonly [readonly ValType[], readonly V
     ],
     [],
   ],
+  attention_f32_scratch_bytes: [["i32", "i32"], ["i32"]],
   binary_f32: [
     ["i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "f32"],
     [],

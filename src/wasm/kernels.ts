@@ -249,7 +249,7 @@ export class Kernels {
       k.rows !== v.rows || out.rows !== q.rows
     ) bad("attention shapes");
     this.mem.scratch(() => {
-      const scratch = this.mem.alloc(k.rows * 4);
+      const scratch = this.mem.alloc(this.#x.attention_f32_scratch_bytes(k.rows, o.headDim));
       this.#x.attention_f32(
         q.ptr,
         q.ld,

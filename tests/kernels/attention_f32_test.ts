@@ -1,4 +1,5 @@
 import { forAll } from "../_util/property.ts";
+import { Prng } from "../_util/prng.ts";
 import { assertClose } from "../_util/assert_close.ts";
 import { attentionRef } from "../../src/ref/gemm.ts";
 import { eachVariant } from "./_backends.ts";
@@ -72,5 +73,80 @@ Deno.test("attention_f32 is permutation-equivariant in (K, V) rows when unmasked
       };
       assertClose(run(kp, vp), run(k, v), 1e-6, 1e-6);
     });
+  });
+});
+
+// Causal rows stop at their last visible key, except rows whose visible keys are all padding:
+// there HF's softmax spreads over the hidden (singly masked) keys, and the kernel takes every key.
+// Left padding makes such rows; key counts around the 8-key panels and 4-query groups.
+Deno.test("attention_f32: causal with left padding (fully masked visible keys), panel edges", () => {
+  eachVariant((kr, variant) => {
+    forAll(`attention_f32 left-pad[${variant}]`, 40, (r) => {
+      const sq = r.pick([3, 7, 8, 9, 15, 16, 17, 33]);
+      const prefix = r.pick([0, 0, 2, 5]);
+      return {
+        sq,
+        sk: sq + prefix,
+        heads: r.pick([1, 3]),
+        hd: r.pick([8, 12, 64]),
+        shift: prefix,
+        padFront: r.int(0, sq + prefix), // keys < padFront are padding
+        padBack: r.next() < 0.3 ? r.int(1, 3) : 0, // and the last few
+      };
+    }, (c, r) => {
+      kr.mem.scratch(() => {
+        const H = c.heads * c.hd;
+        const q = r.f32(c.sq * H), k = r.f32(c.sk * H), v = r.f32(c.sk * H);
+        const keyBias = new Float32Array(c.sk).map((_, j) =>
+          j < c.padFront || j >= c.sk - c.padBack ? MIN : 0
+        );
+        const scale = 1 / Math.sqrt(c.hd);
+        const want = attentionRef(q, k, v, c.sq, c.sk, c.heads, c.hd, scale, {
+          causal: true,
+          shift: c.shift,
+          keyBias,
+        });
+        const O = kr.mat(c.sq, H);
+        kr.attention(kr.matFrom(q, c.sq, H), kr.matFrom(k, c.sk, H), kr.matFrom(v, c.sk, H), O, {
+          heads: c.heads,
+          headDim: c.hd,
+          scale,
+          causal: true,
+          shift: c.shift,
+          keyBias: kr.mem.put(keyBias),
+        });
+        assertClose(kr.read(O), want, 2e-6, 1e-5);
+      });
+    });
+  });
+});
+
+Deno.test("attention_f32 on CLIP shapes (50 tokens × 12 heads, 77 causal × 8 heads)", () => {
+  eachVariant((kr, variant) => {
+    const r = new Prng(0xa77e);
+    for (const [s, heads, causal] of [[50, 12, false], [77, 8, true]] as const) {
+      kr.mem.scratch(() => {
+        const H = heads * 64;
+        // a fused [s × 3H] QKV output, q/k/v as column blocks of it
+        const qkv = r.f32(s * 3 * H, () => r.normal());
+        const col = (c0: number) => {
+          const out = new Float32Array(s * H);
+          for (let i = 0; i < s; i++) {
+            out.set(qkv.subarray(i * 3 * H + c0, i * 3 * H + c0 + H), i * H);
+          }
+          return out;
+        };
+        const want = attentionRef(col(0), col(H), col(2 * H), s, s, heads, 64, 0.125, { causal });
+        const QKV = kr.matFrom(qkv, s, 3 * H), O = kr.mat(s, H);
+        kr.attention(
+          kr.view(QKV, 0, s, 0, H),
+          kr.view(QKV, 0, s, H, H),
+          kr.view(QKV, 0, s, 2 * H, H),
+          O,
+          { heads, headDim: 64, scale: 0.125, causal },
+        );
+        assertClose(kr.read(O), want, 2e-6, 1e-5, `[${variant}] s=${s}`);
+      });
+    }
   });
 });
