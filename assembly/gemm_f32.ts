@@ -33,17 +33,41 @@ export function packed_f32_bytes(n: i32, k: i32): usize {
 /** Packs W (n rows of k floats, row stride ldw elements) into `dst` (see packed_f32_bytes). */
 export function pack_f32(w: usize, ldw: i32, n: i32, k: i32, dst: usize): void {
   const panels = (n + 7) >> 3;
+  const ws = <usize>ldw << 2;
+  const k4 = k & ~3;
   for (let p = 0; p < panels; p++) {
     const base = dst + <usize>p * <usize>k * 32;
-    for (let j = 0; j < 8; j++) {
+    for (let j = 0; j < 8; j += 4) {
       const col = (p << 3) + j;
-      if (col < n) {
-        const src = w + (<usize>col * <usize>ldw << 2);
-        for (let kk = 0; kk < k; kk++) store<f32>(base + (<usize>kk << 5) + (<usize>j << 2), load<f32>(src + (<usize>kk << 2)));
+      if (col + 4 <= n) {
+        // 4 columns × 4 steps at a time, transposed in registers
+        const src = w + <usize>col * ws;
+        for (let kk = 0; kk < k4; kk += 4) {
+          const s = src + (<usize>kk << 2);
+          const r0 = v128.load(s), r1 = v128.load(s + ws), r2 = v128.load(s + 2 * ws);
+          const r3 = v128.load(s + 3 * ws);
+          const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5), t1 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
+          const t2 = i32x4.shuffle(r0, r1, 2, 6, 3, 7), t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
+          const o = base + (<usize>kk << 5) + (<usize>j << 2);
+          v128.store(o, i32x4.shuffle(t0, t1, 0, 1, 4, 5));
+          v128.store(o, i32x4.shuffle(t0, t1, 2, 3, 6, 7), 32);
+          v128.store(o, i32x4.shuffle(t2, t3, 0, 1, 4, 5), 64);
+          v128.store(o, i32x4.shuffle(t2, t3, 2, 3, 6, 7), 96);
+        }
+        for (let jj = j; jj < j + 4; jj++) packColumn(w, ws, n, k, k4, base, p, jj);
       } else {
-        for (let kk = 0; kk < k; kk++) store<f32>(base + (<usize>kk << 5) + (<usize>j << 2), 0);
+        for (let jj = j; jj < j + 4; jj++) packColumn(w, ws, n, k, 0, base, p, jj);
       }
     }
+  }
+}
+
+// Column j of panel p, steps [from, k), one float at a time (zeros past n).
+function packColumn(w: usize, ws: usize, n: i32, k: i32, from: i32, base: usize, p: i32, j: i32): void {
+  const col = (p << 3) + j;
+  const src = w + <usize>col * ws;
+  for (let kk = from; kk < k; kk++) {
+    store<f32>(base + (<usize>kk << 5) + (<usize>j << 2), col < n ? load<f32>(src + (<usize>kk << 2)) : 0);
   }
 }
 

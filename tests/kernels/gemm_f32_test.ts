@@ -105,3 +105,23 @@ Deno.test("gemm_f32 on CLIP-sized blocks: long k, many panels, residual aliased"
     }
   });
 });
+
+Deno.test("pack_f32 with a row stride, sizes around its 4×4 blocks, round-trips and multiplies", () => {
+  eachVariant((kr, variant) => {
+    const r = new Prng(0x9ac4);
+    for (const [n, k] of [[4, 4], [5, 7], [12, 8], [13, 10], [16, 33], [3, 9]]) {
+      kr.mem.scratch(() => {
+        const ldw = k + 3;
+        const w = r.f32(n * k), wide = new Float32Array(n * ldw).fill(NaN); // stride padding unread
+        for (let i = 0; i < n; i++) wide.set(w.subarray(i * k, (i + 1) * k), i * ldw);
+        const P = kr.packF32(kr.mem.put(wide), n, k, ldw);
+        const back = kr.mat(n, k);
+        kr.unpackF32(P, back.ptr);
+        assertEquals(Array.from(kr.read(back)), Array.from(w), `[${variant}] ${n}×${k}`);
+        const a = r.f32(3 * k), C = kr.mat(3, n);
+        kr.gemmF32(kr.matFrom(a, 3, k), P, C);
+        assertClose(kr.read(C), gemmRef(a, w, 3, k, n), 1e-5 * Math.sqrt(k), 1e-5);
+      });
+    }
+  });
+});
