@@ -7,12 +7,15 @@
 // - MR = 6 in the relaxed build: 12 accumulators + 2 weight vectors + 1 broadcast = 15 registers,
 //   enough independent FMAs to cover their latency (~20% faster than 4×8). Without FMA the
 //   product needs a temporary too, and 6 rows spill: the SIMD128 build uses MR = 5.
-// - Rows are split into groups of balanced size (7 rows run as 4 + 3, not 6 + 1): a 1- or 2-row
-//   kernel is latency-bound at a third of the speed.
+// - Rows are split into groups of balanced size (50 rows run as 5·6 + 4·5, not 8·6 + 2): in cache
+//   a 1- or 2-row kernel is latency-bound at a third to a half of the speed.
 // - A is read in place (packing it into a contiguous panel measured slower) and K is not blocked.
 // - Weights are used once per forward and come from DRAM. A panel's first pass over them is
 //   latency-bound, so the next panel is touched (read, one load per line) before the groups run
-//   (+5% at 50 rows); with few groups the touch costs more than it saves, so it is skipped.
+//   (+5% at 50 rows). With one or two groups per panel the touch costs more than it saves;
+//   there a single row runs first instead: the 1-row kernel has few instructions per weight byte,
+//   so the out-of-order window holds more cache misses at once (+5–15% on cold 7–13-row GEMMs,
+//   text prompts), and the groups after it read the panel from cache.
 // - MC rows of A per block: larger blocks stream the weights fewer times (240 beat 60 and 120).
 
 import { fma4 } from "./simd";
@@ -188,7 +191,10 @@ export function gemm_f32(
   const panels = (n + 7) >> 3;
   const panelBytes = <usize>k << 5;
   for (let mc = 0; mc < m; mc += MC) {
-    const rows = min(m - mc, MC);
+    let rows = min(m - mc, MC);
+    // few rows: one row streams each panel in first (see the notes above)
+    const lead = rows > 2 && rows <= 2 * MR + 1;
+    if (lead) rows--;
     // balanced groups: `big` of them have small + 1 rows, the rest `small`
     const groups = (rows + MR - 1) / MR;
     const small = rows / groups;
@@ -199,6 +205,11 @@ export function gemm_f32(
       const n0 = p << 3;
       const nn = min(8, n - n0);
       let r = mc;
+      if (lead) {
+        kernelSmall(a + (<usize>r * <usize>lda << 2), lda, k, wp, 1);
+        finishRow(0, r, n0, nn, bias, act, res, ldr, c, ldc);
+        r++;
+      }
       for (let g = 0; g < groups; g++) {
         const R = g < big ? small + 1 : small;
         const ar = a + (<usize>r * <usize>lda << 2);
