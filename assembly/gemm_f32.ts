@@ -5,7 +5,7 @@
 //
 // Why these choices (measured on x64 V8, which has 16 xmm registers, one kept as scratch):
 // - MR = 6 in the relaxed build: 12 accumulators + 2 weight vectors + 1 broadcast = 15 registers,
-//   enough independent FMAs to cover their latency (~20% faster than 4×8). Without FMA the
+//   enough independent FMAs to cover their latency (~25% faster than 4×8). Without FMA the
 //   product needs a temporary too, and 6 rows spill: the SIMD128 build uses MR = 5.
 // - Rows are split into groups of balanced size (50 rows run as 5·6 + 4·5, not 8·6 + 2): in cache
 //   a 1- or 2-row kernel is latency-bound at a third to a half of the speed.
