@@ -4,14 +4,31 @@
 // rows of 7, 9, 12 and 77 tokens in turn; each row runs to its own length).
 //   deno bench --allow-read --allow-env bench/forward_bench.ts      Deno.bench timings
 //   deno run --allow-read --allow-env bench/forward_bench.ts [--runs 7] [--filter image]
-//                                                                   median ms and GFLOP/s
-// GFLOP counts 2·m·k·n per linear layer plus attention over every key (bench/_models.ts); the
-// kernel build is the one loadClip picks (relaxed SIMD where the host validates it).
+//     [--variant simd128]                                           median ms and GFLOP/s
+// GFLOP counts 2·m·k·n per linear layer plus attention over every key (bench/_models.ts). The
+// kernel build is the one loadClip picks (relaxed SIMD where the host validates it) unless
+// --variant names one; then the Clip is assembled as loadClip does, with that build.
 
-import { loadClip } from "../mod.ts";
+import { Clip, loadClip } from "../mod.ts";
+import { openModel } from "../src/api/load.ts";
+import { loadTokenizer } from "../src/api/text.ts";
+import { loadPreprocessConfig } from "../src/api/images.ts";
+import type { KernelVariant } from "../src/wasm/module.ts";
 import { imageFlops, textFlops, textOfTokens, VIT_B32, vitB32Folder } from "./_models.ts";
 
-const clip = await loadClip(vitB32Folder());
+function flag(name: string): string | undefined {
+  const i = Deno.args.indexOf(`--${name}`);
+  return i >= 0 ? Deno.args[i + 1] : undefined;
+}
+
+async function clipWith(variant: KernelVariant): Promise<Clip> {
+  const m = await openModel(vitB32Folder(), { variant });
+  const pre = await loadPreprocessConfig(m.files, m.model.vision!.cfg);
+  return new Clip(m, await loadTokenizer(m.files), pre);
+}
+
+const variant = flag("variant") as KernelVariant | undefined;
+const clip = variant ? await clipWith(variant) : await loadClip(vitB32Folder());
 
 const S = VIT_B32.vision.image;
 function image(seed: number) {
@@ -52,11 +69,6 @@ const CASES: Case[] = [
   },
 ];
 
-function flag(name: string): string | undefined {
-  const i = Deno.args.indexOf(`--${name}`);
-  return i >= 0 ? Deno.args[i + 1] : undefined;
-}
-
 async function table(): Promise<void> {
   const runs = Number(flag("runs") ?? 7);
   const filter = flag("filter");
@@ -66,6 +78,7 @@ async function table(): Promise<void> {
     await clip.preprocess(images8[0]);
     pre.push(performance.now() - t0);
   }
+  console.log(`kernel build: ${variant ?? "loadClip's choice"}`);
   console.log(`preprocess alone (1 image, included below): ${median(pre).toFixed(2)} ms`);
   console.log(["case", "median ms", "min ms", "max ms", "GFLOP", "GFLOP/s"].join("\t"));
   for (const c of CASES) {
