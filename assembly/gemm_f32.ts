@@ -133,17 +133,6 @@ function finishRow(
   const s1 = <usize>lda << 2, s2 = s1 * 2, s3 = s1 * 3, s4 = s1 * 4, s5 = s1 * 5;
   let ap = a, w = wp;
   const wEnd = wp + (<usize>k << 5);
-  if (R == 1) {
-    // one row has only two accumulators, too few to hide the FMA latency: odd steps of k go to
-    // a second pair (c10, c11), added at the end
-    const wEnd2 = wp + (<usize>(k & ~1) << 5);
-    while (w < wEnd2) {
-      const x0 = v128.load32_splat(ap), x1 = v128.load32_splat(ap, 4);
-      c00 = fma4(x0, v128.load(w), c00); c01 = fma4(x0, v128.load(w, 16), c01);
-      c10 = fma4(x1, v128.load(w, 32), c10); c11 = fma4(x1, v128.load(w, 48), c11);
-      ap += 8; w += 64;
-    }
-  }
   while (w < wEnd) {
     const b0 = v128.load(w);
     const b1 = v128.load(w, 16);
@@ -155,10 +144,6 @@ function finishRow(
     if (R > 4) { x = v128.load32_splat(ap + s4); c40 = fma4(x, b0, c40); c41 = fma4(x, b1, c41); }
     if (R > 5) { x = v128.load32_splat(ap + s5); c50 = fma4(x, b0, c50); c51 = fma4(x, b1, c51); }
     ap += 4; w += 32;
-  }
-  if (R == 1) {
-    c00 = f32x4.add(c00, c10);
-    c01 = f32x4.add(c01, c11);
   }
   v128.store(tile, c00); v128.store(tile, c01, 16);
   if (R > 1) { v128.store(tile, c10, 32); v128.store(tile, c11, 48); }
