@@ -17,6 +17,9 @@
 //   so the out-of-order window holds more cache misses at once (+5–15% on cold 7–13-row GEMMs,
 //   text prompts), and the groups after it read the panel from cache.
 // - MC rows of A per block: larger blocks stream the weights fewer times (240 beat 60 and 120).
+// - Every row is summed in the same order (k in sequence, two 4-lane accumulators) whatever group
+//   it runs in, so an embedding does not depend on its batch (gemm_batch_invariance_test.ts):
+//   no split-k or reassociation for short groups.
 
 import { fma4 } from "./simd";
 import { act4 } from "./activation";

@@ -1,3 +1,4 @@
+import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { forAll } from "../_util/property.ts";
 import { Prng } from "../_util/prng.ts";
 import { assertClose } from "../_util/assert_close.ts";
@@ -146,6 +147,28 @@ Deno.test("attention_f32 on CLIP shapes (50 tokens × 12 heads, 77 causal × 8 h
           { heads, headDim: 64, scale: 0.125, causal },
         );
         assertClose(kr.read(O), want, 2e-6, 1e-5, `[${variant}] s=${s}`);
+      });
+    }
+  });
+});
+
+// A causal query sees keys up to its own position only, so extending the sequence (text padded
+// to the context, or run to its EOS only) must leave the earlier rows bit-identical.
+Deno.test("attention_f32: causal rows are bit-identical when later tokens are appended", () => {
+  eachVariant((kr, variant) => {
+    const r = new Prng(0xeec5);
+    for (const [len, extra, heads, hd] of [[7, 70, 8, 64], [10, 3, 2, 12], [1, 9, 1, 8]]) {
+      kr.mem.scratch(() => {
+        const H = heads * hd, total = len + extra;
+        const q = r.f32(total * H), k = r.f32(total * H), v = r.f32(total * H);
+        const run = (s: number) => {
+          const O = kr.mat(s, H);
+          const m = (x: Float32Array) => kr.matFrom(x.subarray(0, s * H), s, H);
+          kr.attention(m(q), m(k), m(v), O, { heads, headDim: hd, scale: 0.125, causal: true });
+          return kr.read(O);
+        };
+        const short = run(len), long = run(total).slice(0, len * H);
+        assertEquals(Array.from(long), Array.from(short), `[${variant}] ${len}+${extra}`);
       });
     }
   });
