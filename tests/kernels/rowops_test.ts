@@ -117,3 +117,30 @@ Deno.test("im2col_f32 equals the reference", () => {
     }
   });
 });
+
+// exp4 clamps its input to [-87.34, 88.38] and builds 2^n from bits; the activations built on it
+// must stay right at and past those edges, and a NaN must come out as NaN (not a clamped value).
+Deno.test("act_f32 / softmax_f32 at exp's clamp edges and with NaN", () => {
+  eachVariant((kr, variant) => {
+    const edges = [-1e10, -89, -88.4, -87.4, -87.33, -87.3, -44, 44, 87.3, 88.3, 88.4, 89, 1e10];
+    for (const name of Object.keys(ACT) as ActName[]) {
+      kr.mem.scratch(() => {
+        const x = Float32Array.from([...edges, NaN, ...edges.map((e) => e / 64)]);
+        const X = kr.matFrom(x, 1, x.length), Y = kr.mat(1, x.length);
+        kr.act(X, Y, name);
+        const got = kr.read(Y);
+        assertClose(got, Array.from(x, ACT_REF[name]), 1.5e-6, 2e-6, `${name}[${variant}]`);
+        assertEquals(Number.isNaN(got[edges.length]), true, `${name}(NaN)[${variant}]`);
+      });
+    }
+    kr.mem.scratch(() => {
+      // a row whose spread crosses the clamp: e^(x - max) underflows to exactly 0 below -87.34
+      const x = Float32Array.from([0, -87.3, -87.4, -88.4, -200, 1e-3, -3.4028234663852886e38]);
+      const X = kr.matFrom(x, 1, x.length);
+      kr.softmax(X);
+      const y = kr.read(X);
+      assertClose(y, softmaxRef(x, 1, x.length), 1e-7, 1e-5, `softmax[${variant}]`);
+      assertEquals([y[3], y[4], y[6]], [0, 0, 0]);
+    });
+  });
+});
