@@ -1,7 +1,7 @@
 // f32 kernel benchmarks on CLIP ViT-B/32 shapes, for both module builds (relaxed, SIMD128).
 //   deno bench --allow-read --allow-env bench/kernels_bench.ts      Deno.bench timings
 //   deno run --allow-read --allow-env bench/kernels_bench.ts [--filter gemm_f32] [--variant relaxed]
-//     [--samples 7]                                                 table of median GFLOP/s (GB/s)
+//     [--samples 7] [--cold]                                        table of median GFLOP/s (GB/s)
 // Deno.bench reports time only, so the table mode times each case itself: `samples` batches of
 // ≥ 50 ms each after a warm-up, median per-call time, rate = work / time. GEMM work = 2·m·k·n;
 // attention = 4·sq·sk·heads·hd (q·kᵀ and p·V, masked scores included); row ops = bytes read +
@@ -21,6 +21,7 @@ interface Case {
 }
 
 const GEMM_M = [1, 10, 50, 400];
+const COLD = Deno.args.includes("--cold");
 const GEMM_KN: [number, number][] = [
   [768, 768],
   [768, 3072],
@@ -42,9 +43,15 @@ function cases(variant: KernelVariant): Case[] {
   const fill = (n: number, s = 1) => new Float32Array(n).map(() => rnd() * s);
   const out: Case[] = [];
 
-  // GEMM: weights shared across M (they are the big part); A and C sized for the largest M
+  // GEMM: weights shared across M (they are the big part); A and C sized for the largest M.
+  // --cold: each call takes the next of enough weight copies (≥ 64 MB) that they come from DRAM,
+  // as in a forward, where every weight is used once.
   for (const [K, N] of GEMM_KN) {
-    const w = kr.packF32(kr.mem.put(fill(N * K, 0.1)), N, K);
+    const copies = COLD ? Math.ceil((64 << 20) / (N * K * 4)) : 1;
+    const src = kr.mem.put(fill(N * K, 0.1));
+    const ws = Array.from({ length: copies }, () => kr.packF32(src, N, K));
+    let turn = 0;
+    const next = () => ws[turn = (turn + 1) % copies];
     const bias = kr.mem.put(fill(N));
     const A = kr.matFrom(fill(400 * K), 400, K), C = kr.mat(400, N);
     for (const M of GEMM_M) {
@@ -54,7 +61,7 @@ function cases(variant: KernelVariant): Case[] {
         name: `gemm_f32 m=${M} k=${K} n=${N} +bias`,
         work: 2 * M * K * N,
         unit: "GFLOP/s",
-        fn: () => kr.gemmF32(a, w, c, { bias }),
+        fn: () => kr.gemmF32(a, next(), c, { bias }),
       });
     }
     if (K === 768 && N === 3072) {
@@ -65,7 +72,7 @@ function cases(variant: KernelVariant): Case[] {
         name: `gemm_f32 m=50 k=${K} n=${N} +bias+quick_gelu`,
         work: 2 * 50 * K * N,
         unit: "GFLOP/s",
-        fn: () => kr.gemmF32(a, w, c, { bias, act: "quick_gelu" }),
+        fn: () => kr.gemmF32(a, next(), c, { bias, act: "quick_gelu" }),
       });
     }
   }
