@@ -11,6 +11,7 @@ import { encodeJpeg, encodePng, syntheticRgb } from "./_encoders.ts";
 import { Kernels } from "../src/wasm/kernels.ts";
 import { DEFAULT_PREPROCESS_CONFIG } from "../src/image/preprocess_config.ts";
 import { preprocessImage } from "../src/image/preprocess.ts";
+import { decodeImage } from "../src/image/decode.ts";
 import type { DecodedImage } from "../src/image/types.ts";
 import { loadClip } from "../mod.ts";
 import { buildSafetensors, f32Tensor, type TestTensor } from "../tests/_util/safetensors_build.ts";
@@ -32,26 +33,6 @@ const INPUTS: Input[] = [
   { name: "1000x300 PNG", w: 1000, h: 300, kind: "png", n: 30 },
 ];
 
-// ---- decoder (lands separately: until then its benches show as ignored, with the reason) ---------
-
-type DecodeFn = (
-  bytes: Uint8Array,
-  opts: { kernels: Kernels },
-) => DecodedImage | Promise<DecodedImage>;
-let decodeImage: DecodeFn | null = null;
-let decodeWhy = "";
-try {
-  const mod = await import(new URL("../src/image/decode.ts", import.meta.url).href);
-  decodeImage = typeof mod.decodeImage === "function" ? mod.decodeImage : null;
-  if (!decodeImage) decodeWhy = "src/image/decode.ts exports no decodeImage";
-} catch (e) {
-  decodeWhy = `src/image/decode.ts not available: ${
-    e instanceof Error ? e.message.split("\n")[0] : e
-  }`;
-}
-// deno bench lists nothing for ignored benches, so say it here.
-if (!decodeImage) console.warn(`decode benches NOT RUN: ${decodeWhy}`);
-
 for (const input of INPUTS) {
   const rgb = syntheticRgb(input.w, input.h);
   const file = input.kind === "jpeg"
@@ -65,27 +46,24 @@ for (const input of INPUTS) {
     format: "RAW",
   };
   const group = `${input.name} (${(file.length / 1024).toFixed(0)} KiB)`;
-  const decode = decodeImage;
   Deno.bench({
-    name: `${input.name}: decode + preprocess${decode ? "" : ` — NOT RUN: ${decodeWhy}`}`,
+    name: `${input.name}: decode + preprocess`,
     group,
     baseline: true,
     n: input.n,
     warmup: 1,
-    ignore: !decode,
-    async fn() {
-      const img = await decode!(file, { kernels });
+    fn() {
+      const img = decodeImage(file, { kernels });
       preprocessImage(img, cfg, kernels);
     },
   });
   Deno.bench({
-    name: `${input.name}: decode only${decode ? "" : " — NOT RUN"}`,
+    name: `${input.name}: decode only`,
     group,
     n: input.n,
     warmup: 1,
-    ignore: !decode,
-    async fn() {
-      await decode!(file, { kernels });
+    fn() {
+      decodeImage(file, { kernels });
     },
   });
   Deno.bench({

@@ -28,3 +28,11 @@ export function goldenPath(...parts: string[]): string | null {
 export function readJson<T = unknown>(path: string): T {
   return JSON.parse(Deno.readTextFileSync(path)) as T;
 }
+
+/** Gunzips a file (the golden `*.decoded.rgb.gz` and fixture pixel files). */
+export async function gunzipFile(path: string): Promise<Uint8Array> {
+  const s = new Blob([Deno.readFileSync(path)]).stream().pipeThrough(
+    new DecompressionStream("gzip"),
+  );
+  return new Uint8Array(await new Response(s).arrayBuffer());
+}

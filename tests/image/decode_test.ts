@@ -2,18 +2,13 @@
 // or held back): format, mode and size must match Pillow's; PNG/GIF/BMP pixels must equal
 // `decoded_rgb` exactly (JPEG/WebP pixel tolerances live in their decoders' tests and in
 // tests/image/golden_test.ts). Plus signature sniffing and the errors for unknown input.
-// decode.ts imports the JPEG and WebP decoders; until both exist it cannot load, and then the
-// PNG/GIF/BMP cases run through their decoders directly while the rest show up as ignored, by name.
 
 import { deepStrictEqual, ok, strictEqual, throws } from "node:assert/strict";
 import { EdgeClipError } from "../../src/errors.ts";
-import { decodeBmp } from "../../src/image/bmp.ts";
 import { toRGB } from "../../src/image/convert.ts";
-import { decodeGif } from "../../src/image/gif.ts";
-import { decodePng } from "../../src/image/png/mod.ts";
-import type { DecodedImage, DecodeLimits } from "../../src/image/types.ts";
+import { decodeImage, sniffFormat } from "../../src/image/decode.ts";
 import { Kernels } from "../../src/wasm/kernels.ts";
-import { goldenPath, readJson } from "../_util/golden.ts";
+import { goldenPath, gunzipFile as gunzip, readJson } from "../_util/golden.ts";
 import { encodePng } from "./png/png_encoder.ts";
 
 interface Entry {
@@ -27,28 +22,12 @@ interface Entry {
   decoded_rgb?: { file: string };
 }
 
-type DecodeImage = (b: Uint8Array, o: { kernels: Kernels; limits?: DecodeLimits }) => DecodedImage;
-type Sniff = (b: Uint8Array) => string | null;
-
-// A computed specifier keeps the type check from requiring jpeg/ and webp/ (see the header).
-let decodeImage: DecodeImage | null = null, sniffFormat: Sniff | null = null, missing = "";
-try {
-  const m = await import(new URL("../../src/image/decode.ts", import.meta.url).href);
-  decodeImage = m.decodeImage;
-  sniffFormat = m.sniffFormat;
-} catch (e) {
-  missing = `src/image/decode.ts does not load (${String(e).split("\n")[0]})`;
-}
-
 const dir = goldenPath("images");
 const index = dir ? goldenPath("images", "index.json") : null;
 const entries: Entry[] = index ? readJson<{ images: Entry[] }>(index).images : [];
 const kernels = Kernels.create();
-const DIRECT: Record<string, (b: Uint8Array) => DecodedImage> = {
-  PNG: (b) => decodePng(b),
-  GIF: (b) => decodeGif(b),
-  BMP: (b) => decodeBmp(b),
-};
+/** Formats whose pixels must equal Pillow's exactly here. */
+const EXACT = new Set(["PNG", "GIF", "BMP"]);
 
 Deno.test({
   name: "golden decode: images/index.json is present and lists images",
@@ -58,23 +37,12 @@ Deno.test({
   },
 });
 
-async function gunzip(path: string): Promise<Uint8Array> {
-  const s = (await Deno.open(path)).readable.pipeThrough(new DecompressionStream("gzip"));
-  return new Uint8Array(await new Response(s).arrayBuffer());
-}
-
 for (const e of entries) {
-  const exact = e.format in DIRECT && e.decoded_rgb !== undefined;
-  const via = decodeImage ? "decodeImage" : e.format in DIRECT ? "its decoder" : null;
+  const exact = EXACT.has(e.format) && e.decoded_rgb !== undefined;
   const what = exact ? "pixels exact" : e.decoded_rgb ? "pixels: decoder tests" : "mode, size";
   const name = `golden decode ${e.id}: ${e.format} ${e.mode} ${e.width}×${e.height} (${what})`;
-  if (!via) {
-    Deno.test({ name: `${name} — NOT RUN: ${missing}`, ignore: true, fn() {} });
-    continue;
-  }
-  Deno.test(`${name} via ${via}`, async () => {
-    const bytes = Deno.readFileSync(`${dir}/${e.file}`);
-    const img = decodeImage ? decodeImage(bytes, { kernels }) : DIRECT[e.format](bytes);
+  Deno.test(name, async () => {
+    const img = decodeImage(Deno.readFileSync(`${dir}/${e.file}`), { kernels });
     deepStrictEqual([img.format, img.mode, img.width, img.height], [
       e.format,
       e.mode,
@@ -104,14 +72,12 @@ const bytes = (...v: (number | string)[]) =>
     v.flatMap((x) => (typeof x === "string" ? Array.from(x, (c) => c.charCodeAt(0)) : [x])),
   );
 
-/** A test that needs decode.ts: ignored, by name, while it cannot load. */
-function withDecode(name: string, fn: (decode: DecodeImage, sniff: Sniff) => void) {
-  if (!decodeImage || !sniffFormat) {
-    Deno.test({ name: `${name} — NOT RUN: ${missing}`, ignore: true, fn() {} });
-  } else {
-    const [d, s] = [decodeImage, sniffFormat];
-    Deno.test(name, () => fn(d, s));
-  }
+/** A decodeImage test (the callback gets the decoder and the sniffer). */
+function withDecode(
+  name: string,
+  fn: (decode: typeof decodeImage, sniff: typeof sniffFormat) => void,
+) {
+  Deno.test(name, () => fn(decodeImage, sniffFormat));
 }
 
 withDecode("sniffFormat: signatures", (_d, sniff) => {

@@ -10,7 +10,8 @@
 // Both routes also check the HF variant (`hf_tensor`, or `expected` when `hf_equal`) and the EXIF
 // option (`exif_transposed_tensor`) where the entry has them.
 
-import { goldenPath, readJson } from "../_util/golden.ts";
+import { goldenPath, gunzipFile as gunzip, readJson } from "../_util/golden.ts";
+import { decodeImage } from "../../src/image/decode.ts";
 import { Kernels } from "../../src/wasm/kernels.ts";
 import { toRGB } from "../../src/image/convert.ts";
 import { DEFAULT_PREPROCESS_CONFIG } from "../../src/image/preprocess_config.ts";
@@ -57,13 +58,6 @@ Deno.test({
 const fileOf = (r: string | FileRef) => `${dir}/${typeof r === "string" ? r : r.file}`;
 const f32File = (r: string | FileRef) =>
   new Float32Array(Deno.readFileSync(fileOf(r)).slice().buffer);
-
-async function gunzip(path: string): Promise<Uint8Array> {
-  const stream = new Blob([Deno.readFileSync(path)]).stream().pipeThrough(
-    new DecompressionStream("gzip"),
-  );
-  return new Uint8Array(await new Response(stream).arrayBuffer());
-}
 
 async function goldenRgb(c: ImageCase): Promise<DecodedImage> {
   const ref = c.decoded_rgb!;
@@ -182,36 +176,10 @@ for (const c of cases) {
 
 // ---- route 2: decode the file -------------------------------------------------------------
 
-type DecodeFn = (
-  bytes: Uint8Array,
-  opts: { kernels: Kernels },
-) => DecodedImage | Promise<DecodedImage>;
-
-// The decoder module lands separately; until it exists these steps show up as ignored, by name.
-// (A computed specifier keeps the type check from requiring the file.)
-const decodeModule = new URL("../../src/image/decode.ts", import.meta.url);
-let decodeImage: DecodeFn | null = null;
-let decodeMissing = "";
-try {
-  decodeImage = (await import(decodeModule.href)).decodeImage as DecodeFn;
-  if (typeof decodeImage !== "function") {
-    decodeMissing = "src/image/decode.ts exports no decodeImage";
-  }
-} catch (e) {
-  decodeMissing = `src/image/decode.ts is not available (${
-    e instanceof Error ? e.message.split("\n")[0] : e
-  })`;
-}
-
 for (const c of cases) {
   const name = `golden image ${c.id}: decode ${c.format} ${c.mode} + preprocess`;
-  if (!decodeImage || decodeMissing) {
-    Deno.test({ name: `${name} — NOT RUN: ${decodeMissing}`, ignore: true, fn() {} });
-    continue;
-  }
-  const decode = decodeImage;
   Deno.test(name, async () => {
-    const img = await decode(Deno.readFileSync(`${dir}/${c.file}`), { kernels });
+    const img = decodeImage(Deno.readFileSync(`${dir}/${c.file}`), { kernels });
     const notes: string[] = [];
     const fails: string[] = [];
     if (img.width !== c.width || img.height !== c.height || img.mode !== c.mode) {

@@ -1,12 +1,6 @@
 // Helpers shared by the JPEG tests: gunzip, pixel difference statistics, fixture manifest.
 
-/** Gunzips a file's bytes. */
-export async function gunzipFile(path: string): Promise<Uint8Array> {
-  const s = new Blob([Deno.readFileSync(path)]).stream().pipeThrough(
-    new DecompressionStream("gzip"),
-  );
-  return new Uint8Array(await new Response(s).arrayBuffer());
-}
+export { gunzipFile } from "../../_util/golden.ts";
 
 /** Max and mean |Δ| and the share of differing values. */
 export interface PixelDiff {

@@ -1,14 +1,8 @@
 // Helpers shared by the WebP tests: gunzip, the fixture manifest, pixel comparison.
 
-export const FIXTURES = new URL("./fixtures/", import.meta.url).pathname;
+export { gunzipFile } from "../../_util/golden.ts";
 
-/** Gunzips a file's bytes. */
-export async function gunzipFile(path: string): Promise<Uint8Array> {
-  const s = new Blob([Deno.readFileSync(path)]).stream().pipeThrough(
-    new DecompressionStream("gzip"),
-  );
-  return new Uint8Array(await new Response(s).arrayBuffer());
-}
+export const FIXTURES = new URL("./fixtures/", import.meta.url).pathname;
 
 /** A case of fixtures/manifest.json: Pillow's decode, or (`error`) Pillow's refusal. */
 export interface FixtureCase {
