@@ -145,16 +145,21 @@ export class AdapterHost {
         );
       }
     }
-    for (const [key, mod] of a.lora) {
-      if (this.#set.merged.get(key) === name) continue;
-      const [tower, i, site] = key.split("/") as [Tower, string, "q"];
-      const lin = this.#layers(tower)[Number(i)].linearAt(site);
-      const source = this.#m.sourceWeight;
-      const w = lin.dtype === "int8" && source
-        ? await source(`${tower}_model.encoder.layers.${i}.${SITE_PATH[site]}.weight`)
-        : lin.readWeight();
-      lin.writeWeight(mod.merged(w));
-      this.#set.merged.set(at(tower, Number(i), site), name);
+    // int8 layers quantized at load merge into the checkpoint's f32 weights (one open file)
+    const source = this.#m.dtype === "int8" ? await this.#m.openSource?.() : undefined;
+    try {
+      for (const [key, mod] of a.lora) {
+        if (this.#set.merged.get(key) === name) continue;
+        const [tower, i, site] = key.split("/") as [Tower, string, "q"];
+        const lin = this.#layers(tower)[Number(i)].linearAt(site);
+        const w = lin.dtype === "int8" && source
+          ? await source.weight(`${tower}_model.encoder.layers.${i}.${SITE_PATH[site]}.weight`)
+          : lin.readWeight();
+        lin.writeWeight(mod.merged(w));
+        this.#set.merged.set(at(tower, Number(i), site), name);
+      }
+    } finally {
+      source?.close();
     }
   }
 

@@ -43,10 +43,10 @@ export interface LoadedModel {
   /** True when the source was an edgeclip package (one .safetensors file). */
   readonly isPackage: boolean;
   /**
-   * For a model quantized at load: the f32 source of a weight by its HF key, re-read from the
-   * checkpoint, so adapters can be merged before quantization.
+   * For a model quantized at load: opens the checkpoint to re-read f32 weights by HF key, so
+   * adapters can be merged before quantization. Close the reader when done.
    */
-  readonly sourceWeight?: (key: string) => Promise<Float32Array>;
+  readonly openSource?: () => Promise<SourceWeights>;
 }
 
 export interface OpenOptions extends LoadOptions {
@@ -108,7 +108,7 @@ export async function openModel(source: Source, opts: OpenOptions = {}): Promise
       dtype: int8 ? "int8" : "f32",
       towers,
       isPackage: false,
-      sourceWeight: int8 ? (key) => readSourceWeight(files, weightsName, key) : undefined,
+      openSource: int8 ? () => openSourceWeights(files, weightsName) : undefined,
     };
   } finally {
     weights.close();
@@ -172,20 +172,27 @@ async function openPackage(files: FileSet, name: string, opts: OpenOptions): Pro
   }
 }
 
-/** Reads one float tensor of a checkpoint as f32 (keys may carry CLIPAdapterModel's `clip.`). */
-async function readSourceWeight(files: FileSet, name: string, key: string): Promise<Float32Array> {
+/** f32 weights of a checkpoint by HF key, read from one opened file. */
+export interface SourceWeights {
+  weight(key: string): Promise<Float32Array>;
+  close(): void;
+}
+
+/** Opens a checkpoint once (keys may carry CLIPAdapterModel's `clip.`). */
+async function openSourceWeights(files: FileSet, name: string): Promise<SourceWeights> {
   const w = await openSafetensors(files, name);
-  try {
-    const e = w.header.entries.get(key) ?? w.header.entries.get(`clip.${key}`);
-    if (!e) {
-      throw new EdgeClipError("model_weights", `${w.label}: missing weight ${key}`, { key });
-    }
-    const raw = new Uint8Array(e.end - e.begin);
-    await w.read(e, raw);
-    const out = new Float32Array(e.shape.reduce((a, d) => a * d, 1));
-    toF32(raw, e.dtype, out, e.name);
-    return out;
-  } finally {
-    w.close();
-  }
+  return {
+    async weight(key) {
+      const e = w.header.entries.get(key) ?? w.header.entries.get(`clip.${key}`);
+      if (!e) {
+        throw new EdgeClipError("model_weights", `${w.label}: missing weight ${key}`, { key });
+      }
+      const raw = new Uint8Array(e.end - e.begin);
+      await w.read(e, raw);
+      const out = new Float32Array(e.shape.reduce((a, d) => a * d, 1));
+      toF32(raw, e.dtype, out, e.name);
+      return out;
+    },
+    close: () => w.close(),
+  };
 }
