@@ -2,7 +2,7 @@
 // (CLIPTextModel[WithProjection], CLIPVisionModel[WithProjection]). Encodes into plain arrays;
 // every intermediate lives in scratch memory released when the call returns.
 
-import type { Kernels } from "../wasm/kernels.ts";
+import type { Kernels, Mat } from "../wasm/kernels.ts";
 import type { ClipConfig } from "./config.ts";
 import { type EmbeddingLoader, loadEmbeddingF32 } from "./embedding.ts";
 import type { ModelHooks, SeqLayout } from "./hooks.ts";
@@ -113,8 +113,8 @@ export class ClipModel {
   }
 
   #finish(
-    pooled: import("../wasm/kernels.ts").Mat,
-    hidden: import("../wasm/kernels.ts").Mat,
+    pooled: Mat,
+    hidden: Mat,
     proj: Linear | undefined,
     layout: SeqLayout,
     wantHidden?: boolean,

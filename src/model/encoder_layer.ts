@@ -20,6 +20,27 @@ export interface LayerShape {
   readonly causal: boolean;
 }
 
+/** The layer shape of a tower config (text: causal). */
+export function layerShapeOf(
+  cfg: {
+    hiddenSize: number;
+    intermediateSize: number;
+    numHeads: number;
+    layerNormEps: number;
+    act: Act;
+  },
+  causal: boolean,
+): LayerShape {
+  return {
+    hidden: cfg.hiddenSize,
+    intermediate: cfg.intermediateSize,
+    heads: cfg.numHeads,
+    eps: cfg.layerNormEps,
+    act: cfg.act,
+    causal,
+  };
+}
+
 /** Buffers shared by all layers of one tower run ([total × hidden] unless noted). */
 export interface Workspace {
   readonly x: Mat; // layer-norm output

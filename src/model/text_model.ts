@@ -8,7 +8,7 @@ import type { Kernels, Mat } from "../wasm/kernels.ts";
 import { MASK_MIN } from "./attention.ts";
 import type { TextConfig } from "./config.ts";
 import type { Embedding, EmbeddingLoader } from "./embedding.ts";
-import { allocWorkspace, EncoderLayer, type LayerShape } from "./encoder_layer.ts";
+import { allocWorkspace, EncoderLayer, layerShapeOf } from "./encoder_layer.ts";
 import type { ModelHooks, SeqLayout } from "./hooks.ts";
 import { LayerNorm } from "./layer_norm.ts";
 import type { LinearLoader } from "./linear.ts";
@@ -40,31 +40,13 @@ export class TextModel {
     const emb = s.pp("embeddings");
     const tok = await embedding(emb.pp("token_embedding"), cfg.vocabSize, H);
     const pos = await emb.pp("position_embedding").f32("weight", [cfg.maxPositions, H]);
-    const shape: LayerShape = {
-      hidden: H,
-      intermediate: cfg.intermediateSize,
-      heads: cfg.numHeads,
-      eps: cfg.layerNormEps,
-      act: cfg.act,
-      causal: true,
-    };
+    const shape = layerShapeOf(cfg, true);
     const layers: EncoderLayer[] = [];
     for (let i = 0; i < cfg.numLayers; i++) {
       layers.push(await EncoderLayer.load(s.pp("encoder").pp("layers").pp(i), shape, linear));
     }
     const fln = await LayerNorm.load(s.pp("final_layer_norm"), H, cfg.layerNormEps);
     return new TextModel(s.store.k, cfg, tok, pos, layers, fln);
-  }
-
-  get layerShape(): LayerShape {
-    return this.layers[0]?.shape ?? {
-      hidden: this.cfg.hiddenSize,
-      intermediate: this.cfg.intermediateSize,
-      heads: this.cfg.numHeads,
-      eps: this.cfg.layerNormEps,
-      act: this.cfg.act,
-      causal: true,
-    };
   }
 
   /**
@@ -122,7 +104,7 @@ export class TextModel {
       for (let j = 0; j < lengths[b]; j++) v[j] = s.mask[j] ? 0 : MASK_MIN;
       return p;
     });
-    const ws = allocWorkspace(k, total, this.layerShape);
+    const ws = allocWorkspace(k, total, layerShapeOf(this.cfg, true));
     this.layers.forEach((layer, i) => {
       k.mem.scratch(() =>
         layer.forward(h, ws, layout, (b) => bias[b], hooks.layer("text", i), "text", i)

@@ -6,7 +6,7 @@
 import { EdgeClipError } from "../errors.ts";
 import type { Kernels, Mat } from "../wasm/kernels.ts";
 import type { VisionConfig } from "./config.ts";
-import { allocWorkspace, EncoderLayer, type LayerShape } from "./encoder_layer.ts";
+import { allocWorkspace, EncoderLayer, layerShapeOf } from "./encoder_layer.ts";
 import type { ModelHooks, SeqLayout } from "./hooks.ts";
 import { LayerNorm } from "./layer_norm.ts";
 import type { Linear, LinearLoader } from "./linear.ts";
@@ -42,14 +42,7 @@ export class VisionModel {
     const patch = await linear(pe, C * P * P, H, false);
     const cls = await emb.f32("class_embedding", [H]);
     const pos = await emb.pp("position_embedding").f32("weight", [g * g + 1, H]);
-    const shape: LayerShape = {
-      hidden: H,
-      intermediate: cfg.intermediateSize,
-      heads: cfg.numHeads,
-      eps: cfg.layerNormEps,
-      act: cfg.act,
-      causal: false,
-    };
+    const shape = layerShapeOf(cfg, false);
     const pre = await LayerNorm.load(s.pp("pre_layrnorm"), H, cfg.layerNormEps);
     const layers: EncoderLayer[] = [];
     for (let i = 0; i < cfg.numLayers; i++) {
@@ -95,18 +88,7 @@ export class VisionModel {
       }
     });
     this.preLayrnorm.forward(h, h);
-    const ws = allocWorkspace(
-      k,
-      count * N,
-      this.layers[0]?.shape ?? {
-        hidden: H,
-        intermediate: this.cfg.intermediateSize,
-        heads: this.cfg.numHeads,
-        eps: this.cfg.layerNormEps,
-        act: this.cfg.act,
-        causal: false,
-      },
-    );
+    const ws = allocWorkspace(k, count * N, layerShapeOf(this.cfg, false));
     this.layers.forEach((layer, i) => {
       k.mem.scratch(() =>
         layer.forward(h, ws, layout, () => 0, hooks.layer("vision", i), "vision", i)
