@@ -83,7 +83,7 @@ export class WeightStore {
     const e = this.entry(key, shape);
     const n = e.shape.reduce((a, d) => a * d, 1);
     const ptr = this.k.mem.alloc(n * 4);
-    await this.#readF32(e, ptr, n);
+    await this.readF32Into(e, ptr, n);
     return ptr;
   }
 
@@ -99,10 +99,6 @@ export class WeightStore {
 
   /** Reads tensor `e` as n f32 values into memory at `ptr` (converting F16/BF16/F64). */
   async readF32Into(e: TensorEntry, ptr: number, n: number): Promise<void> {
-    await this.#readF32(e, ptr, n);
-  }
-
-  async #readF32(e: TensorEntry, ptr: number, n: number): Promise<void> {
     if (!["F32", "F16", "BF16", "F64"].includes(e.dtype)) {
       throw new EdgeClipError(
         "model_format",
