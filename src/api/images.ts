@@ -14,6 +14,7 @@ import {
 import { type DecodedImage, DEFAULT_MAX_PIXELS } from "../image/types.ts";
 import type { VisionConfig } from "../model/config.ts";
 import { Kernels } from "../wasm/kernels.ts";
+import { readCapped } from "./read_capped.ts";
 
 /** One image as a call accepts it. */
 export type ImageInput = Uint8Array | ArrayBuffer | Blob | URL | string | RawPixels;
@@ -68,33 +69,6 @@ function tooLarge(what: string, bytes: number, max: number): never {
   );
 }
 
-/** Reads a response body, stopping as soon as it passes `max` bytes. */
-async function readCapped(res: Response, max: number, what: string): Promise<Uint8Array> {
-  const declared = Number(res.headers.get("content-length") ?? NaN);
-  if (declared > max) {
-    await res.body?.cancel();
-    tooLarge(what, declared, max);
-  }
-  if (!res.body) return new Uint8Array(0);
-  const chunks: Uint8Array[] = [];
-  let n = 0;
-  for await (const c of res.body) {
-    n += c.length;
-    if (n > max) {
-      await res.body.cancel().catch(() => {});
-      tooLarge(what, n, max);
-    }
-    chunks.push(c);
-  }
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
-  }
-  return out;
-}
-
 /** The bytes (or raw pixels) of one input. */
 async function bytesOf(input: ImageInput, maxBytes: number): Promise<Uint8Array | RawPixels> {
   if (input instanceof Uint8Array) {
@@ -125,7 +99,14 @@ async function bytesOf(input: ImageInput, maxBytes: number): Promise<Uint8Array 
         { url: short(url.href), status: res.status },
       );
     }
-    return await readCapped(res, maxBytes, `image ${short(url.href)}`);
+    const what = `image ${short(url.href)}`;
+    const declared = Number(res.headers.get("content-length") ?? NaN);
+    return await readCapped(
+      res.body,
+      maxBytes,
+      (n) => tooLarge(what, n, maxBytes),
+      Number.isNaN(declared) ? undefined : declared,
+    );
   }
   if (typeof input === "string") {
     let size: number;

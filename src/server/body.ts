@@ -3,6 +3,7 @@
 
 import { EdgeClipError } from "../errors.ts";
 import { HttpError } from "./error_response.ts";
+import { readCapped as readStreamCapped } from "../api/read_capped.ts";
 
 /** True for application/json and application/<something>+json, with any parameters. */
 function isJson(contentType: string | null): boolean {
@@ -20,38 +21,14 @@ function tooLarge(max: number): never {
 }
 
 /** Reads at most `max` bytes of the body; throws input_too_large beyond that. */
-export async function readCapped(req: Request, max: number): Promise<Uint8Array> {
+export function readCapped(req: Request, max: number): Promise<Uint8Array> {
   const declared = req.headers.get("content-length");
-  if (declared !== null && Number(declared) > max) {
-    await req.body?.cancel().catch(() => {});
-    tooLarge(max);
-  }
-  if (!req.body) return new Uint8Array(0);
-  const reader = req.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let n = 0;
-  try {
-    while (true) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      n += value.length;
-      if (n > max) {
-        await reader.cancel().catch(() => {});
-        tooLarge(max);
-      }
-      chunks.push(value);
-    }
-  } finally {
-    reader.releaseLock();
-  }
-  if (chunks.length === 1) return chunks[0];
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
-  }
-  return out;
+  return readStreamCapped(
+    req.body,
+    max,
+    () => tooLarge(max),
+    declared === null ? undefined : Number(declared),
+  );
 }
 
 /** Checks the content type, reads the body under the limit and parses it as JSON. */

@@ -3,6 +3,7 @@
 // would read it as a file path.
 
 import { EdgeClipError } from "../errors.ts";
+import { readCapped } from "../api/read_capped.ts";
 
 /** How the server obtains image bytes. */
 export interface ImagePolicy {
@@ -107,32 +108,19 @@ async function fetchImage(url: URL, policy: ImagePolicy, where: string): Promise
   }
   const max = policy.maxImageBytes;
   const declared = Number(res!.headers.get("content-length") ?? NaN);
-  if (declared > max) {
-    await res!.body?.cancel();
-    tooLarge(where, declared, max);
-  }
-  const chunks: Uint8Array[] = [];
-  let n = 0;
   try {
-    for await (const c of res!.body ?? []) {
-      n += c.length;
-      if (n > max) {
-        await res!.body?.cancel().catch(() => {});
-        tooLarge(where, n, max);
-      }
-      chunks.push(c);
-    }
+    return await readCapped(
+      res!.body,
+      max,
+      (n) => tooLarge(where, n, max),
+      Number.isNaN(declared) ? undefined : declared,
+    );
   } catch (e) {
     if (e instanceof EdgeClipError) throw e;
-    fail(signal.aborted ? `no answer within ${policy.timeoutMs} ms` : (e as Error).message);
+    return fail(
+      signal.aborted ? `no answer within ${policy.timeoutMs} ms` : (e as Error).message,
+    );
   }
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
-  }
-  return out;
 }
 
 /**
