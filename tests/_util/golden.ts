@@ -36,3 +36,15 @@ export async function gunzipFile(path: string): Promise<Uint8Array> {
   );
   return new Uint8Array(await new Response(s).arrayBuffer());
 }
+
+/** An entry of images/index.json (the fields the decoder tests read). */
+export interface ImageIndexEntry {
+  id: string;
+  file: string;
+  format: string;
+  mode: string;
+  width: number;
+  height: number;
+  exif_orientation?: number | null;
+  decoded_rgb?: { file: string; shape: [number, number, number] };
+}

@@ -8,19 +8,15 @@ import { EdgeClipError } from "../../src/errors.ts";
 import { toRGB } from "../../src/image/convert.ts";
 import { decodeImage, sniffFormat } from "../../src/image/decode.ts";
 import { Kernels } from "../../src/wasm/kernels.ts";
-import { goldenPath, gunzipFile as gunzip, readJson } from "../_util/golden.ts";
+import {
+  goldenPath,
+  gunzipFile as gunzip,
+  type ImageIndexEntry,
+  readJson,
+} from "../_util/golden.ts";
 import { encodePng } from "./png/png_encoder.ts";
 
-interface Entry {
-  id: string;
-  file: string;
-  format: string;
-  mode: string;
-  width: number;
-  height: number;
-  exif_orientation?: number | null;
-  decoded_rgb?: { file: string };
-}
+type Entry = ImageIndexEntry;
 
 const dir = goldenPath("images");
 const index = dir ? goldenPath("images", "index.json") : null;

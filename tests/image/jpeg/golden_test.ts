@@ -6,23 +6,14 @@
 // as ignored.
 
 import { ok, strictEqual } from "node:assert/strict";
-import { goldenPath, readJson } from "../../_util/golden.ts";
+import { goldenPath, type ImageIndexEntry, readJson } from "../../_util/golden.ts";
 import { toRGB } from "../../../src/image/convert.ts";
 import { decodeJpeg } from "../../../src/image/jpeg/mod.ts";
 import { DEFAULT_MAX_PIXELS } from "../../../src/image/types.ts";
 import { Kernels } from "../../../src/wasm/kernels.ts";
 import { gunzipFile, pixelDiff } from "./_util.ts";
 
-interface Entry {
-  id: string;
-  file: string;
-  format: string;
-  mode: string;
-  width: number;
-  height: number;
-  exif_orientation?: number;
-  decoded_rgb?: { file: string; shape: [number, number, number] };
-}
+type Entry = ImageIndexEntry;
 
 /** Largest |Δ| allowed against Pillow's decode. */
 const MAX_ABS_DIFF = 1;

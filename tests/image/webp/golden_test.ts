@@ -4,22 +4,13 @@
 // cannot check shows up by name as ignored.
 
 import { ok, strictEqual } from "node:assert/strict";
-import { goldenPath, readJson } from "../../_util/golden.ts";
+import { goldenPath, type ImageIndexEntry, readJson } from "../../_util/golden.ts";
 import { toRGB } from "../../../src/image/convert.ts";
 import { decodeWebp } from "../../../src/image/webp/mod.ts";
 import { DEFAULT_MAX_PIXELS } from "../../../src/image/types.ts";
 import { countDiffs, gunzipFile } from "./_util.ts";
 
-interface Entry {
-  id: string;
-  file: string;
-  format: string;
-  mode: string;
-  width: number;
-  height: number;
-  exif_orientation?: number;
-  decoded_rgb?: { file: string; shape: [number, number, number] };
-}
+type Entry = ImageIndexEntry;
 
 const dir = goldenPath("images");
 const index = dir ? goldenPath("images", "index.json") : null;
