@@ -143,3 +143,14 @@ export function layerNorm(k: Kernels, x: Mat, ln: { g: number; b: number }, out?
   k.layerNorm(x, o, ln.g, ln.b, 1e-5);
   return o;
 }
+
+/** BatchSplit must cover the batch exactly (the library's check), else adapter_setup. */
+export function checkBatchSizes(where: string, sizes: readonly number[], layout: SeqLayout): void {
+  const B = layout.offsets.length;
+  if (sizes.reduce((a, x) => a + x, 0) !== B) {
+    throw new EdgeClipError(
+      "adapter_setup",
+      `${where}: the batch has ${B} sequences, not the sum of batch_sizes ${JSON.stringify(sizes)}`,
+    );
+  }
+}

@@ -7,7 +7,7 @@ import { EdgeClipError } from "../../errors.ts";
 import type { SeqLayout } from "../../model/hooks.ts";
 import type { Kernels, Mat } from "../../wasm/kernels.ts";
 import { Average, BatchSplit, type Block, Fuse, type Setup, Split, Stack } from "../composition.ts";
-import { batchSlice, concatRows } from "../ops.ts";
+import { batchSlice, checkBatchSizes, concatRows } from "../ops.ts";
 import type { Bottleneck } from "./bottleneck.ts";
 import type { FusionLayer } from "./fusion.ts";
 
@@ -179,16 +179,7 @@ function split(loc: BnLocation, b: Split, s: State, lvl: number): State {
 }
 
 function batchSplit(loc: BnLocation, b: BatchSplit, s: State, lvl: number): State {
-  const B = s.layout.offsets.length;
-  const sum = b.batchSizes.reduce((a, x) => a + x, 0);
-  if (sum !== B) {
-    throw new EdgeClipError(
-      "adapter_setup",
-      `${loc.where}: the batch has ${B} sequences, not the sum of batch_sizes ${
-        JSON.stringify(b.batchSizes)
-      }`,
-    );
-  }
+  checkBatchSizes(loc.where, b.batchSizes, s.layout);
   const k = loc.k;
   s = preBlock(loc, b, s);
   const states: State[] = [];

@@ -10,6 +10,7 @@ import { Average, BatchSplit, type Block, Stack } from "../composition.ts";
 import type { LoraConfig } from "../config.ts";
 import {
   batchSlice,
+  checkBatchSizes,
   concatRows,
   type Lin,
   linear,
@@ -256,15 +257,7 @@ function compose(site: LoraSite, b: Block, s: State, lvl: number): State {
     return s;
   }
   if (b instanceof BatchSplit) {
-    const B = s.layout.offsets.length;
-    if (b.batchSizes.reduce((a, x) => a + x, 0) !== B) {
-      throw new EdgeClipError(
-        "adapter_setup",
-        `${site.where}: the batch has ${B} sequences, not the sum of batch_sizes ${
-          JSON.stringify(b.batchSizes)
-        }`,
-      );
-    }
+    checkBatchSizes(site.where, b.batchSizes, s.layout);
     const k = site.k, states: State[] = [];
     let b0 = 0;
     b.children.forEach((c, i) => {

@@ -9,7 +9,15 @@ import type { Kernels, Mat } from "../../wasm/kernels.ts";
 import { adapterActivation } from "../activation.ts";
 import { BatchSplit, type Block, Stack } from "../composition.ts";
 import type { PrefixConfig } from "../config.ts";
-import { batchSlice, concatRows, type Lin, linear, makeLin, seqGates } from "../ops.ts";
+import {
+  batchSlice,
+  checkBatchSizes,
+  concatRows,
+  type Lin,
+  linear,
+  makeLin,
+  seqGates,
+} from "../ops.ts";
 import type { AdapterTensors } from "../tensors.ts";
 
 /**
@@ -138,15 +146,7 @@ function compose(site: PrefixSite, b: Block, s: State, lvl: number): State {
     return s;
   }
   if (b instanceof BatchSplit) {
-    const B = s.layout.offsets.length;
-    if (b.batchSizes.reduce((a, v) => a + v, 0) !== B) {
-      throw new EdgeClipError(
-        "adapter_setup",
-        `${site.where}: the batch has ${B} sequences, not the sum of batch_sizes ${
-          JSON.stringify(b.batchSizes)
-        }`,
-      );
-    }
+    checkBatchSizes(site.where, b.batchSizes, s.layout);
     const out: State["seqs"][number][] = [];
     let b0 = 0;
     b.children.forEach((c, i) => {
