@@ -42,7 +42,7 @@ export interface LoadClipOptions {
 export class Clip {
   #m: LoadedModel | null;
   readonly #adapters: AdapterHost;
-  readonly #tokenizer: ClipTokenizer | Error;
+  readonly #tokenizer: (() => ClipTokenizer) | Error;
   readonly #preprocess: PreprocessConfig | Error;
   /** Prompt embeddings of classify calls, keyed by adapter setup and prompt. */
   readonly #prompts = new EmbeddingCache();
@@ -51,7 +51,7 @@ export class Clip {
   /** @internal use loadClip */
   constructor(
     loaded: LoadedModel,
-    tokenizer: ClipTokenizer | Error,
+    tokenizer: (() => ClipTokenizer) | Error,
     preprocess: PreprocessConfig | Error,
   ) {
     this.#m = loaded;
@@ -73,7 +73,7 @@ export class Clip {
   #tok(): ClipTokenizer {
     this.#loaded();
     if (this.#tokenizer instanceof Error) throw this.#tokenizer;
-    return this.#tokenizer;
+    return this.#tokenizer();
   }
 
   #loaded(): LoadedModel {
@@ -314,10 +314,11 @@ export class Clip {
  */
 export async function loadClip(source: Source, options: LoadClipOptions = {}): Promise<Clip> {
   const loaded = await openModel(source, { dtype: options.dtype, towers: options.towers });
-  // the tokenizer is needed synchronously by tokenize(); a model without text tower skips it
+  // tokenize() is synchronous: the tokenizer files are read here, parsed on first use; a model
+  // without text tower skips them
   const tokenizer = loaded.model.text
     ? await loadTokenizer(loaded.files).catch((e: Error) => {
-      // a folder without tokenizer files still serves images; malformed files fail the load
+      // a folder without tokenizer files still serves images
       if (e instanceof EdgeClipError && e.code === "source_unavailable") return e;
       throw e;
     })

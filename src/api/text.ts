@@ -16,8 +16,12 @@ export interface EmbedTextOptions {
   truncate?: boolean;
 }
 
-/** Loads the tokenizer of a model folder (vocab.json + merges.txt). */
-export async function loadTokenizer(files: FileSet): Promise<ClipTokenizer> {
+/**
+ * Reads a model folder's tokenizer files (vocab.json + merges.txt) and returns a function that
+ * builds the tokenizer on first use: parsing the tables costs tens of milliseconds, which an
+ * image-only caller should not pay at load.
+ */
+export async function loadTokenizer(files: FileSet): Promise<() => ClipTokenizer> {
   const [hasVocab, hasMerges] = await Promise.all([
     files.exists("vocab.json"),
     files.exists("merges.txt"),
@@ -30,7 +34,8 @@ export async function loadTokenizer(files: FileSet): Promise<ClipTokenizer> {
     );
   }
   const [vocab, merges] = await Promise.all([files.bytes("vocab.json"), files.bytes("merges.txt")]);
-  return ClipTokenizer.fromFiles(vocab, merges);
+  let tok: ClipTokenizer | undefined;
+  return () => (tok ??= ClipTokenizer.fromFiles(vocab, merges));
 }
 
 /** Checks and lists the texts of a call. */
