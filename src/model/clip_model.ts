@@ -80,15 +80,8 @@ export class ClipModel {
     hooks: ModelHooks,
     opts: { hidden?: boolean } = {},
   ): Encoded {
-    const text = this.text!;
-    const k = this.k, H = text.cfg.hiddenSize, B = seqs.length;
-    return k.mem.scratch(() => {
-      const { hidden, layout } = text.run(seqs, hooks);
-      const pooled = k.mat(B, H);
-      seqs.forEach((s, b) => {
-        const at = layout.offsets[b] + text.poolIndex(s.ids);
-        k.copy(k.view(hidden, at, 1), k.view(pooled, b, 1));
-      });
+    return this.k.mem.scratch(() => {
+      const { hidden, pooled, layout } = this.text!.run(seqs, hooks, opts.hidden ?? false);
       return this.#finish(pooled, hidden, this.textProjection, layout, opts.hidden);
     });
   }
@@ -100,21 +93,20 @@ export class ClipModel {
     hooks: ModelHooks,
     opts: { hidden?: boolean } = {},
   ): Encoded {
-    const vision = this.vision!;
-    const k = this.k, H = vision.cfg.hiddenSize;
-    return k.mem.scratch(() => {
-      const { hidden, layout } = vision.run(pixels, count, hooks);
-      const pooled = k.mat(count, H);
-      for (let b = 0; b < count; b++) {
-        vision.postLayernorm.forward(k.view(hidden, layout.offsets[b], 1), k.view(pooled, b, 1));
-      }
+    return this.k.mem.scratch(() => {
+      const { hidden, pooled, layout } = this.vision!.run(
+        pixels,
+        count,
+        hooks,
+        opts.hidden ?? false,
+      );
       return this.#finish(pooled, hidden, this.visualProjection, layout, opts.hidden);
     });
   }
 
   #finish(
     pooled: Mat,
-    hidden: Mat,
+    hidden: Mat | undefined,
     proj: Linear | undefined,
     layout: SeqLayout,
     wantHidden?: boolean,
@@ -129,7 +121,7 @@ export class ClipModel {
     return {
       embeds,
       pooled: k.read(pooled),
-      hidden: wantHidden ? k.read(hidden) : undefined,
+      hidden: wantHidden && hidden ? k.read(hidden) : undefined,
       layout,
     };
   }

@@ -175,4 +175,52 @@ export class EncoderLayer {
 
     hooks?.layerOutput?.(h, info);
   }
+
+  /**
+   * The layer's output at one row per sequence only (`at[b]`: position inside sequence b), into
+   * out [B × hidden]: keys and values still come from every row, but the query, out_proj and MLP
+   * run on the B chosen rows. A last layer of an embedding call needs nothing more (the pooled
+   * token), and every kernel computes a row the same way whatever the other rows are, so the
+   * result equals the full layer's rows bit for bit. Only for layers without hooks.
+   */
+  forwardRows(
+    h: Mat,
+    ws: Workspace,
+    layout: SeqLayout,
+    keyBias: (b: number) => number,
+    at: readonly number[],
+    out: Mat,
+  ): void {
+    const k = this.kr;
+    const heads = this.shape.heads, hd = this.shape.hidden / heads, B = at.length;
+    this.layerNorm1.forward(h, ws.x);
+    this.kProj.forward(ws.x, ws.k);
+    this.vProj.forward(ws.x, ws.v);
+    const xq = k.mat(B, this.shape.hidden), q = k.mat(B, this.shape.hidden);
+    const attn = k.mat(B, this.shape.hidden);
+    for (let b = 0; b < B; b++) {
+      const row = layout.offsets[b] + at[b];
+      k.copy(k.view(ws.x, row, 1), k.view(xq, b, 1));
+      k.copy(k.view(h, row, 1), k.view(out, b, 1));
+    }
+    this.qProj.forward(xq, q);
+    const scale = 1 / Math.sqrt(hd); // as attendSequences
+    for (let b = 0; b < B; b++) {
+      const o = layout.offsets[b], len = layout.lengths[b];
+      // one query at position at[b]: causal keys j ≤ at[b], i.e. query 0 shifted by at[b]
+      k.attention(k.view(q, b, 1), k.view(ws.k, o, len), k.view(ws.v, o, len), k.view(attn, b, 1), {
+        heads,
+        headDim: hd,
+        scale,
+        causal: this.shape.causal,
+        shift: at[b],
+        keyBias: keyBias(b),
+      });
+    }
+    this.outProj.forward(attn, out, { residual: out });
+    const x2 = k.mat(B, this.shape.hidden), f = k.mat(B, this.shape.intermediate);
+    this.layerNorm2.forward(out, x2);
+    this.fc1.forward(x2, f, { act: this.shape.act });
+    this.fc2.forward(f, out, { residual: out });
+  }
 }

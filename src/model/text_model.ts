@@ -64,10 +64,17 @@ export class TextModel {
   }
 
   /**
-   * Runs the tower over packed sequences. Returns the final-layer-normed hidden states
-   * [total × H] in scratch memory (valid until the caller's scratch scope ends) and the layout.
+   * Runs the tower over packed sequences. Returns the pooled rows [B × H] (final layer norm at
+   * each sequence's pool index) and, when `keepHidden` (or when the last layer is hooked), the
+   * final-layer-normed hidden states [total × H], all in scratch memory (valid until the
+   * caller's scratch scope ends), and the layout. Without them, the last layer runs on the pooled
+   * rows only (EncoderLayer.forwardRows): same numbers, ~1/12 less work.
    */
-  run(seqs: readonly TextSeq[], hooks: ModelHooks): { hidden: Mat; layout: SeqLayout } {
+  run(
+    seqs: readonly TextSeq[],
+    hooks: ModelHooks,
+    keepHidden = true,
+  ): { hidden?: Mat; pooled: Mat; layout: SeqLayout } {
     const k = this.k, H = this.cfg.hiddenSize;
     const offsets: number[] = [], lengths: number[] = [];
     let total = 0;
@@ -105,12 +112,24 @@ export class TextModel {
       return p;
     });
     const ws = allocWorkspace(k, total, layerShapeOf(this.cfg, true));
+    const at = seqs.map((s) => this.poolIndex(s.ids));
+    const pooled = k.mat(seqs.length, H);
+    const last = this.layers.length - 1;
+    const lastHooks = hooks.layer("text", last);
+    const rowsOnly = !keepHidden && !lastHooks && last >= 0 && lengths.every((n) => n > 0);
     this.layers.forEach((layer, i) => {
-      k.mem.scratch(() =>
-        layer.forward(h, ws, layout, (b) => bias[b], hooks.layer("text", i), "text", i)
-      );
+      k.mem.scratch(() => {
+        const lh = i === last ? lastHooks : hooks.layer("text", i);
+        if (i === last && rowsOnly) layer.forwardRows(h, ws, layout, (b) => bias[b], at, pooled);
+        else layer.forward(h, ws, layout, (b) => bias[b], lh, "text", i);
+      });
     });
+    if (rowsOnly) {
+      this.finalLayerNorm.forward(pooled, pooled);
+      return { pooled, layout };
+    }
     this.finalLayerNorm.forward(h, h);
-    return { hidden: h, layout };
+    seqs.forEach((_, b) => k.copy(k.view(h, layout.offsets[b] + at[b], 1), k.view(pooled, b, 1)));
+    return { hidden: h, pooled, layout };
   }
 }

@@ -53,10 +53,17 @@ export class VisionModel {
   }
 
   /**
-   * Runs `count` images of pixel_values [count × C × S × S] (CHW each). Returns the encoder
-   * output (before post_layernorm) [count·tokens × H] in scratch memory and the layout.
+   * Runs `count` images of pixel_values [count × C × S × S] (CHW each). Returns the pooled rows
+   * [count × H] (post_layernorm of each class token) and, when `keepHidden` (or when the last
+   * layer is hooked), the encoder output (before post_layernorm) [count·tokens × H], in scratch
+   * memory, and the layout. Without them the last layer runs on the class tokens only.
    */
-  run(pixels: Float32Array, count: number, hooks: ModelHooks): { hidden: Mat; layout: SeqLayout } {
+  run(
+    pixels: Float32Array,
+    count: number,
+    hooks: ModelHooks,
+    keepHidden = true,
+  ): { hidden?: Mat; pooled: Mat; layout: SeqLayout } {
     const k = this.k, H = this.cfg.hiddenSize, P = this.cfg.patchSize, C = this.cfg.numChannels;
     const S = this.cfg.imageSize, g = this.grid, N = this.tokens;
     if (pixels.length !== count * C * S * S) {
@@ -89,11 +96,22 @@ export class VisionModel {
     });
     this.preLayrnorm.forward(h, h);
     const ws = allocWorkspace(k, count * N, layerShapeOf(this.cfg, false));
+    const pooled = k.mat(count, H);
+    const last = this.layers.length - 1;
+    const lastHooks = hooks.layer("vision", last);
+    const rowsOnly = !keepHidden && !lastHooks && last >= 0;
+    const clsAt = layout.offsets.map(() => 0); // the class token of each image
     this.layers.forEach((layer, i) => {
-      k.mem.scratch(() =>
-        layer.forward(h, ws, layout, () => 0, hooks.layer("vision", i), "vision", i)
-      );
+      k.mem.scratch(() => {
+        const lh = i === last ? lastHooks : hooks.layer("vision", i);
+        if (i === last && rowsOnly) layer.forwardRows(h, ws, layout, () => 0, clsAt, pooled);
+        else layer.forward(h, ws, layout, () => 0, lh, "vision", i);
+      });
     });
-    return { hidden: h, layout };
+    if (!rowsOnly) {
+      for (let b = 0; b < count; b++) k.copy(k.view(h, layout.offsets[b], 1), k.view(pooled, b, 1));
+    }
+    this.postLayernorm.forward(pooled, pooled);
+    return { hidden: rowsOnly ? undefined : h, pooled, layout };
   }
 }
