@@ -122,15 +122,23 @@ export function folderFileSet(dir: string): FileSet {
       }
       return {
         size,
-        async read(offset, dest) {
-          await f.seek(offset, Deno.SeekMode.Start);
-          let done = 0;
-          while (done < dest.length) {
-            const n = await f.read(dest.subarray(done));
-            if (n === null) {
-              throw unavailable(dir, name, `unexpected end of file at ${offset + done}`);
+        // Synchronous on purpose: a model load is hundreds of reads, and each async seek + read
+        // pair costs two thread-pool round trips (measured: 347 reads of a ViT-B/32 package
+        // 103–110 ms async vs ~50 ms for the same bytes in one stream).
+        read(offset, dest) {
+          try {
+            f.seekSync(offset, Deno.SeekMode.Start);
+            let done = 0;
+            while (done < dest.length) {
+              const n = f.readSync(dest.subarray(done));
+              if (n === null) {
+                throw unavailable(dir, name, `unexpected end of file at ${offset + done}`);
+              }
+              done += n;
             }
-            done += n;
+            return Promise.resolve();
+          } catch (e) {
+            return Promise.reject(e);
           }
         },
         close: () => f.close(),
