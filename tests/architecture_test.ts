@@ -17,7 +17,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   image: ["errors.ts", "tensor.ts", "wasm", "io"],
   model: ["errors.ts", "tensor.ts", "wasm", "io", "quant"],
   adapters: ["errors.ts", "tensor.ts", "wasm", "io", "model"],
-  convert: ["errors.ts", "tensor.ts", "wasm", "io", "quant", "model"],
+  // tokenizer: a package carries the tokenizer's merges resolved to ids (tokenizer/resolved.ts)
+  convert: ["errors.ts", "tensor.ts", "wasm", "io", "quant", "model", "tokenizer"],
   api: [
     "errors.ts",
     "tensor.ts",

@@ -6,7 +6,7 @@ import type { FileSet } from "../io/source.ts";
 import type { ClipModel } from "../model/clip_model.ts";
 import type { ModelHooks } from "../model/hooks.ts";
 import type { TextSeq } from "../model/text_model.ts";
-import { ClipTokenizer } from "../tokenizer/mod.ts";
+import { ClipTokenizer, readResolved, RESOLVED_FILE, resolvedKey } from "../tokenizer/mod.ts";
 import { l2Normalize } from "./forward.ts";
 
 export interface EmbedTextOptions {
@@ -34,8 +34,17 @@ export async function loadTokenizer(files: FileSet): Promise<() => ClipTokenizer
     );
   }
   const [vocab, merges] = await Promise.all([files.bytes("vocab.json"), files.bytes("merges.txt")]);
+  // an edgeclip package carries the merges resolved to ids, tied to these two files by hash
+  const resolved = (await files.exists(RESOLVED_FILE))
+    ? { text: await files.text(RESOLVED_FILE), key: await resolvedKey(vocab, merges) }
+    : undefined;
   let tok: ClipTokenizer | undefined;
-  return () => (tok ??= ClipTokenizer.fromFiles(vocab, merges));
+  return () => (tok ??= ClipTokenizer.fromFiles(
+    vocab,
+    merges,
+    {},
+    resolved && readResolved(resolved.text, resolved.key),
+  ));
 }
 
 /** Checks and lists the texts of a call. */

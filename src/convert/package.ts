@@ -6,6 +6,8 @@
 // [ceil(out/12), kp/4, 12, 4] + `<p>.qscale` F32 and `<p>.qsum` I32 [ceil(out/12)·12]; the token table
 // as `<p>.qweight` I8 [vocab, dim] + `<p>.qscale` F32 [vocab]; all else (norms, biases, position and
 // class embeddings, linears the policy keeps f32, logit_scale) F32 under its Hugging Face name.
+// Beside the embedded tokenizer files sits `edgeclip.file.edgeclip_bpe.json`: their tables
+// already parsed (tokenizer/resolved.ts), keyed by the files' SHA-256, for a cheap cold start.
 
 import { EdgeClipError } from "../errors.ts";
 import type { TensorEntry } from "../io/safetensors.ts";

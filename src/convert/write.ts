@@ -15,6 +15,7 @@ import {
 import { planPackage, type PlanRow } from "./plan.ts";
 import { quantizeCheckpoint, type QuantizeOptions } from "./quantize.ts";
 import { Sha256 } from "./sha256.ts";
+import { RESOLVED_FILE, resolveMergesFile } from "../tokenizer/mod.ts";
 
 /** What a conversion did. */
 export interface ConvertReport {
@@ -76,6 +77,20 @@ export async function convertClip(
       if (name === "preprocessor_config.json" && !q.cfg.vision) continue;
       if (name !== "config.json" && name !== "preprocessor_config.json" && !q.cfg.text) continue;
       if (await files.exists(name)) metadata[metaFile(name)] = await files.text(name);
+    }
+    const vocab = metadata[metaFile("vocab.json")], merges = metadata[metaFile("merges.txt")];
+    if (vocab !== undefined && merges !== undefined) {
+      // resolved from the embedded text itself, so the loader's hash of those files matches
+      // (a cache only: files the tokenizer cannot read get none, and fail at text use as before)
+      const enc = new TextEncoder();
+      try {
+        metadata[metaFile(RESOLVED_FILE)] = await resolveMergesFile(
+          enc.encode(vocab),
+          enc.encode(merges),
+        );
+      } catch (e) {
+        if (!(e instanceof EdgeClipError)) throw e;
+      }
     }
     const { tensors, rows } = planPackage(q);
     const bytes = await writeSafetensors(sink, tensors, metadata);

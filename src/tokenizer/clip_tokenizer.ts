@@ -7,7 +7,7 @@ import { BpeEncoder } from "./bpe.ts";
 import { BYTE_DECODER } from "./bytes.ts";
 import { clipNormalize } from "./clean/clean.ts";
 import { splitPieces } from "./pretokenize.ts";
-import { parseVocab, type Vocab, WORD_END } from "./vocab.ts";
+import { parseVocab, type ResolvedTables, type Vocab, WORD_END } from "./vocab.ts";
 
 /** Options of `tokenize` / `encodeBatch`. */
 export interface TokenizeOptions {
@@ -78,8 +78,9 @@ export class ClipTokenizer {
     vocabJson: Uint8Array | string,
     merges: Uint8Array | string,
     opts: ClipTokenizerOptions = {},
+    resolved?: ResolvedTables,
   ): ClipTokenizer {
-    return new ClipTokenizer(parseVocab(vocabJson, merges), opts);
+    return new ClipTokenizer(parseVocab(vocabJson, merges, resolved), opts);
   }
 
   /** Id of `<|startoftext|>`. */

@@ -6,6 +6,7 @@ export {
   type EncodedBatch,
   type TokenizeOptions,
 } from "./clip_tokenizer.ts";
+export { readResolved, RESOLVED_FILE, resolvedKey, resolveMergesFile } from "./resolved.ts";
 export { basicClean, clipNormalize, whitespaceClean } from "./clean/clean.ts";
 export { fixText } from "./clean/ftfy.ts";
 export { pyHtmlUnescape } from "./clean/html.ts";

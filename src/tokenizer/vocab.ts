@@ -26,6 +26,8 @@ export interface Vocab {
   readonly ranks: PairTable;
   /** rank → id of the merged token. */
   readonly mergedIds: Int32Array;
+  /** rank r → its (left, right) ids at [2r], [2r + 1]. */
+  readonly mergePairs: Int32Array;
   /**
    * True when no merge uses a token that a later-or-equal merge produces. Then merging pairs
    * one at a time by (rank, position) gives exactly OpenAI's "all occurrences of the best pair
@@ -101,8 +103,64 @@ function isWideSpace(c: number): boolean {
     c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000;
 }
 
-/** Parses vocab.json (token → id) and merges.txt ("a b" per line after a "#version" header). */
-export function parseVocab(vocabJson: Uint8Array | string, merges: Uint8Array | string): Vocab {
+/**
+ * The tables of a vocab.json + merges.txt pair already resolved (see resolved.ts): tokens by id,
+ * byte and special ids, and every merge as ids.
+ */
+export interface ResolvedTables {
+  readonly tokens: readonly (string | undefined)[];
+  readonly byteIds: Int32Array;
+  readonly byteEndIds: Int32Array;
+  readonly sotId: number;
+  readonly eotId: number;
+  /** rank r → (left, right) ids at [2r], [2r + 1]. */
+  readonly pairs: Int32Array;
+  /** rank → id of the merged token. */
+  readonly merged: Int32Array;
+}
+
+/**
+ * Parses vocab.json (token → id) and merges.txt ("a b" per line after a "#version" header).
+ * With `resolved` (the same tables, checked by the caller to come from these very files) neither
+ * file is read: parsing them is most of a cold load.
+ */
+export function parseVocab(
+  vocabJson: Uint8Array | string,
+  merges: Uint8Array | string,
+  resolved?: ResolvedTables,
+): Vocab {
+  const t = resolved ? checkResolved(resolved) : parseFiles(vocabJson, merges);
+  const count = t.merged.length, pairs = t.pairs;
+  const ranks = new PairTable(count);
+  const produced = new Int32Array(t.tokens.length).fill(-1); // max rank producing each token
+  const firstUse = new Int32Array(t.tokens.length).fill(0x7fffffff); // min rank using it
+  for (let r = 0; r < count; r++) {
+    const ia = pairs[2 * r], ib = pairs[2 * r + 1], iab = t.merged[r];
+    // A repeated pair would silently take its last rank in Python's dict; CLIP's file has none.
+    if (!ranks.setIfAbsent(ia, ib, r)) fail(`merges.txt repeats a pair (merge ${r + 1})`);
+    produced[iab] = Math.max(produced[iab], r);
+    if (r < firstUse[ia]) firstUse[ia] = r;
+    if (r < firstUse[ib]) firstUse[ib] = r;
+  }
+  let monotonic = true;
+  for (let i = 0; i < produced.length && monotonic; i++) {
+    if (produced[i] >= firstUse[i]) monotonic = false;
+  }
+  return {
+    tokens: t.tokens,
+    byteIds: t.byteIds,
+    byteEndIds: t.byteEndIds,
+    ranks,
+    mergedIds: t.merged,
+    mergePairs: pairs,
+    monotonic,
+    sotId: t.sotId,
+    eotId: t.eotId,
+  };
+}
+
+/** The tables from the text of vocab.json and merges.txt. */
+function parseFiles(vocabJson: Uint8Array | string, merges: Uint8Array | string): ResolvedTables {
   const tokens = readVocabTokens(text(vocabJson, "vocab.json"));
   const index = new TokenIndex(tokens);
   let entries = 0;
@@ -113,16 +171,40 @@ export function parseVocab(vocabJson: Uint8Array | string, merges: Uint8Array | 
     if (id < 0) fail(`vocab.json lacks the token ${JSON.stringify(tok)}`);
     return id;
   };
-
   const byteIds = new Int32Array(256), byteEndIds = new Int32Array(256);
   for (let b = 0; b < 256; b++) {
     byteIds[b] = need(BYTE_ENCODER[b]);
     byteEndIds[b] = need(BYTE_ENCODER[b] + WORD_END);
   }
+  const sotId = need(SOT_TEXT), eotId = need(EOT_TEXT);
+  const { pairs, mergedIds } = readMerges(text(merges, "merges.txt"), index);
+  return { tokens, byteIds, byteEndIds, sotId, eotId, pairs, merged: mergedIds };
+}
 
+/** Resolved tables whose ids all name tokens of their vocabulary (else a model_format error). */
+function checkResolved(r: ResolvedTables): ResolvedTables {
+  const n = r.tokens.length;
+  const ok = (id: number) => id >= 0 && id < n && r.tokens[id] !== undefined;
+  const all = (a: Int32Array) => {
+    for (let i = 0; i < a.length; i++) if (!ok(a[i])) fail("resolved tables: an id names no token");
+  };
+  if (
+    r.pairs.length !== 2 * r.merged.length || r.merged.length > CLIP_MAX_MERGES ||
+    r.byteIds.length !== 256 || r.byteEndIds.length !== 256 || !ok(r.sotId) || !ok(r.eotId)
+  ) {
+    fail("resolved tables: sizes or special ids do not match");
+  }
+  for (const a of [r.pairs, r.merged, r.byteIds, r.byteEndIds]) all(a);
+  return r;
+}
+
+/** Resolves merges.txt's lines to (left, right, merged) ids. */
+function readMerges(
+  src: string,
+  index: TokenIndex,
+): { pairs: Int32Array; mergedIds: Int32Array } {
   // merges.txt is read in place (ranges of one string, no per-line strings): line r is
   // [starts[r], ends[r]).
-  const src = text(merges, "merges.txt");
   const starts: number[] = [], ends: number[] = [];
   let pos = src.startsWith("#version") ? src.indexOf("\n") + 1 || src.length : 0;
   const firstLine = pos === 0 ? 1 : 2;
@@ -141,10 +223,7 @@ export function parseVocab(vocabJson: Uint8Array | string, merges: Uint8Array | 
     ends.pop();
   }
   const count = starts.length;
-  const ranks = new PairTable(count);
-  const mergedIds = new Int32Array(count);
-  const produced = new Int32Array(tokens.length).fill(-1); // max rank producing each token
-  const firstUse = new Int32Array(tokens.length).fill(0x7fffffff); // min rank using it
+  const mergedIds = new Int32Array(count), pairs = new Int32Array(2 * count);
   const lineNo = (r: number) => ({ line: firstLine + r });
   for (let r = 0; r < count; r++) {
     let line = src, lo = starts[r], hi = ends[r];
@@ -168,24 +247,8 @@ export function parseVocab(vocabJson: Uint8Array | string, merges: Uint8Array | 
       fail(`merges.txt line ${firstLine + r}: merged token not in vocab.json`, lineNo(r));
     }
     mergedIds[r] = iab;
-    // A repeated pair would silently take its last rank in Python's dict; CLIP's file has none.
-    if (!ranks.setIfAbsent(ia, ib, r)) fail(`merges.txt repeats a pair`, lineNo(r));
-    produced[iab] = Math.max(produced[iab], r);
-    if (r < firstUse[ia]) firstUse[ia] = r;
-    if (r < firstUse[ib]) firstUse[ib] = r;
+    pairs[2 * r] = ia;
+    pairs[2 * r + 1] = ib;
   }
-  let monotonic = true;
-  for (let t = 0; t < produced.length && monotonic; t++) {
-    if (produced[t] >= firstUse[t]) monotonic = false;
-  }
-  return {
-    tokens,
-    byteIds,
-    byteEndIds,
-    ranks,
-    mergedIds,
-    monotonic,
-    sotId: need(SOT_TEXT),
-    eotId: need(EOT_TEXT),
-  };
+  return { pairs, mergedIds };
 }

@@ -6,7 +6,8 @@ import { deepStrictEqual, ok, rejects, strictEqual } from "node:assert/strict";
 import { loadClip } from "../../mod.ts";
 import { openModel } from "../../src/api/load.ts";
 import { convertClip, convertClipToBytes, META, PACKAGE_LAYOUT } from "../../src/convert/mod.ts";
-import { readAhead } from "../../src/convert/package.ts";
+import { packageFiles, readAhead } from "../../src/convert/package.ts";
+import { readResolved, RESOLVED_FILE, resolvedKey } from "../../src/tokenizer/resolved.ts";
 import { EdgeClipError } from "../../src/errors.ts";
 import { parseSafetensors } from "../../src/io/safetensors.ts";
 import { memorySink, writeSafetensors } from "../../src/io/safetensors_write.ts";
@@ -131,6 +132,11 @@ Deno.test({
     const ref = await loadClip(golden.modelDir, { dtype: "int8" });
     const texts = ["a photo of a cat", "a diagram"];
     deepStrictEqual(await clip.embedText(texts), await ref.embedText(texts));
+    // the package carries the merges resolved to ids, made for its own vocab.json + merges.txt
+    const files = packageFiles(parseSafetensors(bytes).metadata, "p");
+    const [v, m] = [await files.bytes("vocab.json"), await files.bytes("merges.txt")];
+    const resolved = readResolved(await files.text(RESOLVED_FILE), await resolvedKey(v, m));
+    ok(resolved && resolved.merged.length > 0, "package lacks usable resolved merges");
     const pixelValues = {
       data: new Float32Array(3 * 224 * 224).fill(0.1),
       shape: [1, 3, 224, 224],
