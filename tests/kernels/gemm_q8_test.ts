@@ -92,28 +92,58 @@ Deno.test("gemm_q8 equals the integer reference bit for bit (edge grid, both for
   });
 });
 
+Deno.test("gemm_q8 every row count of the last block (m = 1..9) equals the reference", () => {
+  // the kernels have a copy per row count of a 4-row block; the random grid may miss one
+  eachVariant((kr, variant) => {
+    for (const fmt of FORMATS) {
+      for (let m = 1; m <= 9; m++) {
+        for (const [k, n] of [[13, 17], [40, 12]]) {
+          kr.mem.scratch(() => {
+            let seed = m * 131 + k + n;
+            const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32) - 0.5;
+            const x = new Float32Array(m * k).map(rnd), w = new Float32Array(n * k).map(rnd);
+            const bias = new Float32Array(n).map(rnd);
+            const C = kr.mat(m, n);
+            gemmQ8(kr, kr.matFrom(x, m, k), packWeights(kr, w, n, k), C, {
+              bias: kr.mem.put(bias),
+              fmt: fmt.id as QaCode,
+            });
+            sameBits(
+              kr.read(C),
+              reference(x, w, m, k, n, fmt, { bias }),
+              `${variant} ${fmt.name} ${m}×${k}×${n}`,
+            );
+          });
+        }
+      }
+    }
+  });
+});
+
 Deno.test("gemm_q8 int32 sums are exact at the extremes (qmax × ±127 over K = 3072)", () => {
   eachVariant((kr) => {
     for (const fmt of FORMATS) {
-      const m = 5, k = 3072, n = 9;
-      // activations at qmax (and 0 in a few places), weights ±127: the largest |sum| the format allows
-      const q = new Uint16Array(m * k).map((_, i) => (i % 97 === 0 ? 0 : fmt.qmax));
-      const wq = new Int8Array(n * k).map((_, i) => (i % 7 === 0 ? -127 : 127));
-      const a = { m, k, q, scales: new Float32Array(m).fill(1), zeros: new Int32Array(m) };
-      const acc = gemmQ8AccRef(a, { q: wq, scales: [], sums: [] }, m, k, n);
-      kr.mem.scratch(() => {
-        const packedA = packActQ8(a, fmt);
-        const pa = kr.mem.put(packedA);
-        const rows = kr.mem.calloc(8 * 8);
-        kr.mem.f32(rows, 8).fill(1);
-        // weights packed from integers: quantizing q itself gives scale 1 (amax 127)
-        const p = packWeights(kr, Float32Array.from(wq), n, k);
-        strictEqual(kr.mem.f32(p.scales, 1)[0], 1);
-        const C = kr.mat(m, n);
-        kr.x.gemm_q8(pa, m, k, fmt.id, rows, p.ptr, n, p.scales, p.sums, 0, 0, 0, 0, C.ptr, C.ld);
-        deepStrictEqual(kr.read(C), Float32Array.from(acc, (v) => Math.fround(v)));
-        ok(Math.abs(acc[0]) > 2 ** 24, "the case reaches past f32's exact integers");
-      });
+      for (const m of [5, 6, 7, 8]) {
+        const k = 3072, n = 9;
+        // activations at qmax (and 0 in a few places), weights ±127: the largest |sum| the format allows
+        const q = new Uint16Array(m * k).map((_, i) => (i % 97 === 0 ? 0 : fmt.qmax));
+        const wq = new Int8Array(n * k).map((_, i) => (i % 7 === 0 ? -127 : 127));
+        const a = { m, k, q, scales: new Float32Array(m).fill(1), zeros: new Int32Array(m) };
+        const acc = gemmQ8AccRef(a, { q: wq, scales: [], sums: [] }, m, k, n);
+        kr.mem.scratch(() => {
+          const packedA = packActQ8(a, fmt);
+          const pa = kr.mem.put(packedA);
+          const rows = kr.mem.calloc(8 * 8);
+          kr.mem.f32(rows, 8).fill(1);
+          // weights packed from integers: quantizing q itself gives scale 1 (amax 127)
+          const p = packWeights(kr, Float32Array.from(wq), n, k);
+          strictEqual(kr.mem.f32(p.scales, 1)[0], 1);
+          const C = kr.mat(m, n);
+          kr.x.gemm_q8(pa, m, k, fmt.id, rows, p.ptr, n, p.scales, p.sums, 0, 0, 0, 0, C.ptr, C.ld);
+          deepStrictEqual(kr.read(C), Float32Array.from(acc, (v) => Math.fround(v)));
+          ok(Math.abs(acc[0]) > 2 ** 24, "the case reaches past f32's exact integers");
+        });
+      }
     }
   });
 });
