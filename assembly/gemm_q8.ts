@@ -191,6 +191,47 @@ function finishTile(
   r0: i32, mr: i32, n0: i32, nn: i32, rows: usize, zps: usize, wscale: usize, wsum: usize,
   bias: usize, act: i32, res: usize, ldr: i32, c: usize, ldc: i32,
 ): void {
+  if (nn == Q8_NR) {
+    // whole panel (all but the last): the column vectors are read once per tile, not per row
+    const col = <usize>n0 << 2;
+    const su0 = v128.load(wsum + col), su1 = v128.load(wsum + col, 16);
+    const su2 = v128.load(wsum + col, 32);
+    const ws0 = v128.load(wscale + col), ws1 = v128.load(wscale + col, 16);
+    const ws2 = v128.load(wscale + col, 32);
+    for (let i = 0; i < mr; i++) {
+      const r = r0 + i;
+      const sv = f32x4.splat(load<f32>(rows + (<usize>r << 2)));
+      const zv = i32x4.splat(load<i32>(zps + (<usize>r << 2)));
+      const tp = tile + <usize>i * 48;
+      let y0 = f32x4.convert_i32x4_s(i32x4.sub(v128.load(tp), i32x4.mul(zv, su0)));
+      let y1 = f32x4.convert_i32x4_s(i32x4.sub(v128.load(tp, 16), i32x4.mul(zv, su1)));
+      let y2 = f32x4.convert_i32x4_s(i32x4.sub(v128.load(tp, 32), i32x4.mul(zv, su2)));
+      y0 = f32x4.mul(y0, f32x4.mul(sv, ws0));
+      y1 = f32x4.mul(y1, f32x4.mul(sv, ws1));
+      y2 = f32x4.mul(y2, f32x4.mul(sv, ws2));
+      if (bias) {
+        y0 = f32x4.add(y0, v128.load(bias + col));
+        y1 = f32x4.add(y1, v128.load(bias + col, 16));
+        y2 = f32x4.add(y2, v128.load(bias + col, 32));
+      }
+      if (act) {
+        y0 = act4(y0, act);
+        y1 = act4(y1, act);
+        y2 = act4(y2, act);
+      }
+      if (res) {
+        const rp = res + ((<usize>r * <usize>ldr + <usize>n0) << 2);
+        y0 = f32x4.add(y0, v128.load(rp));
+        y1 = f32x4.add(y1, v128.load(rp, 16));
+        y2 = f32x4.add(y2, v128.load(rp, 32));
+      }
+      const cp = c + ((<usize>r * <usize>ldc + <usize>n0) << 2);
+      v128.store(cp, y0);
+      v128.store(cp, y1, 16);
+      v128.store(cp, y2, 32);
+    }
+    return;
+  }
   for (let i = 0; i < mr; i++) {
     const r = r0 + i;
     const sv = f32x4.splat(load<f32>(rows + (<usize>r << 2)));

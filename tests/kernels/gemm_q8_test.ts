@@ -179,13 +179,16 @@ Deno.test("gemm_q8 fused activations match the reference activation", () => {
 
 Deno.test("gemm_q8 writes over the residual when out aliases it", () => {
   eachVariant((kr) => {
-    const m = 6, k = 20, n = 11;
-    const r = { f32: (len: number) => new Float32Array(len).map((_, i) => Math.sin(i * 1.3)) };
-    const x = r.f32(m * k), w = r.f32(n * k).map((v) => v * 0.5), res = r.f32(m * n);
-    const want = reference(x, w, m, k, n, ACT_FORMATS.u8, { residual: res });
-    const R = kr.matFrom(res, m, n);
-    gemmQ8(kr, kr.matFrom(x, m, k), packWeights(kr, w, n, k), R, { residual: R });
-    sameBits(kr.read(R), want, "aliased");
+    // n = 27: two whole panels and a partial one (the epilogue has a path for each)
+    for (const n of [11, 27]) {
+      const m = 6, k = 20;
+      const r = { f32: (len: number) => new Float32Array(len).map((_, i) => Math.sin(i * 1.3)) };
+      const x = r.f32(m * k), w = r.f32(n * k).map((v) => v * 0.5), res = r.f32(m * n);
+      const want = reference(x, w, m, k, n, ACT_FORMATS.u8, { residual: res });
+      const R = kr.matFrom(res, m, n);
+      gemmQ8(kr, kr.matFrom(x, m, k), packWeights(kr, w, n, k), R, { residual: R });
+      sameBits(kr.read(R), want, `aliased n = ${n}`);
+    }
   });
 });
 
