@@ -60,6 +60,70 @@ export function unpackQ8(kr: Kernels, w: PackedQ8, dst: number, ldd = w.k): void
   kr.x.unpack_q8(w.ptr, w.n, w.k, w.scales, dst, ldd);
 }
 
+/** Activations quantized per row for gemm_q8, in linear memory owned by the caller. */
+export interface QuantizedAct {
+  /** Packed blocks of 4 rows (assembly/formats.ts). */
+  readonly ptr: number;
+  /** Row scales (f32) then zero points (i32), ceil(rows/4)·4 of each. */
+  readonly params: number;
+  readonly rows: number;
+  readonly cols: number;
+  readonly fmt: QaCode;
+}
+
+/**
+ * Quantizes `a` per row in format `fmt` into memory from `kr.mem.alloc` (per-call use: call it
+ * inside `kr.mem.scratch`). One quantization can feed several gemmQ8Quantized calls on the same
+ * input (e.g. the q, k and v projections), each bit-identical to gemmQ8.
+ */
+export function quantizeActForGemm(kr: Kernels, a: Mat, fmt: QaCode = QA.u8): QuantizedAct {
+  if (a.cols > (FORMAT_MAX_K[fmt] ?? 0)) {
+    bad(`k = ${a.cols} is too large for activation format ${fmt}`);
+  }
+  const mp = Math.ceil(a.rows / 4) * 4;
+  const ptr = kr.mem.alloc(kr.x.q8_act_bytes(a.rows, a.cols, fmt) as number);
+  const params = kr.mem.alloc(mp * 8);
+  if (a.rows > 0) kr.x.quantize_act_q8(a.ptr, a.ld, a.rows, a.cols, fmt, ptr, params);
+  return { ptr, params, rows: a.rows, cols: a.cols, fmt };
+}
+
+/**
+ * out = act(qa·Wᵀ + bias) + residual on activations from quantizeActForGemm; `out` may be the
+ * residual itself.
+ */
+export function gemmQ8Quantized(
+  kr: Kernels,
+  qa: QuantizedAct,
+  w: PackedQ8,
+  out: Mat,
+  opts: { bias?: number; act?: Act; residual?: Mat } = {},
+): void {
+  if (qa.cols !== w.k || out.rows !== qa.rows || out.cols !== w.n) {
+    bad(`gemm ${qa.rows}×${qa.cols} · [${w.n}×${w.k}]ᵀ → ${out.rows}×${out.cols}`);
+  }
+  const r = opts.residual;
+  if (r && (r.rows !== out.rows || r.cols !== out.cols)) bad("gemm residual shape");
+  if (qa.rows === 0) return;
+  const act = opts.act === undefined ? 0 : typeof opts.act === "number" ? opts.act : ACT[opts.act];
+  kr.x.gemm_q8(
+    qa.ptr,
+    qa.rows,
+    qa.cols,
+    qa.fmt,
+    qa.params,
+    w.ptr,
+    w.n,
+    w.scales,
+    w.sums,
+    opts.bias ?? 0,
+    act,
+    r ? r.ptr : 0,
+    r ? r.ld : 0,
+    out.ptr,
+    out.ld,
+  );
+}
+
 /**
  * out = act(a·Wᵀ + bias) + residual with `a` quantized per row in format `fmt` (scratch memory).
  * `out` may be the residual itself.
@@ -78,33 +142,7 @@ export function gemmQ8(
   if (r && (r.rows !== out.rows || r.cols !== out.cols)) bad("gemm residual shape");
   if (a.rows === 0) return;
   const fmt = opts.fmt ?? QA.u8;
-  if (a.cols > (FORMAT_MAX_K[fmt] ?? 0)) {
-    bad(`k = ${a.cols} is too large for activation format ${fmt}`);
-  }
-  const act = opts.act === undefined ? 0 : typeof opts.act === "number" ? opts.act : ACT[opts.act];
-  kr.mem.scratch(() => {
-    const mp = Math.ceil(a.rows / 4) * 4;
-    const qa = kr.mem.alloc(kr.x.q8_act_bytes(a.rows, a.cols, fmt) as number);
-    const rows = kr.mem.alloc(mp * 8);
-    kr.x.quantize_act_q8(a.ptr, a.ld, a.rows, a.cols, fmt, qa, rows);
-    kr.x.gemm_q8(
-      qa,
-      a.rows,
-      a.cols,
-      fmt,
-      rows,
-      w.ptr,
-      w.n,
-      w.scales,
-      w.sums,
-      opts.bias ?? 0,
-      act,
-      r ? r.ptr : 0,
-      r ? r.ld : 0,
-      out.ptr,
-      out.ld,
-    );
-  });
+  kr.mem.scratch(() => gemmQ8Quantized(kr, quantizeActForGemm(kr, a, fmt), w, out, opts));
 }
 
 /** Symmetric int8 per row of src [rows × cols] (row stride ld floats) into dst / scales. */

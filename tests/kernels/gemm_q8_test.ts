@@ -10,7 +10,15 @@ import { gemmRef } from "../../src/ref/gemm.ts";
 import { gemmQ8AccRef, gemmQ8Ref } from "../../src/ref/gemm_q8.ts";
 import type { ActName } from "../../src/wasm/abi.ts";
 import type { Kernels } from "../../src/wasm/kernels.ts";
-import { allocQ8, gemmQ8, type PackedQ8, type QaCode, quantizePackQ8 } from "../../src/wasm/q8.ts";
+import {
+  allocQ8,
+  gemmQ8,
+  gemmQ8Quantized,
+  type PackedQ8,
+  type QaCode,
+  quantizeActForGemm,
+  quantizePackQ8,
+} from "../../src/wasm/q8.ts";
 import { assertClose } from "../_util/assert_close.ts";
 import { forAll } from "../_util/property.ts";
 import type { Prng } from "../_util/prng.ts";
@@ -174,6 +182,28 @@ Deno.test("gemm_q8 fused activations match the reference activation", () => {
         assertClose(kr.read(C), want, 2e-6, 2e-6, `act ${c.act}`);
       });
     });
+  });
+});
+
+Deno.test("gemm_q8: one quantizeActForGemm feeds several GEMMs, each identical to gemmQ8", () => {
+  eachVariant((kr, variant) => {
+    for (const fmt of FORMATS) {
+      kr.mem.scratch(() => {
+        const m = 7, k = 37, n = 29;
+        let seed = 5;
+        const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32) - 0.5;
+        const A = kr.matFrom(new Float32Array(m * k).map(rnd), m, k);
+        const qa = quantizeActForGemm(kr, A, fmt.id as QaCode);
+        for (const act of [undefined, "quick_gelu"] as const) {
+          const w = packWeights(kr, new Float32Array(n * k).map(rnd), n, k);
+          const bias = kr.mem.put(new Float32Array(n).map(rnd));
+          const got = kr.mat(m, n), want = kr.mat(m, n);
+          gemmQ8Quantized(kr, qa, w, got, { bias, act });
+          gemmQ8(kr, A, w, want, { bias, act, fmt: fmt.id as QaCode });
+          sameBits(kr.read(got), kr.read(want), `${variant} ${fmt.name} act ${act}`);
+        }
+      });
+    }
   });
 });
 
