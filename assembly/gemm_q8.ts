@@ -13,7 +13,7 @@
 // constant in each copy): relaxed r = 1..3, i16 r = 1..2 (text prompts have m = 5..12: m = 5 is
 // ~25% faster, m = 10 ~10%). The SIMD128-only u8 kernel (QA_U7 there, unused by the model) always
 // computes 4 rows.
-// Deno's V8 bounds-checks every load explicitly (no guard pages: ~3 instructions each), so these
+// Deno's V8 bounds-checks every load explicitly (seen with perf: ~3 instructions each), so these
 // loops are instruction-bound on Zen 4: fewer loads and instructions per MAC won every trial,
 // while a few stack spills of accumulators cost little (fewer-register tiles were slower).
 
