@@ -8,7 +8,7 @@ import type { Act, Kernels, Mat } from "../wasm/kernels.ts";
 import { attendSequences } from "./attention.ts";
 import type { LayerHooks, LayerInfo, LinearSite, SeqLayout, Tower } from "./hooks.ts";
 import { LayerNorm } from "./layer_norm.ts";
-import type { Linear, LinearLoader } from "./linear.ts";
+import type { Linear, LinearLoader, PreparedInput } from "./linear.ts";
 import type { WeightScope } from "./weights.ts";
 
 export interface LayerShape {
@@ -123,19 +123,27 @@ export class EncoderLayer {
     const info: LayerInfo = { tower, index, hidden: this.shape.hidden, heads, headDim: hd, layout };
     const hooked = (site: LinearSite) => hooks?.linearSites?.has(site) ?? false;
     // a linear whose output a hook adjusts before the activation
-    const project = (site: LinearSite, lin: Linear, x: Mat, y: Mat, act?: Act) => {
+    const project = (
+      site: LinearSite,
+      lin: Linear,
+      x: Mat,
+      y: Mat,
+      act?: Act,
+      prepared?: PreparedInput,
+    ) => {
       if (hooked(site)) {
-        lin.forward(x, y);
+        lin.forward(x, y, { prepared });
         hooks!.linear!(site, x, y, info);
         if (act) k.act(y, y, act);
-      } else lin.forward(x, y, { act });
+      } else lin.forward(x, y, { act, prepared });
     };
 
     // ---- attention block --------------------------------------------------------------------
     this.layerNorm1.forward(h, ws.x); // x = LN1(h)
-    project("q", this.qProj, ws.x, ws.q);
-    project("k", this.kProj, ws.x, ws.k);
-    project("v", this.vProj, ws.x, ws.v);
+    const px = this.qProj.prepare?.(ws.x); // q, k and v read the same x
+    project("q", this.qProj, ws.x, ws.q, undefined, px);
+    project("k", this.kProj, ws.x, ws.k, undefined, px);
+    project("v", this.vProj, ws.x, ws.v, undefined, px);
     const prefix = hooks?.prefix?.(ws.x, info);
     attendSequences(
       k,
@@ -194,8 +202,9 @@ export class EncoderLayer {
     const k = this.kr;
     const heads = this.shape.heads, hd = this.shape.hidden / heads, B = at.length;
     this.layerNorm1.forward(h, ws.x);
-    this.kProj.forward(ws.x, ws.k);
-    this.vProj.forward(ws.x, ws.v);
+    const px = this.kProj.prepare?.(ws.x);
+    this.kProj.forward(ws.x, ws.k, { prepared: px });
+    this.vProj.forward(ws.x, ws.v, { prepared: px });
     const xq = k.mat(B, this.shape.hidden), q = k.mat(B, this.shape.hidden);
     const attn = k.mat(B, this.shape.hidden);
     for (let b = 0; b < B; b++) {

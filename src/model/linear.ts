@@ -11,12 +11,32 @@ export interface Linear {
   readonly dtype: "f32" | "int8";
   /** Pointer to outFeatures f32 biases in linear memory, or 0. */
   readonly bias: number;
-  /** out = act(x·Wᵀ + b) + residual (residual may be `out` itself). */
-  forward(x: Mat, out: Mat, opts?: { act?: Act; residual?: Mat }): void;
+  /**
+   * out = act(x·Wᵀ + b) + residual (residual may be `out` itself). `prepared`: what `prepare`
+   * returned for this same x (any linear's; one that cannot use it ignores it).
+   */
+  forward(x: Mat, out: Mat, opts?: LinearOptions): void;
+  /**
+   * Work on an input that several linears reading it can share (int8: the quantized
+   * activations), in the caller's scratch scope; undefined when there is none.
+   */
+  prepare?(x: Mat): PreparedInput | undefined;
   /** The weight as dense f32 [out × in] (dequantized when stored as int8). */
   readWeight(): Float32Array;
   /** Replaces the weight (re-packed or re-quantized), e.g. when an adapter is merged. */
   writeWeight(w: Float32Array): void;
+}
+
+/** Options of Linear.forward. */
+export interface LinearOptions {
+  act?: Act;
+  residual?: Mat;
+  prepared?: PreparedInput;
+}
+
+/** Opaque result of Linear.prepare, tagged with the kind that made it. */
+export interface PreparedInput {
+  readonly kind: string;
 }
 
 /** Reads `<scope>.weight` [out × in] (and `.bias` [out]) into a Linear of some format. */
@@ -43,7 +63,7 @@ export class LinearF32 implements Linear {
     return this.weight.n;
   }
 
-  forward(x: Mat, out: Mat, opts: { act?: Act; residual?: Mat } = {}): void {
+  forward(x: Mat, out: Mat, opts: LinearOptions = {}): void {
     this.k.gemmF32(x, this.weight, out, {
       bias: this.bias,
       act: opts.act,

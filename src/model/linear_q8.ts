@@ -12,17 +12,26 @@ import {
   Q8_MAX_K,
 } from "../quant/formats.ts";
 import type { KernelVariant } from "../wasm/module.ts";
-import type { Act, Kernels, Mat } from "../wasm/kernels.ts";
+import type { Kernels, Mat } from "../wasm/kernels.ts";
 import {
   allocQ8,
   gemmQ8,
+  gemmQ8Quantized,
   type PackedQ8,
   QA,
   type QaCode,
+  quantizeActForGemm,
+  type QuantizedAct,
   quantizePackQ8,
   unpackQ8,
 } from "../wasm/q8.ts";
-import { type Linear, type LinearLoader, loadLinearF32 } from "./linear.ts";
+import {
+  type Linear,
+  type LinearLoader,
+  type LinearOptions,
+  loadLinearF32,
+  type PreparedInput,
+} from "./linear.ts";
 import type { WeightScope, WeightStore } from "./weights.ts";
 
 /** Which linears run int8 and how their activations are quantized, by weight-key prefix. */
@@ -58,6 +67,13 @@ export function layerFormat(
   return QA[k > ACT_FORMATS[name].maxK ? "u8" : name];
 }
 
+/** Activations quantized for gemm_q8 (LinearQ8.prepare). */
+interface PreparedQ8 extends PreparedInput {
+  readonly kind: "q8";
+  readonly x: Mat;
+  readonly qa: QuantizedAct;
+}
+
 /** Dense [out × in] f32 weight hook: adjust (e.g. merge an adapter) before quantization. */
 export type WeightTransform = (key: string, w: Float32Array, outF: number, inF: number) => void;
 
@@ -78,13 +94,17 @@ export class LinearQ8 implements Linear {
     return this.weight.n;
   }
 
-  forward(x: Mat, out: Mat, opts: { act?: Act; residual?: Mat } = {}): void {
-    gemmQ8(this.k, x, this.weight, out, {
-      bias: this.bias,
-      act: opts.act,
-      residual: opts.residual,
-      fmt: this.fmt,
-    });
+  forward(x: Mat, out: Mat, opts: LinearOptions = {}): void {
+    const o = { bias: this.bias, act: opts.act, residual: opts.residual };
+    const p = opts.prepared as PreparedQ8 | undefined;
+    if (p?.kind === "q8" && p.qa.fmt === this.fmt && p.x.ptr === x.ptr && p.x.rows === x.rows) {
+      gemmQ8Quantized(this.k, p.qa, this.weight, out, o);
+    } else gemmQ8(this.k, x, this.weight, out, { ...o, fmt: this.fmt });
+  }
+
+  /** Quantizes x once for every int8 linear of this activation format that reads it (q/k/v). */
+  prepare(x: Mat): PreparedQ8 {
+    return { kind: "q8", x, qa: quantizeActForGemm(this.k, x, this.fmt) };
   }
 
   /** The dequantized weight q·scale [out × in]. */
