@@ -112,6 +112,140 @@ export function unpack_q8(src: usize, n: i32, k: i32, scales: usize, dst: usize,
   }
 }
 
+// Activation quantization works on blocks of 4 rows, as the layout stores them: one group (4 rows
+// × 4 k) is 4 row loads, 4 × (mul, nearest, trunc, + z), two narrows and whole-vector stores.
+
+// Per-row 1/step of the current block (the scale and zero point go straight to `rows`).
+const actInv = memory.data(16, 16);
+
+// [min(x, 0), max(x, 0)] of n floats as lanes 0 and 1; both NaN when x holds a NaN (the
+// reference's Math.min/max propagate it). pmin/pmax are one instruction each, where min/max need
+// a NaN and ±0 fix-up sequence; they skip NaN, so NaN is tracked on the side. The sign of a zero
+// bound may differ from min/max, which no result depends on (hi − lo and −lo·inv round alike).
+function actRange(p: usize, n: i32): v128 {
+  const zero = f32x4.splat(0);
+  let lo0 = zero, hi0 = zero, lo1 = zero, hi1 = zero, nan = zero;
+  let i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const a = v128.load(p + (<usize>i << 2));
+    const b = v128.load(p + (<usize>i << 2), 16);
+    lo0 = f32x4.pmin(lo0, a);
+    hi0 = f32x4.pmax(hi0, a);
+    lo1 = f32x4.pmin(lo1, b);
+    hi1 = f32x4.pmax(hi1, b);
+    nan = v128.or(nan, v128.or(f32x4.ne(a, a), f32x4.ne(b, b)));
+  }
+  if (i + 4 <= n) {
+    const a = v128.load(p + (<usize>i << 2));
+    lo0 = f32x4.pmin(lo0, a);
+    hi0 = f32x4.pmax(hi0, a);
+    nan = v128.or(nan, f32x4.ne(a, a));
+    i += 4;
+  }
+  lo0 = f32x4.pmin(lo0, lo1);
+  hi0 = f32x4.pmax(hi0, hi1);
+  let lo = min(min(f32x4.extract_lane(lo0, 0), f32x4.extract_lane(lo0, 1)),
+    min(f32x4.extract_lane(lo0, 2), f32x4.extract_lane(lo0, 3)));
+  let hi = max(max(f32x4.extract_lane(hi0, 0), f32x4.extract_lane(hi0, 1)),
+    max(f32x4.extract_lane(hi0, 2), f32x4.extract_lane(hi0, 3)));
+  for (; i < n; i++) {
+    const v = load<f32>(p + (<usize>i << 2));
+    lo = min(lo, v);
+    hi = max(hi, v);
+  }
+  if (v128.any_true(nan)) lo = hi = NaN;
+  return f32x4(lo, hi, 0, 0);
+}
+
+// Scale, zero point and 1/step of row r (r < m) into rows / zps / actInv; returns 1/step.
+function actRowParams(row: usize, k: i32, L: i32, r: i32, rows: usize, zps: usize): f32 {
+  const range = actRange(row, k);
+  const lo = f32x4.extract_lane(range, 0), hi = f32x4.extract_lane(range, 1);
+  const d: f32 = hi - lo;
+  let s: f32 = 0, inv: f32 = 0, z = 0;
+  if (d > 0) {
+    s = d / <f32>L;
+    inv = <f32>L / d;
+    z = min(max(satI32(nearest(-lo * inv)), 0), L);
+  }
+  store<f32>(rows + (<usize>r << 2), s);
+  store<i32>(zps + (<usize>r << 2), z);
+  store<f32>(actInv + (<usize>(r & 3) << 2), inv);
+  return inv;
+}
+
+// round_half_even(x · inv) + z as i32 lanes, before the clamp. With a finite inv, |x · inv| ≤
+// L + 1 (|x| ≤ hi − lo), so the relaxed conversion differs from trunc_sat only on NaN lanes,
+// which need inv = 0, hence z = 0: the clamp gives 0 either way. A row spanning less than
+// ~1e-35 has inv = ∞ and takes the `wide` route: trunc_sat, then [-L, L] before adding z, so
+// the sum saturates like the reference's (an i32 add of INT_MAX + z would wrap).
+// @ts-ignore: decorator
+@inline function actQ4(p: usize, inv: v128, z: v128, lim: v128, wide: bool): v128 {
+  const r = f32x4.nearest(f32x4.mul(v128.load(p), inv));
+  if (wide) {
+    const q = i32x4.trunc_sat_f32x4_s(r);
+    return i32x4.add(i32x4.min_s(i32x4.max_s(q, i32x4.neg(lim)), lim), z);
+  }
+  if (ASC_FEATURE_RELAXED_SIMD) return i32x4.add(i32x4.relaxed_trunc_f32x4_s(r), z);
+  return i32x4.add(i32x4.trunc_sat_f32x4_s(r), z);
+}
+
+// Full groups of one block: rows at x0..x3 (same as x0, with inv = 0 and z = 0, past m), nk = k
+// rounded down to 4, groups written from dst on. clamp(·, 0, L) after the saturating narrow to
+// i16 equals the clamp of the i32 (L < 32768); for u7 the u8 narrow clamps below and min_u above.
+// @ts-ignore: decorator
+@inline function actBlockBody(
+  x0: usize, x1: usize, x2: usize, x3: usize, nk: i32, fmt: i32, L: i32, z: usize, dst: usize,
+  wide: bool,
+): void {
+  const lim = i32x4.splat(L);
+  const i0 = v128.load32_splat(actInv), i1 = v128.load32_splat(actInv, 4);
+  const i2 = v128.load32_splat(actInv, 8), i3 = v128.load32_splat(actInv, 12);
+  const z0 = v128.load32_splat(z), z1 = v128.load32_splat(z, 4);
+  const z2 = v128.load32_splat(z, 8), z3 = v128.load32_splat(z, 12);
+  const nb = <usize>nk << 2;
+  if (fmt == QA_U7) {
+    const top = i8x16.splat(<i8>L);
+    for (let o: usize = 0; o < nb; o += 16) {
+      const h01 = i16x8.narrow_i32x4_s(actQ4(x0 + o, i0, z0, lim, wide), actQ4(x1 + o, i1, z1, lim, wide));
+      const h23 = i16x8.narrow_i32x4_s(actQ4(x2 + o, i2, z2, lim, wide), actQ4(x3 + o, i3, z3, lim, wide));
+      v128.store(dst + o, i8x16.min_u(i8x16.narrow_i16x8_u(h01, h23), top));
+    }
+  } else {
+    const bot = i16x8.splat(0), top = i16x8.splat(<i16>L);
+    for (let o: usize = 0; o < nb; o += 16) {
+      const h01 = i16x8.narrow_i32x4_s(actQ4(x0 + o, i0, z0, lim, wide), actQ4(x1 + o, i1, z1, lim, wide));
+      const h23 = i16x8.narrow_i32x4_s(actQ4(x2 + o, i2, z2, lim, wide), actQ4(x3 + o, i3, z3, lim, wide));
+      const p = dst + (o << 1);
+      v128.store(p, i16x8.min_s(i16x8.max_s(h01, bot), top));
+      v128.store(p, i16x8.min_s(i16x8.max_s(h23, bot), top), 16);
+    }
+  }
+}
+
+// Not inlined: one copy per route keeps the module small.
+function actBlock(
+  x0: usize, x1: usize, x2: usize, x3: usize, nk: i32, fmt: i32, L: i32, z: usize, dst: usize,
+  wide: bool,
+): void {
+  if (wide) actBlockBody(x0, x1, x2, x3, nk, fmt, L, z, dst, true);
+  else actBlockBody(x0, x1, x2, x3, nk, fmt, L, z, dst, false);
+}
+
+// The last, partial group (n = k mod 4 > 0 columns) of one row; padding lanes are 0.
+function actTail(p: usize, n: i32, r: i32, fmt: i32, L: i32, zps: usize, dst: usize): void {
+  const inv = load<f32>(actInv + (<usize>(r & 3) << 2));
+  const lim = i32x4.splat(L);
+  let q = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(load4(p, n), f32x4.splat(inv))));
+  q = i32x4.min_s(i32x4.max_s(q, i32x4.neg(lim)), lim); // saturating + z, as in actQ4
+  q = i32x4.add(q, i32x4.splat(load<i32>(zps + (<usize>r << 2))));
+  q = i32x4.min_s(i32x4.max_s(q, i32x4.splat(0)), lim);
+  q = v128.and(q, i32x4.lt_s(i32x4(0, 1, 2, 3), i32x4.splat(n)));
+  const h = i16x8.narrow_i32x4_s(q, q);
+  if (fmt == QA_U7) v128.store32_lane(dst, i8x16.narrow_i16x8_u(h, h), 0);
+  else v128.store64_lane(dst, h, 0);
+}
+
 /**
  * Quantizes m rows of x (row stride ldx floats, k used) per row into packed activation blocks
  * (formats.ts) of format fmt. rows receives ceil(m/4)·4 f32 scales followed by as many i32 zero
@@ -121,58 +255,48 @@ export function quantize_act_q8(
   x: usize, ldx: i32, m: i32, k: i32, fmt: i32, dst: usize, rows: usize,
 ): void {
   const kp = padK(k);
-  const groups = kp >> 2;
   const L = actMax(fmt);
   const esz = actBytes(fmt);
   const mpad = (m + 3) & ~3;
   const blockBytes = <usize>kp * 4 * esz;
   const groupBytes = <usize>16 * esz;
   const zps = rows + (<usize>mpad << 2);
-  for (let r = 0; r < mpad; r++) {
-    const base = dst + <usize>(r >> 2) * blockBytes + <usize>((r & 3) * 4 * esz);
-    let s: f32 = 0, inv: f32 = 0, z = 0;
-    let g = 0;
-    if (r < m) {
-      const row = x + (<usize>r * <usize>ldx << 2);
-      let lo4 = f32x4.splat(0), hi4 = f32x4.splat(0);
-      let i = 0;
-      for (; i + 4 <= k; i += 4) {
-        const v = v128.load(row + (<usize>i << 2));
-        lo4 = f32x4.min(lo4, v);
-        hi4 = f32x4.max(hi4, v);
-      }
-      let lo = min(min(f32x4.extract_lane(lo4, 0), f32x4.extract_lane(lo4, 1)),
-        min(f32x4.extract_lane(lo4, 2), f32x4.extract_lane(lo4, 3)));
-      let hi = max(max(f32x4.extract_lane(hi4, 0), f32x4.extract_lane(hi4, 1)),
-        max(f32x4.extract_lane(hi4, 2), f32x4.extract_lane(hi4, 3)));
-      for (; i < k; i++) {
-        const v = load<f32>(row + (<usize>i << 2));
-        lo = min(lo, v);
-        hi = max(hi, v);
-      }
-      const d: f32 = hi - lo;
-      if (d > 0) {
-        s = d / <f32>L;
-        inv = <f32>L / d;
-        z = min(max(satI32(nearest(-lo * inv)), 0), L);
-      }
-      for (let kk = 0; kk < k; kk += 4) {
-        let q = quant4(load4(row + (<usize>kk << 2), k - kk), inv, z, 0, L);
-        if (k - kk < 4) q = v128.and(q, i32x4.lt_s(i32x4(0, 1, 2, 3), i32x4.splat(k - kk))); // pad = 0
-        const h = i16x8.narrow_i32x4_s(q, q);
-        const p = base + <usize>g * groupBytes;
-        if (fmt == QA_U7) v128.store32_lane(p, i8x16.narrow_i16x8_u(h, h), 0);
-        else v128.store64_lane(p, h, 0);
-        g++;
+  const nk = k & ~3;
+  const rowBytes = <usize>ldx << 2;
+  for (let r0 = 0; r0 < mpad; r0 += 4) {
+    const block = dst + <usize>(r0 >> 2) * blockBytes;
+    let wide = false;
+    for (let i = 0; i < 4; i++) {
+      const r = r0 + i;
+      if (r < m) {
+        if (actRowParams(x + <usize>r * rowBytes, k, L, r, rows, zps) == Infinity) wide = true;
+      } else {
+        store<f32>(rows + (<usize>r << 2), 0);
+        store<i32>(zps + (<usize>r << 2), 0);
+        store<f32>(actInv + (<usize>i << 2), 0);
       }
     }
-    for (; g < groups; g++) {
-      const p = base + <usize>g * groupBytes;
-      if (fmt == QA_U7) store<u32>(p, 0);
-      else store<u64>(p, 0);
+    // rows past m read row r0 with inv = 0 and z = 0, which quantizes everything to 0
+    const x0 = x + <usize>r0 * rowBytes;
+    const x1 = r0 + 1 < m ? x0 + rowBytes : x0;
+    const x2 = r0 + 2 < m ? x0 + 2 * rowBytes : x0;
+    const x3 = r0 + 3 < m ? x0 + 3 * rowBytes : x0;
+    actBlock(x0, x1, x2, x3, nk, fmt, L, zps + (<usize>r0 << 2), block, wide);
+    let g = nk >> 2;
+    if (nk < k) {
+      const p = block + <usize>g * groupBytes;
+      const off = <usize>nk << 2;
+      for (let i = 0; i < 4; i++) {
+        const r = r0 + i;
+        const q = p + <usize>(i * 4 * esz);
+        if (r < m) actTail(x0 + <usize>i * rowBytes + off, k - nk, r, fmt, L, zps, q);
+        else if (fmt == QA_U7) store<u32>(q, 0);
+        else store<u64>(q, 0);
+      }
+      g++;
     }
-    store<f32>(rows + (<usize>r << 2), s);
-    store<i32>(zps + (<usize>r << 2), z);
+    const zero = i32x4.splat(0);
+    for (let p = block + <usize>g * groupBytes; p < block + blockBytes; p += 16) v128.store(p, zero);
   }
 }
 
