@@ -2,17 +2,18 @@
 // commit's src/wasm/_generated/), on the shapes the model meets; both module variants, all formats.
 //   mkdir -p /tmp/qa_base && for v in relaxed simd128; do
 //     git show HEAD~1:src/wasm/_generated/kernels_$v.ts > /tmp/qa_base/kernels_$v.ts; done
-//   deno run --allow-read --allow-env bench/quantize_act_bench.ts /tmp/qa_base
-// Without a baseline directory only the current build is timed. Old and new calls alternate in
-// rounds so CPU noise hits both alike; the report is the median time per call over the rounds,
-// and every pair of outputs is checked byte for byte first.
+//   deno run --allow-read --allow-env bench/quantize_act_bench.ts /tmp/qa_base [more dirs…]
+// Without a baseline directory only the current build is timed. The builds' calls alternate in
+// rounds so CPU noise hits all alike; the report is the median time per call over the rounds for
+// each build (baselines first, current last) and the median over rounds of first / current.
+// Every build's output is checked byte for byte against the current one first.
 
 import { kernelBytes, type KernelVariant } from "../src/wasm/module.ts";
 import { ACT_FORMATS } from "../src/quant/formats.ts";
 
 /** [m, k]: image tokens (50) × width / mlp, text tokens (7) × width / mlp, a 420-row batch. */
 const SHAPES: [number, number][] = [[50, 768], [50, 3072], [7, 512], [7, 2048], [420, 512]];
-const ROUNDS = 15;
+const ROUNDS = 21;
 
 type Fn = (...a: number[]) => number;
 
@@ -56,8 +57,8 @@ function median(a: number[]): number {
   return s[s.length >> 1];
 }
 
-/** Median µs per call of each runner, rounds alternating between them. */
-function timeSideBySide(runs: (() => void)[], elems: number): number[] {
+/** Per runner, the median µs per call; and the median per-round ratio first / last. */
+function timeSideBySide(runs: (() => void)[], elems: number): { t: number[]; ratio: number } {
   const reps = Math.max(3, Math.round(2e6 / elems)); // ~2 ms per round at 1 ns/element
   for (const r of runs) for (let i = 0; i < reps; i++) r(); // warm up (tier-up)
   const t: number[][] = runs.map(() => []);
@@ -68,42 +69,48 @@ function timeSideBySide(runs: (() => void)[], elems: number): number[] {
       t[j].push((performance.now() - t0) * 1000 / reps);
     });
   }
-  return t.map(median);
+  const last = t[t.length - 1];
+  return { t: t.map(median), ratio: median(t[0].map((v, i) => v / last[i])) };
 }
 
-const baseDir = Deno.args[0];
+const baseDirs = Deno.args;
 const variants = (["relaxed", "simd128"] as KernelVariant[]).filter((v) =>
   WebAssembly.validate(kernelBytes(v) as BufferSource)
 );
 let seed = 7;
 const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32) - 0.4;
 
-console.log(`median µs per call over ${ROUNDS} rounds${baseDir ? ` (baseline ${baseDir})` : ""}`);
+console.log(
+  `median µs per call over ${ROUNDS} rounds: ${[...baseDirs, "current"].join(", ")}` +
+    (baseDirs.length ? `; ×: median per-round ${baseDirs[0]} / current` : ""),
+);
 for (const variant of variants) {
   const cur = instantiate(kernelBytes(variant));
-  let old: Inst | undefined;
-  if (baseDir) {
-    const mod = await import(`file://${await Deno.realPath(baseDir)}/kernels_${variant}.ts`);
-    old = instantiate(fromBase64(mod.WASM_BASE64));
+  const olds: Inst[] = [];
+  for (const dir of baseDirs) {
+    const mod = await import(`file://${await Deno.realPath(dir)}/kernels_${variant}.ts`);
+    olds.push(instantiate(fromBase64(mod.WASM_BASE64)));
   }
   for (const [m, k] of SHAPES) {
     const x = new Float32Array(m * k).map(() => rnd() * 3);
     for (const [name, fmt] of Object.entries(ACT_FORMATS)) {
       const a = setup(cur, x, m, k, fmt.id);
-      const runs = [a.run];
-      if (old) {
+      a.run();
+      const runs = olds.map((old, i) => {
         const b = setup(old, x, m, k, fmt.id);
-        a.run(), b.run();
-        if (a.out() !== b.out()) throw new Error(`${variant} ${m}×${k} ${name}: outputs differ`);
-        runs.unshift(b.run);
-      }
-      const t = timeSideBySide(runs, m * k);
+        b.run();
+        if (a.out() !== b.out()) {
+          throw new Error(`${variant} ${m}×${k} ${name}: ${baseDirs[i]} output differs`);
+        }
+        return b.run;
+      });
+      runs.push(a.run);
+      const { t, ratio } = timeSideBySide(runs, m * k);
       const cols = t.map((v) => v.toFixed(1).padStart(7)).join(" ");
-      const ratio = old ? `  ×${(t[0] / t[1]).toFixed(2)}` : "";
       const ns = (t[t.length - 1] * 1000 / (m * k)).toFixed(2);
       console.log(
-        `${variant.padEnd(8)} ${`${m}×${k}`.padEnd(9)} ${name.padEnd(4)} ${cols}${ratio}` +
-          `  (${ns} ns/el)`,
+        `${variant.padEnd(8)} ${`${m}×${k}`.padEnd(9)} ${name.padEnd(4)} ${cols}` +
+          `${olds.length ? `  ×${ratio.toFixed(2)}` : ""}  (${ns} ns/el)`,
       );
     }
   }
