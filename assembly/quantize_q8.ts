@@ -3,6 +3,7 @@
 // reproduces every integer. An all-zero row gets scale 0 and zeros, never NaN.
 
 import { actBytes, actMax, padK, Q8_NR, Q8_WMAX, QA_U7 } from "./formats";
+import { K_SHIFTER, kc } from "./simd";
 
 // 4 floats from p, or the first n < 4 of them with zeros after (row tails).
 // @ts-ignore: decorator
@@ -174,20 +175,19 @@ function actRowParams(row: usize, k: i32, L: i32, r: i32, rows: usize, zps: usiz
   return inv;
 }
 
-// round_half_even(x · inv) + z as i32 lanes, before the clamp. With a finite inv, |x · inv| ≤
-// L + 1 (|x| ≤ hi − lo), so the relaxed conversion differs from trunc_sat only on NaN lanes,
-// which need inv = 0, hence z = 0: the clamp gives 0 either way. A row spanning less than
-// ~1e-35 has inv = ∞ and takes the `wide` route: trunc_sat, then [-L, L] before adding z, so
-// the sum saturates like the reference's (an i32 add of INT_MAX + z would wrap).
+// round_half_even(x · inv) + z as i32 lanes, before the clamp.
+// Fast route (every row of the block has a finite inv > 0, so its x are finite and
+// |x · inv| ≤ L + 1 as |x| ≤ hi − lo): adding 1.5·2^23 to the f32 product rounds it half-even
+// into the low mantissa bits, the same integer as nearest, and the bits of the sum minus those
+// of 1.5·2^23 are that integer; z arrives with the bias already subtracted. Wide route (a row
+// with inv = 0: zeros, NaN or ±inf in it, or inv = ∞: a range below ~1e-35): trunc_sat, then
+// [-L, L] before adding z, so the sum saturates like the reference's (INT_MAX + z would wrap).
 // @ts-ignore: decorator
-@inline function actQ4(p: usize, inv: v128, z: v128, lim: v128, wide: bool): v128 {
-  const r = f32x4.nearest(f32x4.mul(v128.load(p), inv));
-  if (wide) {
-    const q = i32x4.trunc_sat_f32x4_s(r);
-    return i32x4.add(i32x4.min_s(i32x4.max_s(q, i32x4.neg(lim)), lim), z);
-  }
-  if (ASC_FEATURE_RELAXED_SIMD) return i32x4.add(i32x4.relaxed_trunc_f32x4_s(r), z);
-  return i32x4.add(i32x4.trunc_sat_f32x4_s(r), z);
+@inline function actQ4(p: usize, inv: v128, z: v128, lim: v128, magic: v128, wide: bool): v128 {
+  const y = f32x4.mul(v128.load(p), inv);
+  if (!wide) return i32x4.add(f32x4.add(y, magic), z);
+  const q = i32x4.trunc_sat_f32x4_s(f32x4.nearest(y));
+  return i32x4.add(i32x4.min_s(i32x4.max_s(q, i32x4.neg(lim)), lim), z);
 }
 
 // Full groups of one block: rows at x0..x3 (same as x0, with inv = 0 and z = 0, past m), nk = k
@@ -199,23 +199,30 @@ function actRowParams(row: usize, k: i32, L: i32, r: i32, rows: usize, zps: usiz
   wide: bool,
 ): void {
   const lim = i32x4.splat(L);
+  const magic = kc(K_SHIFTER); // a load, not a constant V8 would rebuild in the loop
+  const bias = wide ? i32x4.splat(0) : magic;
   const i0 = v128.load32_splat(actInv), i1 = v128.load32_splat(actInv, 4);
   const i2 = v128.load32_splat(actInv, 8), i3 = v128.load32_splat(actInv, 12);
-  const z0 = v128.load32_splat(z), z1 = v128.load32_splat(z, 4);
-  const z2 = v128.load32_splat(z, 8), z3 = v128.load32_splat(z, 12);
+  const z0 = i32x4.sub(v128.load32_splat(z), bias), z1 = i32x4.sub(v128.load32_splat(z, 4), bias);
+  const z2 = i32x4.sub(v128.load32_splat(z, 8), bias);
+  const z3 = i32x4.sub(v128.load32_splat(z, 12), bias);
   const nb = <usize>nk << 2;
   if (fmt == QA_U7) {
     const top = i8x16.splat(<i8>L);
     for (let o: usize = 0; o < nb; o += 16) {
-      const h01 = i16x8.narrow_i32x4_s(actQ4(x0 + o, i0, z0, lim, wide), actQ4(x1 + o, i1, z1, lim, wide));
-      const h23 = i16x8.narrow_i32x4_s(actQ4(x2 + o, i2, z2, lim, wide), actQ4(x3 + o, i3, z3, lim, wide));
+      const h01 = i16x8.narrow_i32x4_s(
+        actQ4(x0 + o, i0, z0, lim, magic, wide), actQ4(x1 + o, i1, z1, lim, magic, wide));
+      const h23 = i16x8.narrow_i32x4_s(
+        actQ4(x2 + o, i2, z2, lim, magic, wide), actQ4(x3 + o, i3, z3, lim, magic, wide));
       v128.store(dst + o, i8x16.min_u(i8x16.narrow_i16x8_u(h01, h23), top));
     }
   } else {
     const bot = i16x8.splat(0), top = i16x8.splat(<i16>L);
     for (let o: usize = 0; o < nb; o += 16) {
-      const h01 = i16x8.narrow_i32x4_s(actQ4(x0 + o, i0, z0, lim, wide), actQ4(x1 + o, i1, z1, lim, wide));
-      const h23 = i16x8.narrow_i32x4_s(actQ4(x2 + o, i2, z2, lim, wide), actQ4(x3 + o, i3, z3, lim, wide));
+      const h01 = i16x8.narrow_i32x4_s(
+        actQ4(x0 + o, i0, z0, lim, magic, wide), actQ4(x1 + o, i1, z1, lim, magic, wide));
+      const h23 = i16x8.narrow_i32x4_s(
+        actQ4(x2 + o, i2, z2, lim, magic, wide), actQ4(x3 + o, i3, z3, lim, magic, wide));
       const p = dst + (o << 1);
       v128.store(p, i16x8.min_s(i16x8.max_s(h01, bot), top));
       v128.store(p, i16x8.min_s(i16x8.max_s(h23, bot), top), 16);
@@ -223,13 +230,18 @@ function actRowParams(row: usize, k: i32, L: i32, r: i32, rows: usize, zps: usiz
   }
 }
 
-// Not inlined: one copy per route keeps the module small.
-function actBlock(
+// One function per route, not inlined: a single function holding both copies gets them merged
+// by Binaryen into one loop computing both and selecting per group.
+function actBlockFast(
   x0: usize, x1: usize, x2: usize, x3: usize, nk: i32, fmt: i32, L: i32, z: usize, dst: usize,
-  wide: bool,
 ): void {
-  if (wide) actBlockBody(x0, x1, x2, x3, nk, fmt, L, z, dst, true);
-  else actBlockBody(x0, x1, x2, x3, nk, fmt, L, z, dst, false);
+  actBlockBody(x0, x1, x2, x3, nk, fmt, L, z, dst, false);
+}
+
+function actBlockWide(
+  x0: usize, x1: usize, x2: usize, x3: usize, nk: i32, fmt: i32, L: i32, z: usize, dst: usize,
+): void {
+  actBlockBody(x0, x1, x2, x3, nk, fmt, L, z, dst, true);
 }
 
 // The last, partial group (n = k mod 4 > 0 columns) of one row; padding lanes are 0.
@@ -269,7 +281,8 @@ export function quantize_act_q8(
     for (let i = 0; i < 4; i++) {
       const r = r0 + i;
       if (r < m) {
-        if (actRowParams(x + <usize>r * rowBytes, k, L, r, rows, zps) == Infinity) wide = true;
+        const inv = actRowParams(x + <usize>r * rowBytes, k, L, r, rows, zps);
+        if (!(inv > 0 && inv < Infinity)) wide = true;
       } else {
         store<f32>(rows + (<usize>r << 2), 0);
         store<i32>(zps + (<usize>r << 2), 0);
@@ -281,7 +294,9 @@ export function quantize_act_q8(
     const x1 = r0 + 1 < m ? x0 + rowBytes : x0;
     const x2 = r0 + 2 < m ? x0 + 2 * rowBytes : x0;
     const x3 = r0 + 3 < m ? x0 + 3 * rowBytes : x0;
-    actBlock(x0, x1, x2, x3, nk, fmt, L, zps + (<usize>r0 << 2), block, wide);
+    const z = zps + (<usize>r0 << 2);
+    if (wide) actBlockWide(x0, x1, x2, x3, nk, fmt, L, z, block);
+    else actBlockFast(x0, x1, x2, x3, nk, fmt, L, z, block);
     let g = nk >> 2;
     if (nk < k) {
       const p = block + <usize>g * groupBytes;
