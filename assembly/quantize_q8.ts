@@ -179,7 +179,9 @@ function actRowParams(row: usize, k: i32, L: i32, r: i32, rows: usize, zps: usiz
 // Fast route (every row of the block has a finite inv > 0, so its x are finite and
 // |x · inv| ≤ L + 1 as |x| ≤ hi − lo): adding 1.5·2^23 to the f32 product rounds it half-even
 // into the low mantissa bits, the same integer as nearest, and the bits of the sum minus those
-// of 1.5·2^23 are that integer; z arrives with the bias already subtracted. Wide route (a row
+// of 1.5·2^23 are that integer; z arrives with the bias already subtracted. There q + z ≥ 0:
+// x ≥ lo and rounding is monotone and odd, so q ≥ round(lo·inv) = −z (z = round(−lo·inv) ≤ L
+// needs no clamp), and only the upper clamp is needed. Wide route (a row
 // with inv = 0: zeros, NaN or ±inf in it, or inv = ∞: a range below ~1e-35): trunc_sat, then
 // [-L, L] before adding z, so the sum saturates like the reference's (INT_MAX + z would wrap).
 // @ts-ignore: decorator
@@ -224,8 +226,13 @@ function actRowParams(row: usize, k: i32, L: i32, r: i32, rows: usize, zps: usiz
       const h23 = i16x8.narrow_i32x4_s(
         actQ4(x2 + o, i2, z2, lim, magic, wide), actQ4(x3 + o, i3, z3, lim, magic, wide));
       const p = dst + (o << 1);
-      v128.store(p, i16x8.min_s(i16x8.max_s(h01, bot), top));
-      v128.store(p, i16x8.min_s(i16x8.max_s(h23, bot), top), 16);
+      if (wide) {
+        v128.store(p, i16x8.min_s(i16x8.max_s(h01, bot), top));
+        v128.store(p, i16x8.min_s(i16x8.max_s(h23, bot), top), 16);
+      } else { // q + z ≥ 0 on this route (see actQ4)
+        v128.store(p, i16x8.min_s(h01, top));
+        v128.store(p, i16x8.min_s(h23, top), 16);
+      }
     }
   }
 }
