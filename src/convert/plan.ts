@@ -1,4 +1,4 @@
-// Step 2 of conversion: which tensors the package holds, in the source's order. A weight the model
+// Step 2 of conversion: which tensors the package holds, in the order the model loads them. A weight the model
 // loaded as int8 becomes its packed triple (qweight, qscale, qsum) or, for the token table, its
 // rows and scales; a linear kept f32 is written from memory (so a transform before quantization is
 // kept); everything else is copied as F32. Buffers (position_ids) and the left-out tower are dropped.
@@ -26,7 +26,13 @@ export function planPackage(q: Quantized): { tensors: TensorOut[]; rows: PlanRow
   const tensors: TensorOut[] = [];
   const rows: PlanRow[] = [];
   const mem = (ptr: number, bytes: number) => () => k.mem.u8(ptr, bytes);
-  for (const [fileKey, e] of q.source.header.entries) {
+  // in the order the loader reads (a package loads front to back: sequential disk reads on a
+  // cold page cache); tensors it never read (dropped ones) keep their place after those
+  const rank = new Map(q.readOrder.map((name, i) => [name, i]));
+  const entries = [...q.source.header.entries].sort(
+    ([a], [b]) => (rank.get(a) ?? rank.size) - (rank.get(b) ?? rank.size),
+  );
+  for (const [fileKey, e] of entries) {
     const key = fileKey.slice(q.keyPrefix.length);
     if (IGNORED_KEYS.some((r) => r.test(key)) || droppedByTowers(key, q.towers)) {
       rows.push({ source: fileKey, action: "dropped", outputs: [] });

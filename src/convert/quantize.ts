@@ -3,6 +3,7 @@
 // table by weight-key prefix so the writer can copy them out of linear memory.
 
 import { EdgeClipError } from "../errors.ts";
+import type { TensorEntry } from "../io/safetensors.ts";
 import type { FileSet } from "../io/source.ts";
 import { type OpenedSafetensors, openSafetensors } from "../io/weight_file.ts";
 import { ClipModel } from "../model/clip_model.ts";
@@ -41,6 +42,8 @@ export interface Quantized {
   readonly keyPrefix: string;
   readonly linears: ReadonlyMap<string, Linear>;
   readonly embeddings: ReadonlyMap<string, Embedding>;
+  /** Source tensor names in the order the model loader first read them. */
+  readonly readOrder: readonly string[];
 }
 
 /** Loads `files` (a Hugging Face folder) quantized; the caller closes `source`. */
@@ -78,7 +81,19 @@ export async function quantizeCheckpoint(
       return e;
     };
     const kernels = Kernels.create(opts.variant);
-    const model = await ClipModel.load(towerView(source, towers), cfg, kernels, {
+    // the package is written in this order, so loading it reads the file front to back
+    const readOrder: string[] = [], seen = new Set<string>();
+    const recorded = {
+      ...source,
+      read(e: TensorEntry, dest: Uint8Array) {
+        if (!seen.has(e.name)) {
+          seen.add(e.name);
+          readOrder.push(e.name);
+        }
+        return source.read(e, dest);
+      },
+    };
+    const model = await ClipModel.load(towerView(recorded, towers), cfg, kernels, {
       linear,
       embedding,
     });
@@ -94,6 +109,7 @@ export async function quantizeCheckpoint(
       keyPrefix,
       linears,
       embeddings,
+      readOrder,
     };
   } catch (e) {
     source.close();

@@ -6,7 +6,12 @@ import { deepStrictEqual, ok, rejects, strictEqual } from "node:assert/strict";
 import { loadClip } from "../../mod.ts";
 import { openModel } from "../../src/api/load.ts";
 import { convertClip, convertClipToBytes, META, PACKAGE_LAYOUT } from "../../src/convert/mod.ts";
-import { packageFiles, readAhead } from "../../src/convert/package.ts";
+import { metaFile, packageFiles, readAhead } from "../../src/convert/package.ts";
+import { ClipModel } from "../../src/model/clip_model.ts";
+import { parseClipConfig } from "../../src/model/config.ts";
+import { packagedEmbeddingLoader } from "../../src/model/embedding_q8.ts";
+import { packagedLinearLoader } from "../../src/model/linear_q8.ts";
+import { Kernels } from "../../src/wasm/kernels.ts";
 import { readResolved, RESOLVED_FILE, resolvedKey } from "../../src/tokenizer/resolved.ts";
 import { EdgeClipError } from "../../src/errors.ts";
 import { parseSafetensors } from "../../src/io/safetensors.ts";
@@ -237,4 +242,37 @@ Deno.test("readAhead serves every tensor's bytes, in any order, with fewer reads
   }
   // in file order a run of small tensors costs one read (the tiny model: all tensors are small)
   ok(reads < requests / 4, `${reads} reads for ${requests} requests`);
+});
+
+Deno.test("package: tensors are stored in the order the model loads them (loading reads the file front to back)", async () => {
+  for (const src of [ALT_MODEL, ...(noGolden ? [] : [golden.modelDir])]) {
+    const { bytes } = await convertClipToBytes(src);
+    const header = parseSafetensors(bytes);
+    const offsets: number[] = [];
+    const file = {
+      label: "p",
+      header,
+      read: (e: { begin: number; end: number }, dest: Uint8Array) => {
+        offsets.push(e.begin);
+        dest.set(bytes.subarray(e.begin, e.end));
+        return Promise.resolve();
+      },
+    };
+    const meta = header.metadata;
+    const cfg = parseClipConfig(
+      meta[metaFile("config.json")],
+      (key) => header.entries.has(key) || header.entries.has(key.replace(/\.weight$/, ".qweight")),
+    );
+    await ClipModel.load(file, cfg, Kernels.create(), {
+      linear: packagedLinearLoader(),
+      embedding: packagedEmbeddingLoader,
+    });
+    ok(offsets.length === header.entries.size, `${offsets.length} reads`);
+    for (let i = 1; i < offsets.length; i++) {
+      ok(
+        offsets[i] > offsets[i - 1],
+        `read ${i} goes back from ${offsets[i - 1]} to ${offsets[i]}`,
+      );
+    }
+  }
 });
