@@ -51,7 +51,7 @@ export const ACT_FORMATS: Readonly<Record<"u8" | "u7" | "u12", ActFormat>> = Obj
     id: 1,
     qmax: 127,
     bytes: 1,
-    dot: "i32x4.relaxed_dot_i8x16_i7x16_add_s",
+    dot: "i16x8.relaxed_dot_i8x16_i7x16_s + i32x4.dot_i16x8_s(·, ones)",
     maxK: 32768,
   }),
   u12: Object.freeze({
