@@ -18,6 +18,8 @@ export interface AttentionShape {
 /**
  * out[t] = softmax(q_t·Kᵀ/√hd + mask)·V per sequence of `layout`.
  * keyBias(b): pointer to lengths[b] additive floats (0 = unmasked, MASK_MIN = padding) or 0.
+ * queryAt: only one query per sequence, at position queryAt[b]; q and out are then [B × H] with
+ * row b that query (keys and values still every row of the sequence).
  */
 export function attendSequences(
   k: Kernels,
@@ -29,13 +31,17 @@ export function attendSequences(
   shape: AttentionShape,
   keyBias: (b: number) => number,
   prefix?: PrefixKV,
+  queryAt?: readonly number[],
 ): void {
   const scale = 1 / Math.sqrt(shape.headDim); // hd^-0.5, in double then rounded to f32 by the call
   const H = shape.heads * shape.headDim;
   for (let b = 0; b < layout.offsets.length; b++) {
     const o = layout.offsets[b], len = layout.lengths[b];
     if (len === 0) continue;
-    const qb = k.view(q, o, len), ob = k.view(out, o, len);
+    // one query at position p is query 0 with the causal diagonal shifted by p
+    const qb = queryAt ? k.view(q, b, 1) : k.view(q, o, len);
+    const ob = queryAt ? k.view(out, b, 1) : k.view(out, o, len);
+    const shift = queryAt ? queryAt[b] : 0;
     let kb = k.view(key, o, len), vb = k.view(value, o, len);
     let bias = keyBias(b);
     const P = prefix ? prefix.length : 0;
@@ -63,7 +69,7 @@ export function attendSequences(
         headDim: shape.headDim,
         scale,
         causal: shape.causal,
-        shift: P,
+        shift: P + shift,
         keyBias: bias,
       });
     });

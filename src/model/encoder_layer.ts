@@ -213,19 +213,8 @@ export class EncoderLayer {
       k.copy(k.view(h, row, 1), k.view(out, b, 1));
     }
     this.qProj.forward(xq, q);
-    const scale = 1 / Math.sqrt(hd); // as attendSequences
-    for (let b = 0; b < B; b++) {
-      const o = layout.offsets[b], len = layout.lengths[b];
-      // one query at position at[b]: causal keys j ≤ at[b], i.e. query 0 shifted by at[b]
-      k.attention(k.view(q, b, 1), k.view(ws.k, o, len), k.view(ws.v, o, len), k.view(attn, b, 1), {
-        heads,
-        headDim: hd,
-        scale,
-        causal: this.shape.causal,
-        shift: at[b],
-        keyBias: keyBias(b),
-      });
-    }
+    const shape = { heads, headDim: hd, causal: this.shape.causal };
+    attendSequences(k, q, ws.k, ws.v, attn, layout, shape, keyBias, undefined, at);
     this.outProj.forward(attn, out, { residual: out });
     const x2 = k.mat(B, this.shape.hidden), f = k.mat(B, this.shape.intermediate);
     this.layerNorm2.forward(out, x2);
