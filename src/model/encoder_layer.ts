@@ -6,7 +6,7 @@
 
 import type { Act, Kernels, Mat } from "../wasm/kernels.ts";
 import { attendSequences } from "./attention.ts";
-import type { LayerHooks, LayerInfo, LinearSite, SeqLayout, Tower } from "./hooks.ts";
+import type { LayerHooks, LayerInfo, LinearSite, ModelHooks, SeqLayout, Tower } from "./hooks.ts";
 import { LayerNorm } from "./layer_norm.ts";
 import type { Linear, LinearLoader, PreparedInput } from "./linear.ts";
 import type { WeightScope } from "./weights.ts";
@@ -221,4 +221,35 @@ export class EncoderLayer {
     this.fc1.forward(x2, f, { act: this.shape.act });
     this.fc2.forward(f, out, { residual: out });
   }
+}
+
+/**
+ * Runs a tower's layers on h in place, each in its own scratch scope. With `rows` (a position per
+ * sequence, and out [B × hidden]) the last layer runs on those rows only, into out
+ * (EncoderLayer.forwardRows), unless a hook wants it whole or a sequence is empty. Returns true
+ * when it did: h then ends at the layer before.
+ */
+export function runLayers(
+  layers: readonly EncoderLayer[],
+  h: Mat,
+  ws: Workspace,
+  layout: SeqLayout,
+  keyBias: (b: number) => number,
+  hooks: ModelHooks,
+  tower: Tower,
+  rows?: { at: readonly number[]; out: Mat },
+): boolean {
+  const last = layers.length - 1;
+  const lastHooks = last >= 0 ? hooks.layer(tower, last) : undefined;
+  const rowsOnly = !!rows && last >= 0 && !lastHooks && layout.lengths.every((n) => n > 0);
+  layers.forEach((layer, i) => {
+    layer.kr.mem.scratch(() => {
+      if (i === last && rowsOnly) layer.forwardRows(h, ws, layout, keyBias, rows.at, rows.out);
+      else {
+        const lh = i === last ? lastHooks : hooks.layer(tower, i);
+        layer.forward(h, ws, layout, keyBias, lh, tower, i);
+      }
+    });
+  });
+  return rowsOnly;
 }

@@ -8,7 +8,7 @@ import type { Kernels, Mat } from "../wasm/kernels.ts";
 import { MASK_MIN } from "./attention.ts";
 import type { TextConfig } from "./config.ts";
 import type { Embedding, EmbeddingLoader } from "./embedding.ts";
-import { allocWorkspace, EncoderLayer, layerShapeOf } from "./encoder_layer.ts";
+import { allocWorkspace, EncoderLayer, layerShapeOf, runLayers } from "./encoder_layer.ts";
 import type { ModelHooks, SeqLayout } from "./hooks.ts";
 import { LayerNorm } from "./layer_norm.ts";
 import type { LinearLoader } from "./linear.ts";
@@ -114,16 +114,9 @@ export class TextModel {
     const ws = allocWorkspace(k, total, layerShapeOf(this.cfg, true));
     const at = seqs.map((s) => this.poolIndex(s.ids));
     const pooled = k.mat(seqs.length, H);
-    const last = this.layers.length - 1;
-    const lastHooks = hooks.layer("text", last);
-    const rowsOnly = !keepHidden && !lastHooks && last >= 0 && lengths.every((n) => n > 0);
-    this.layers.forEach((layer, i) => {
-      k.mem.scratch(() => {
-        const lh = i === last ? lastHooks : hooks.layer("text", i);
-        if (i === last && rowsOnly) layer.forwardRows(h, ws, layout, (b) => bias[b], at, pooled);
-        else layer.forward(h, ws, layout, (b) => bias[b], lh, "text", i);
-      });
-    });
+    const keyBias = (b: number) => bias[b];
+    const rows = keepHidden ? undefined : { at, out: pooled };
+    const rowsOnly = runLayers(this.layers, h, ws, layout, keyBias, hooks, "text", rows);
     if (rowsOnly) {
       this.finalLayerNorm.forward(pooled, pooled);
       return { pooled, layout };

@@ -6,7 +6,7 @@
 import { EdgeClipError } from "../errors.ts";
 import type { Kernels, Mat } from "../wasm/kernels.ts";
 import type { VisionConfig } from "./config.ts";
-import { allocWorkspace, EncoderLayer, layerShapeOf } from "./encoder_layer.ts";
+import { allocWorkspace, EncoderLayer, layerShapeOf, runLayers } from "./encoder_layer.ts";
 import type { ModelHooks, SeqLayout } from "./hooks.ts";
 import { LayerNorm } from "./layer_norm.ts";
 import type { Linear, LinearLoader } from "./linear.ts";
@@ -97,17 +97,9 @@ export class VisionModel {
     this.preLayrnorm.forward(h, h);
     const ws = allocWorkspace(k, count * N, layerShapeOf(this.cfg, false));
     const pooled = k.mat(count, H);
-    const last = this.layers.length - 1;
-    const lastHooks = hooks.layer("vision", last);
-    const rowsOnly = !keepHidden && !lastHooks && last >= 0;
     const clsAt = layout.offsets.map(() => 0); // the class token of each image
-    this.layers.forEach((layer, i) => {
-      k.mem.scratch(() => {
-        const lh = i === last ? lastHooks : hooks.layer("vision", i);
-        if (i === last && rowsOnly) layer.forwardRows(h, ws, layout, () => 0, clsAt, pooled);
-        else layer.forward(h, ws, layout, () => 0, lh, "vision", i);
-      });
-    });
+    const rows = keepHidden ? undefined : { at: clsAt, out: pooled };
+    const rowsOnly = runLayers(this.layers, h, ws, layout, () => 0, hooks, "vision", rows);
     if (!rowsOnly) {
       for (let b = 0; b < count; b++) k.copy(k.view(h, layout.offsets[b], 1), k.view(pooled, b, 1));
     }
