@@ -97,7 +97,8 @@ export class LinearQ8 implements Linear {
   forward(x: Mat, out: Mat, opts: LinearOptions = {}): void {
     const o = { bias: this.bias, act: opts.act, residual: opts.residual };
     const p = opts.prepared as PreparedQ8 | undefined;
-    if (p?.kind === "q8" && p.qa.fmt === this.fmt && p.x.ptr === x.ptr && p.x.rows === x.rows) {
+    // made for this very matrix object, in this layer's format
+    if (p?.kind === "q8" && p.x === x && p.qa.fmt === this.fmt) {
       gemmQ8Quantized(this.k, p.qa, this.weight, out, o);
     } else gemmQ8(this.k, x, this.weight, out, { ...o, fmt: this.fmt });
   }
