@@ -59,9 +59,26 @@ async function measure(
     (await loadTokenizer(m.files))();
   }
   const tReady = performance.now();
-  // the activation format the tower's int8 layers run (policy: vision u7 on relaxed hosts, else u12)
-  const layer = (m.model.vision ?? m.model.text)?.layers[0]?.fc1 as { fmt?: number } | undefined;
-  const act = ["u8", "u7", "u12"][layer?.fmt ?? -1] ?? "?";
+  // the activation formats the tower's int8 layers run (DEFAULT_Q8_POLICY), e.g. "u7 q/k/v/fc1,
+  // u12 out/fc2"
+  const l0 = (m.model.vision ?? m.model.text)?.layers[0];
+  const byFormat = new Map<string, string[]>();
+  for (
+    const [name, lin] of Object.entries({
+      q: l0?.qProj,
+      k: l0?.kProj,
+      v: l0?.vProj,
+      out: l0?.outProj,
+      fc1: l0?.fc1,
+      fc2: l0?.fc2,
+    })
+  ) {
+    const f = ["u8", "u7", "u12"][(lin as { fmt?: number } | undefined)?.fmt ?? -1] ?? "?";
+    byFormat.set(f, [...byFormat.get(f) ?? [], name]);
+  }
+  const act = byFormat.size === 1
+    ? [...byFormat.keys()][0]
+    : [...byFormat].map(([f, names]) => `${f} ${names.join("/")}`).join(", ");
   Object.assign(out, {
     version: `edgeclip 0.1.0 ${int8 ? "int8" : "fp32"}${
       int8 ? ` (package ${m.metadata["edgeclip.q8_layout"]}, ${act} activations)` : ""

@@ -35,7 +35,7 @@ const argmax = (r: number[]) => r.indexOf(Math.max(...r));
 
 const f32 = await embeds({ dtype: "f32" });
 const policies: [string, Q8Policy][] = [
-  ["default (vision u7 on relaxed hosts, text u12)", DEFAULT_Q8_POLICY],
+  ["default (relaxed hosts: vision u7, text u7 q/k/v/fc1 + u12 out/fc2)", DEFAULT_Q8_POLICY],
   ["u12 everywhere", { ...DEFAULT_Q8_POLICY, actFormat: () => "u12" }],
   ["u8 everywhere (W8A8)", { ...DEFAULT_Q8_POLICY, actFormat: () => "u8" }],
   ["u7 everywhere", { ...DEFAULT_Q8_POLICY, actFormat: () => "u7" }],

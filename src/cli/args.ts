@@ -70,9 +70,19 @@ export function dtypeFlag(command: string, v: string | undefined): "f32" | "int8
   throw new UsageError(`--dtype must be f32 or int8, not ${JSON.stringify(v)}`, command);
 }
 
+/** The `--int8-precision` flag. */
+export function precisionFlag(command: string, v: string | undefined): "balanced" | "high" {
+  if (v === undefined || v === "balanced" || v === "high") return v ?? "balanced";
+  throw new UsageError(
+    `--int8-precision must be balanced or high, not ${JSON.stringify(v)}`,
+    command,
+  );
+}
+
 const MODEL_FLAGS =
   `  --model M         model folder, file or URL (Hugging Face CLIP layout or edgeclip package)
   --dtype D         f32 (default) or int8
+  --int8-precision P  balanced (default: 7-bit activations where measured safe) or high (12-bit)
   --adapter DIR     load an adapter folder saved by the adapters library and activate it`;
 
 /** Usage text per command. */

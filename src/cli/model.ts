@@ -1,13 +1,14 @@
-// Opening the model a command names: --model, --dtype, --adapter.
+// Opening the model a command names: --model, --dtype, --int8-precision, --adapter.
 
 import { type Clip, loadClip } from "../api/clip.ts";
 import { EdgeClipError } from "../errors.ts";
-import { dtypeFlag, UsageError } from "./args.ts";
+import { dtypeFlag, precisionFlag, UsageError } from "./args.ts";
 
 /** Flags every model-using command shares. */
 export const MODEL_OPTIONS = {
   model: { type: "string" },
   dtype: { type: "string" },
+  "int8-precision": { type: "string" },
   adapter: { type: "string", multiple: true },
 } as const;
 
@@ -30,13 +31,14 @@ export function modelName(source: string): string {
 /** Loads --model with --dtype, then loads and activates the --adapter folders. */
 export async function openModel(
   command: string,
-  values: { model?: string; dtype?: string; adapter?: string[] },
+  values: { model?: string; dtype?: string; "int8-precision"?: string; adapter?: string[] },
   fallbackModel?: string,
 ): Promise<OpenedModel> {
   const source = values.model ?? fallbackModel;
   if (!source) throw new UsageError("--model is required", command);
   const dtype = dtypeFlag(command, values.dtype);
-  const clip = await loadClip(source, { dtype });
+  const int8Precision = precisionFlag(command, values["int8-precision"]);
+  const clip = await loadClip(source, { dtype, int8Precision });
   const adapters: string[] = [];
   for (const dir of values.adapter ?? []) adapters.push(await clip.loadAdapter(dir));
   if (adapters.length === 1) clip.setActiveAdapters(adapters[0]);

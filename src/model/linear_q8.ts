@@ -46,14 +46,26 @@ export interface Q8Policy {
  * The default, from measurements on the anchor ViT-B/32 and the golden fixtures (bench/results):
  * - every encoder linear and the patch embedding int8; the two projections f32 (one pooled row
  *   each, so their rounding reaches the embedding unaveraged, at negligible cost);
- * - text: u12 activations (the dot_i16x8_s kernel, as fast as u8, 16× finer steps);
- * - vision: u7 where the relaxed int8 dot exists (~1.2× faster GEMMs; image cosine to f32 still
- *   ≥ 0.9998), else u12.
+ * - where the relaxed int8 dot exists (~1.6× faster GEMMs than u12): vision u7 everywhere (image
+ *   cosine to torch 0.99987); text u7 only on the LayerNorm-fed linears (q/k/v, fc1), u12 on
+ *   out_proj and fc2, whose inputs (attention mixes, GELU outputs) carry the error the text tower
+ *   amplifies: text cosine 0.99933 against 0.99959 all-u12 and 0.99888 all-u7 (u7 on out_proj
+ *   too: 0.99900), for ~20% less text time (bench/anchor/accuracy.ts, bench:anchor);
+ * - elsewhere u12 (the dot_i16x8_s kernel, as fast as u8, 16× finer steps).
  */
 export const DEFAULT_Q8_POLICY: Q8Policy = Object.freeze({
   keepF32: (prefix: string) => /(^|\.)(text_projection|visual_projection)$/.test(prefix),
   actFormat: (prefix: string, variant: KernelVariant): ActFormatName =>
-    prefix.startsWith("vision_model.") && variant === "relaxed" ? "u7" : "u12",
+    variant === "relaxed" &&
+      (prefix.startsWith("vision_model.") || /\.(q_proj|k_proj|v_proj|fc1)$/.test(prefix))
+      ? "u7"
+      : "u12",
+});
+
+/** Every int8 linear on u12 activations: the most accurate int8 (~1.6× slower GEMMs than u7). */
+export const HIGH_PRECISION_Q8_POLICY: Q8Policy = Object.freeze({
+  keepF32: DEFAULT_Q8_POLICY.keepF32,
+  actFormat: (): ActFormatName => "u12",
 });
 
 /** The policy's format for a layer with k inputs (u12 needs k ≤ 4096; wider layers use u8). */
