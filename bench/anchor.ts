@@ -52,7 +52,22 @@ async function measure(
   const { openModel } = await import("../src/api/load.ts");
   const { NO_HOOKS } = await import("../src/model/hooks.ts");
   const tLoad = performance.now();
-  const m = await openModel(source, { dtype: int8 ? "int8" : "f32", towers });
+  // --int8-precision balanced|fast|high picks the policy as loadClip's int8Precision does
+  const { DEFAULT_Q8_POLICY, FAST_Q8_POLICY, HIGH_PRECISION_Q8_POLICY } = await import(
+    "../src/model/linear_q8.ts"
+  );
+  const policies = {
+    balanced: DEFAULT_Q8_POLICY,
+    fast: FAST_Q8_POLICY,
+    high: HIGH_PRECISION_Q8_POLICY,
+  };
+  const precision = (opt["int8-precision"] ?? "balanced") as keyof typeof policies;
+  if (!Object.hasOwn(policies, precision)) throw new Error(`unknown --int8-precision ${precision}`);
+  const m = await openModel(source, {
+    dtype: int8 ? "int8" : "f32",
+    towers,
+    q8Policy: policies[precision],
+  });
   if (tower === "text") {
     // a text call needs the tokenizer built: count it in the cold start
     const { loadTokenizer } = await import("../src/api/text.ts");

@@ -1,12 +1,12 @@
 // int8 vs f32 on the anchor ViT-B/32 (random weights, the ONNX models' exact weights): cosine of
 // image and text embeddings against our f32 path and against torch's reference outputs, and the
 // zero-shot logits (logit_scale · cos, 2 images × 4 prompts) — max error and whether the ranking of
-// each image's row changes. Runs the default int8 policy and each activation format forced.
+// each image's row changes. Runs the int8Precision policies and each activation format forced.
 //   deno run -A bench/anchor/accuracy.ts --ref-dir <anchors>/models
 
 import { openModel } from "../../src/api/load.ts";
 import { NO_HOOKS } from "../../src/model/hooks.ts";
-import { DEFAULT_Q8_POLICY, type Q8Policy } from "../../src/model/linear_q8.ts";
+import { DEFAULT_Q8_POLICY, FAST_Q8_POLICY, type Q8Policy } from "../../src/model/linear_q8.ts";
 import { cosine, imageBatch, readRefs, textBatch } from "./inputs.ts";
 
 const i = Deno.args.indexOf("--ref-dir");
@@ -35,7 +35,8 @@ const argmax = (r: number[]) => r.indexOf(Math.max(...r));
 
 const f32 = await embeds({ dtype: "f32" });
 const policies: [string, Q8Policy][] = [
-  ["default (relaxed hosts: vision u7, text u7 q/k/v/fc1 + u12 out/fc2)", DEFAULT_Q8_POLICY],
+  ["default = balanced (vision u7 on relaxed hosts, text u12)", DEFAULT_Q8_POLICY],
+  ["fast (+ text u7 on q/k/v/fc1, u12 on out_proj/fc2)", FAST_Q8_POLICY],
   ["u12 everywhere", { ...DEFAULT_Q8_POLICY, actFormat: () => "u12" }],
   ["u8 everywhere (W8A8)", { ...DEFAULT_Q8_POLICY, actFormat: () => "u8" }],
   ["u7 everywhere", { ...DEFAULT_Q8_POLICY, actFormat: () => "u7" }],

@@ -1,6 +1,7 @@
-// loadClip's int8Precision: "high" runs every int8 linear on u12 activations (exactly the
-// HIGH_PRECISION_Q8_POLICY model), "balanced" (default) is DEFAULT_Q8_POLICY; both stay within
-// the golden cosine bound, and on a relaxed-SIMD host they differ (u7 runs somewhere).
+// loadClip's int8Precision: each setting runs exactly its policy ("balanced", the default:
+// DEFAULT_Q8_POLICY; "fast": FAST_Q8_POLICY; "high": u12 everywhere), each stays within its
+// cosine bound of the golden f32 outputs, and on a relaxed-SIMD host they differ where the
+// policies do.
 
 import { deepStrictEqual, notDeepStrictEqual, ok, rejects, strictEqual } from "node:assert/strict";
 import { EdgeClipError, loadClip } from "../../mod.ts";
@@ -9,6 +10,7 @@ import { runForward } from "../../src/api/forward.ts";
 import { NO_HOOKS } from "../../src/model/hooks.ts";
 import {
   DEFAULT_Q8_POLICY,
+  FAST_Q8_POLICY,
   HIGH_PRECISION_Q8_POLICY,
   type Q8Policy,
 } from "../../src/model/linear_q8.ts";
@@ -31,7 +33,7 @@ function cosines(a: Float32Array, b: ArrayLike<number>, dim: number): number[] {
   });
 }
 
-async function embeds(precision: "balanced" | "high" | undefined) {
+async function embeds(precision: "balanced" | "fast" | "high" | undefined) {
   const inputs = readTensors(base!.inputsFile);
   const clip = await loadClip(base!.modelDir, { dtype: "int8", int8Precision: precision });
   const out = await clip.forward({
@@ -58,23 +60,32 @@ async function withPolicy(policy: Q8Policy) {
 }
 
 Deno.test({ name: "int8Precision: each setting is its policy, bit for bit", ignore }, async () => {
-  deepStrictEqual(await embeds("high"), await withPolicy(HIGH_PRECISION_Q8_POLICY));
+  const high = await embeds("high"), fast = await embeds("fast");
+  deepStrictEqual(high, await withPolicy(HIGH_PRECISION_Q8_POLICY));
+  deepStrictEqual(fast, await withPolicy(FAST_Q8_POLICY));
   const balanced = await embeds(undefined);
   deepStrictEqual(balanced, await embeds("balanced"));
   deepStrictEqual(balanced, await withPolicy(DEFAULT_Q8_POLICY));
   if (pickVariant() === "relaxed") {
-    const high = await embeds("high");
-    notDeepStrictEqual(balanced.text, high.text);
+    // balanced = high on text and = fast on images; each pair differs in the other tower
+    deepStrictEqual(balanced.text, high.text);
+    deepStrictEqual(balanced.image, fast.image);
     notDeepStrictEqual(balanced.image, high.image);
+    notDeepStrictEqual(balanced.text, fast.text);
   }
 });
 
-Deno.test({ name: "int8Precision: both settings stay close to f32", ignore }, async () => {
+// balanced and high: the bound of golden/clip_int8_test.ts. fast: 7-bit text activations spread
+// wider — over 300 random prompts on the public tiny model its text cosine has median 0.99976
+// and min 0.99892 (balanced: 0.99990 / 0.99940).
+const MIN_COS = { balanced: 0.9995, high: 0.9995, fast: 0.998 } as const;
+
+Deno.test({ name: "int8Precision: every setting stays close to f32", ignore }, async () => {
   const expected = readTensors(`${base!.dir}/${base!.json.outputs}`);
   const P = expected.text_embeds.shape[1];
-  for (const p of ["balanced", "high"] as const) {
+  for (const [p, min] of Object.entries(MIN_COS) as [keyof typeof MIN_COS, number][]) {
     const e = await embeds(p);
-    for (const c of cosines(e.text, expected.text_embeds.data, P)) ok(c > 0.9995, `${p} text ${c}`);
+    for (const c of cosines(e.text, expected.text_embeds.data, P)) ok(c > min, `${p} text ${c}`);
     for (const c of cosines(e.image, expected.image_embeds.data, P)) {
       ok(c > 0.9995, `${p} image ${c}`);
     }
@@ -89,24 +100,28 @@ Deno.test({ name: "int8Precision: an unknown setting is invalid_input", ignore }
   );
 });
 
-Deno.test("DEFAULT_Q8_POLICY: u7 on vision and on LayerNorm-fed text linears, relaxed only", () => {
-  const fmt = (p: string, v: "relaxed" | "simd128") => DEFAULT_Q8_POLICY.actFormat(p, v);
+Deno.test("q8 policies: u7 only on relaxed hosts; text u7 only in FAST on LayerNorm-fed linears", () => {
   const t = "text_model.encoder.layers.3.";
   for (const name of ["self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "mlp.fc1"]) {
-    strictEqual(fmt(t + name, "relaxed"), "u7", name);
-    strictEqual(fmt(t + name, "simd128"), "u12", name);
+    strictEqual(FAST_Q8_POLICY.actFormat(t + name, "relaxed"), "u7", name);
+    strictEqual(FAST_Q8_POLICY.actFormat(t + name, "simd128"), "u12", name);
+    strictEqual(DEFAULT_Q8_POLICY.actFormat(t + name, "relaxed"), "u12", name);
   }
   for (const name of ["self_attn.out_proj", "mlp.fc2"]) {
-    strictEqual(fmt(t + name, "relaxed"), "u12");
+    strictEqual(FAST_Q8_POLICY.actFormat(t + name, "relaxed"), "u12", name);
   }
-  strictEqual(fmt("vision_model.encoder.layers.0.mlp.fc2", "relaxed"), "u7");
-  strictEqual(fmt("vision_model.encoder.layers.0.mlp.fc2", "simd128"), "u12");
-  strictEqual(HIGH_PRECISION_Q8_POLICY.actFormat(t + "mlp.fc1", "relaxed"), "u12");
+  const v = "vision_model.encoder.layers.0.mlp.fc2";
+  for (const policy of [DEFAULT_Q8_POLICY, FAST_Q8_POLICY]) {
+    strictEqual(policy.actFormat(v, "relaxed"), "u7");
+    strictEqual(policy.actFormat(v, "simd128"), "u12");
+  }
+  strictEqual(HIGH_PRECISION_Q8_POLICY.actFormat(v, "relaxed"), "u12");
 });
 
-Deno.test("--int8-precision: balanced by default, high, anything else a usage error", () => {
+Deno.test("--int8-precision: balanced by default, fast, high, anything else a usage error", () => {
   strictEqual(precisionFlag("embed", undefined), "balanced");
   strictEqual(precisionFlag("embed", "high"), "high");
+  strictEqual(precisionFlag("embed", "fast"), "fast");
   try {
     precisionFlag("embed", "u7");
     ok(false, "accepted u7");
