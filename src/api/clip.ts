@@ -40,10 +40,11 @@ export interface LoadClipOptions {
   /**
    * int8 only: how finely activations are quantized at run time (per row).
    * - "balanced" (default): 7 bits in the vision tower where relaxed SIMD exists, 12 bits in the
-   *   text tower (text cosine to f32 ≥ 0.9995, image ≥ 0.9998 on ViT-B/32);
+   *   text tower (cosine to f32 on ViT-B/32: text ~0.9996, image ~0.9999);
    * - "fast": also 7 bits on the text linears fed by a LayerNorm — text ~1.25× faster, cosine
    *   ~0.9993 (down to ~0.9988 on some prompts);
-   * - "high": 12 bits everywhere — image ~1.5× slower, cosine ≥ 0.99995.
+   * - "high": 12 bits everywhere — image cosine 0.99999 instead of 0.99987 at ~1.5× the image
+   *   time; text as "balanced".
    */
   int8Precision?: "balanced" | "fast" | "high";
 }
