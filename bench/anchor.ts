@@ -52,21 +52,16 @@ async function measure(
   const { openModel } = await import("../src/api/load.ts");
   const { NO_HOOKS } = await import("../src/model/hooks.ts");
   const tLoad = performance.now();
-  // --int8-precision balanced|fast|high picks the policy as loadClip's int8Precision does
-  const { DEFAULT_Q8_POLICY, FAST_Q8_POLICY, HIGH_PRECISION_Q8_POLICY } = await import(
-    "../src/model/linear_q8.ts"
-  );
-  const policies = {
-    balanced: DEFAULT_Q8_POLICY,
-    fast: FAST_Q8_POLICY,
-    high: HIGH_PRECISION_Q8_POLICY,
-  };
-  const precision = (opt["int8-precision"] ?? "balanced") as keyof typeof policies;
-  if (!Object.hasOwn(policies, precision)) throw new Error(`unknown --int8-precision ${precision}`);
+  // --int8-precision balanced|fast|high: loadClip's int8Precision
+  const { Q8_POLICIES } = await import("../src/model/linear_q8.ts");
+  const precision = (opt["int8-precision"] ?? "balanced") as keyof typeof Q8_POLICIES;
+  if (!Object.hasOwn(Q8_POLICIES, precision)) {
+    throw new Error(`unknown --int8-precision ${precision}`);
+  }
   const m = await openModel(source, {
     dtype: int8 ? "int8" : "f32",
     towers,
-    q8Policy: policies[precision],
+    q8Policy: Q8_POLICIES[precision],
   });
   if (tower === "text") {
     // a text call needs the tokenizer built: count it in the cold start
@@ -74,8 +69,8 @@ async function measure(
     (await loadTokenizer(m.files))();
   }
   const tReady = performance.now();
-  // the activation formats the tower's int8 layers run (DEFAULT_Q8_POLICY), e.g. "u7 q/k/v/fc1,
-  // u12 out/fc2"
+  // the activation formats the tower's int8 layers run (the policy's), e.g. "u7 q/k/v/fc1, u12
+  // out/fc2"
   const l0 = (m.model.vision ?? m.model.text)?.layers[0];
   const byFormat = new Map<string, string[]>();
   for (

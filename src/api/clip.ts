@@ -5,7 +5,7 @@ import type { Source } from "../io/source.ts";
 import type { ClipConfig } from "../model/config.ts";
 import { type ForwardInputs, type ForwardOutputs, runForward } from "./forward.ts";
 import { type LoadedModel, openModel } from "./load.ts";
-import { DEFAULT_Q8_POLICY, FAST_Q8_POLICY, HIGH_PRECISION_Q8_POLICY } from "../model/linear_q8.ts";
+import { type Int8Precision, Q8_POLICIES } from "../model/linear_q8.ts";
 import { AdapterHost, type AdapterSetup } from "./adapter_host.ts";
 import { type EmbedTextOptions, embedTexts, loadTokenizer, textList } from "./text.ts";
 import type { ClipTokenizer, TokenizeOptions } from "../tokenizer/mod.ts";
@@ -46,15 +46,8 @@ export interface LoadClipOptions {
    * - "high": 12 bits everywhere — image cosine 0.99999 instead of 0.99987 at ~1.5× the image
    *   time; text as "balanced".
    */
-  int8Precision?: "balanced" | "fast" | "high";
+  int8Precision?: Int8Precision;
 }
-
-/** The int8 policy behind each `int8Precision`. */
-const Q8_POLICIES = Object.freeze({
-  balanced: DEFAULT_Q8_POLICY,
-  fast: FAST_Q8_POLICY,
-  high: HIGH_PRECISION_Q8_POLICY,
-});
 
 /** A loaded CLIP model. Create with {@link loadClip}. */
 export class Clip {

@@ -78,6 +78,14 @@ export const HIGH_PRECISION_Q8_POLICY: Q8Policy = Object.freeze({
   actFormat: (): ActFormatName => "u12",
 });
 
+/** loadClip's `int8Precision` settings and the policy each runs. */
+export type Int8Precision = "balanced" | "fast" | "high";
+export const Q8_POLICIES: Readonly<Record<Int8Precision, Q8Policy>> = Object.freeze({
+  balanced: DEFAULT_Q8_POLICY,
+  fast: FAST_Q8_POLICY,
+  high: HIGH_PRECISION_Q8_POLICY,
+});
+
 /** The policy's format for a layer with k inputs (u12 needs k ≤ 4096; wider layers use u8). */
 export function layerFormat(
   policy: Q8Policy,
