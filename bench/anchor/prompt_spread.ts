@@ -7,7 +7,12 @@
 import { loadClip } from "../../mod.ts";
 import { openModel } from "../../src/api/load.ts";
 import { NO_HOOKS } from "../../src/model/hooks.ts";
-import { DEFAULT_Q8_POLICY, Q8_POLICIES, type Q8Policy } from "../../src/model/linear_q8.ts";
+import {
+  DEFAULT_Q8_POLICY,
+  MAX_U7_SPREAD,
+  Q8_POLICIES,
+  type Q8Policy,
+} from "../../src/model/linear_q8.ts";
 
 const dir = Deno.args[0];
 if (!dir) throw new Error("usage: prompt_spread.ts <HF CLIP folder>");
@@ -35,11 +40,13 @@ async function embeds(opts: Parameters<typeof openModel>[1]): Promise<Float32Arr
   return e;
 }
 
-/** u7 on the text linears whose key matches `re` (vision as the default), u12 elsewhere. */
+/** u7 also on the text linears whose key matches `re` (as FAST_Q8_POLICY does for q/k/v/fc1). */
 const textU7 = (re: RegExp): Q8Policy => ({
   keepF32: DEFAULT_Q8_POLICY.keepF32,
-  actFormat: (p, v) =>
-    v === "relaxed" && (p.startsWith("vision_model.") || re.test(p)) ? "u7" : "u12",
+  actFormat: (p, v, spread) =>
+    re.test(p) && v === "relaxed" && !(spread !== undefined && spread > MAX_U7_SPREAD)
+      ? "u7"
+      : DEFAULT_Q8_POLICY.actFormat(p, v, spread),
 });
 
 const ref = await embeds({ dtype: "f32" });

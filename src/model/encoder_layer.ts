@@ -86,18 +86,16 @@ export class EncoderLayer {
   ): Promise<EncoderLayer> {
     const H = shape.hidden, I = shape.intermediate;
     const attn = s.pp("self_attn"), mlp = s.pp("mlp");
-    return new EncoderLayer(
-      s.store.k,
-      shape,
-      await LayerNorm.load(s.pp("layer_norm1"), H, shape.eps),
-      await linear(attn.pp("q_proj"), H, H, true),
-      await linear(attn.pp("k_proj"), H, H, true),
-      await linear(attn.pp("v_proj"), H, H, true),
-      await linear(attn.pp("out_proj"), H, H, true),
-      await LayerNorm.load(s.pp("layer_norm2"), H, shape.eps),
-      await linear(mlp.pp("fc1"), H, I, true),
-      await linear(mlp.pp("fc2"), I, H, true),
-    );
+    // loaders are told which LayerNorm feeds a linear (int8 picks its activation format by it)
+    const ln1 = await LayerNorm.load(s.pp("layer_norm1"), H, shape.eps);
+    const q = await linear(attn.pp("q_proj"), H, H, true, { norm: ln1 });
+    const k = await linear(attn.pp("k_proj"), H, H, true, { norm: ln1 });
+    const v = await linear(attn.pp("v_proj"), H, H, true, { norm: ln1 });
+    const out = await linear(attn.pp("out_proj"), H, H, true);
+    const ln2 = await LayerNorm.load(s.pp("layer_norm2"), H, shape.eps);
+    const fc1 = await linear(mlp.pp("fc1"), H, I, true, { norm: ln2 });
+    const fc2 = await linear(mlp.pp("fc2"), I, H, true);
+    return new EncoderLayer(s.store.k, shape, ln1, q, k, v, out, ln2, fc1, fc2);
   }
 
   /** The wrapped linear of a hook site. */

@@ -3,6 +3,7 @@
 // [out × in], y = x·Wᵀ + b.
 
 import type { Act, Kernels, Mat, PackedF32 } from "../wasm/kernels.ts";
+import type { LayerNorm } from "./layer_norm.ts";
 import type { WeightScope } from "./weights.ts";
 
 export interface Linear {
@@ -45,7 +46,14 @@ export type LinearLoader = (
   inFeatures: number,
   outFeatures: number,
   hasBias: boolean,
+  input?: LinearInput,
 ) => Promise<Linear>;
+
+/** What the model knows about a linear's input, for loaders that care (int8 formats). */
+export interface LinearInput {
+  /** The LayerNorm (already loaded) whose output is this linear's input. */
+  readonly norm?: LayerNorm;
+}
 
 /** f32 weights packed for gemm_f32. */
 export class LinearF32 implements Linear {

@@ -27,6 +27,7 @@ import {
 } from "../wasm/q8.ts";
 import {
   type Linear,
+  type LinearInput,
   type LinearLoader,
   type LinearOptions,
   loadLinearF32,
@@ -38,8 +39,41 @@ import type { WeightScope, WeightStore } from "./weights.ts";
 export interface Q8Policy {
   /** Linears kept in f32 (true) instead of int8. */
   keepF32(prefix: string): boolean;
-  /** Run-time activation format of an int8 linear (`variant`: the kernel build in use). */
-  actFormat(prefix: string, variant: KernelVariant): ActFormatName;
+  /**
+   * Run-time activation format of an int8 linear (`variant`: the kernel build in use; `spread`:
+   * how uneven its input channels are expected to be, when known — channelSpread of the
+   * LayerNorm feeding it).
+   */
+  actFormat(prefix: string, variant: KernelVariant, spread?: number): ActFormatName;
+}
+
+/**
+ * Largest input spread (inputSpread) at which a policy keeps 7-bit activations. Per-row u7 puts
+ * 128 levels on the row's range, and a few channels scaled up by LayerNorm's γ widen that range
+ * for every token: measured with bench/anchor/outlier_sim.ts (4 channels of every LayerNorm ×F,
+ * the next linear ÷F), image cosine to f32 with u7 is 0.99987 at F = 1–2, 0.99980 at 3, 0.99908 at
+ * 10 (u12: 0.99999 throughout). Random-weight checkpoints have spread ~1–1.3; trained ones can
+ * have outlier channels, and then run u12 there.
+ */
+export const MAX_U7_SPREAD = 2.5;
+
+/**
+ * How uneven the channels of a LayerNorm's output are expected to be: max / median over channels
+ * of |γ| + |β|/3 (a normalized channel spans about ±3 before γ and β). 1 when all are alike.
+ */
+export function channelSpread(gamma: ArrayLike<number>, beta: ArrayLike<number>): number {
+  const r = Float64Array.from(gamma, (g, i) => Math.abs(g) + Math.abs(beta[i]) / 3).sort();
+  const n = r.length;
+  if (n === 0) return 1;
+  const median = n % 2 ? r[(n - 1) / 2] : (r[n / 2 - 1] + r[n / 2]) / 2;
+  return median > 0 ? r[n - 1] / median : r[n - 1] > 0 ? Infinity : 1;
+}
+
+/** u7 where `wanted` and the relaxed dot exist, unless the input's channels are too uneven. */
+function u7If(wanted: boolean, variant: KernelVariant, spread?: number): ActFormatName {
+  return wanted && variant === "relaxed" && !(spread !== undefined && spread > MAX_U7_SPREAD)
+    ? "u7"
+    : "u12";
 }
 
 /**
@@ -48,12 +82,13 @@ export interface Q8Policy {
  *   each, so their rounding reaches the embedding unaveraged, at negligible cost);
  * - text: u12 activations (the dot_i16x8_s kernel, as fast as u8, 16× finer steps);
  * - vision: u7 where the relaxed int8 dot exists (~1.5× faster image int8; image cosine to f32
- *   still ≥ 0.9998), else u12.
+ *   still ≥ 0.9998), else u12;
+ * - never u7 on a linear fed by a LayerNorm with uneven channels (spread > MAX_U7_SPREAD).
  */
 export const DEFAULT_Q8_POLICY: Q8Policy = Object.freeze({
   keepF32: (prefix: string) => /(^|\.)(text_projection|visual_projection)$/.test(prefix),
-  actFormat: (prefix: string, variant: KernelVariant): ActFormatName =>
-    prefix.startsWith("vision_model.") && variant === "relaxed" ? "u7" : "u12",
+  actFormat: (prefix: string, variant: KernelVariant, spread?: number): ActFormatName =>
+    u7If(prefix.startsWith("vision_model."), variant, spread),
 });
 
 /**
@@ -65,11 +100,12 @@ export const DEFAULT_Q8_POLICY: Q8Policy = Object.freeze({
  */
 export const FAST_Q8_POLICY: Q8Policy = Object.freeze({
   keepF32: DEFAULT_Q8_POLICY.keepF32,
-  actFormat: (prefix: string, variant: KernelVariant): ActFormatName =>
-    variant === "relaxed" &&
-      (prefix.startsWith("vision_model.") || /\.(q_proj|k_proj|v_proj|fc1)$/.test(prefix))
-      ? "u7"
-      : "u12",
+  actFormat: (prefix: string, variant: KernelVariant, spread?: number): ActFormatName =>
+    u7If(
+      prefix.startsWith("vision_model.") || /\.(q_proj|k_proj|v_proj|fc1)$/.test(prefix),
+      variant,
+      spread,
+    ),
 });
 
 /** Every int8 linear on u12 activations: the most accurate int8 (~1.5× the image int8 time). */
@@ -92,9 +128,26 @@ export function layerFormat(
   prefix: string,
   k: number,
   variant: KernelVariant,
+  spread?: number,
 ): QaCode {
-  const name = policy.actFormat(prefix, variant);
+  const name = policy.actFormat(prefix, variant, spread);
   return QA[k > ACT_FORMATS[name].maxK ? "u8" : name];
+}
+
+/** layerFormat for a linear whose input may be a known LayerNorm's output. */
+function inputFormat(
+  policy: Q8Policy,
+  prefix: string,
+  k: Kernels,
+  inF: number,
+  input?: LinearInput,
+): QaCode {
+  const norm = input?.norm;
+  // the spread can only turn u7 into u12: computed only for layers that would run u7
+  const spread = norm && policy.actFormat(prefix, k.variant) === "u7"
+    ? channelSpread(k.mem.f32(norm.gamma, norm.dim), k.mem.f32(norm.beta, norm.dim))
+    : undefined;
+  return layerFormat(policy, prefix, inF, k.variant, spread);
 }
 
 /** Activations quantized for gemm_q8 (LinearQ8.prepare). */
@@ -219,7 +272,7 @@ export function quantizingLinearLoader(
   policy: Q8Policy = DEFAULT_Q8_POLICY,
   transform?: WeightTransform,
 ): LinearLoader {
-  return async (scope, inF, outF, hasBias) => {
+  return async (scope, inF, outF, hasBias, input) => {
     if (policy.keepF32(scope.prefix)) {
       if (!transform) return loadLinearF32(scope, inF, outF, hasBias);
       const lin = await loadLinearF32(scope, inF, outF, hasBias);
@@ -243,7 +296,7 @@ export function quantizingLinearLoader(
     } finally {
       k.mem.reset(mark);
     }
-    return new LinearQ8(k, w, bias, layerFormat(policy, scope.prefix, inF, k.variant));
+    return new LinearQ8(k, w, bias, inputFormat(policy, scope.prefix, k, inF, input));
   };
 }
 
@@ -273,7 +326,7 @@ export async function readRaw(
  * `<scope>.weight` (kept f32 by the converter's policy) loads as f32.
  */
 export function packagedLinearLoader(policy: Q8Policy = DEFAULT_Q8_POLICY): LinearLoader {
-  return async (scope, inF, outF, hasBias) => {
+  return async (scope, inF, outF, hasBias, input) => {
     if (!scope.has("qweight")) return loadLinearF32(scope, inF, outF, hasBias);
     checkK(scope, inF);
     const k = scope.store.k;
@@ -282,6 +335,6 @@ export function packagedLinearLoader(policy: Q8Policy = DEFAULT_Q8_POLICY): Line
     await readRaw(scope, "qweight", "I8", packedShape(outF, inF), w.ptr);
     await readRaw(scope, "qscale", "F32", [paddedN(outF)], w.scales);
     await readRaw(scope, "qsum", "I32", [paddedN(outF)], w.sums);
-    return new LinearQ8(k, w, bias, layerFormat(policy, scope.prefix, inF, k.variant));
+    return new LinearQ8(k, w, bias, inputFormat(policy, scope.prefix, k, inF, input));
   };
 }
