@@ -6,6 +6,7 @@
 
 import { loadClip } from "../../mod.ts";
 import { openModel } from "../../src/api/load.ts";
+import { cosine } from "./inputs.ts";
 import { NO_HOOKS } from "../../src/model/hooks.ts";
 import {
   DEFAULT_Q8_POLICY,
@@ -61,15 +62,10 @@ const policies: [string, Q8Policy][] = [
 console.log("| policy | min | p1 | median | < 0.999 | < 0.9995 |\n|---|---|---|---|---|---|");
 for (const [name, policy] of policies) {
   const e = await embeds({ dtype: "int8", q8Policy: policy });
-  const cs = texts.map((_, i) => {
-    let d = 0, x = 0, y = 0;
-    for (let j = i * P; j < (i + 1) * P; j++) {
-      d += e[j] * ref[j];
-      x += e[j] ** 2;
-      y += ref[j] ** 2;
-    }
-    return d / Math.sqrt(x * y);
-  }).sort((a, b) => a - b);
+  const cs = texts.map((_, i) =>
+    cosine(e.subarray(i * P, (i + 1) * P), ref.subarray(i * P, (i + 1) * P))
+  )
+    .sort((a, b) => a - b);
   const under = (b: number) => cs.filter((c) => c < b).length;
   console.log(
     `| ${name} | ${cs[0].toFixed(6)} | ${cs[3].toFixed(6)} | ${cs[150].toFixed(6)} | ${

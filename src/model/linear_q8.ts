@@ -33,6 +33,7 @@ import {
   loadLinearF32,
   type PreparedInput,
 } from "./linear.ts";
+import type { LayerNorm } from "./layer_norm.ts";
 import type { WeightScope, WeightStore } from "./weights.ts";
 
 /** Which linears run int8 and how their activations are quantized, by weight-key prefix. */
@@ -48,7 +49,7 @@ export interface Q8Policy {
 }
 
 /**
- * Largest input spread (inputSpread) at which a policy keeps 7-bit activations. Per-row u7 puts
+ * Largest input spread (channelSpread) at which a policy keeps 7-bit activations. Per-row u7 puts
  * 128 levels on the row's range, and a few channels scaled up by LayerNorm's γ widen that range
  * for every token: measured with bench/anchor/outlier_sim.ts (4 channels of every LayerNorm ×F,
  * the next linear ÷F), image cosine to f32 with u7 is 0.99987 at F = 1–2, 0.99980 at 3, 0.99908 at
@@ -134,6 +135,9 @@ export function layerFormat(
   return QA[k > ACT_FORMATS[name].maxK ? "u8" : name];
 }
 
+// q, k and v read the same LayerNorm: its spread is computed once
+const normSpreads = new WeakMap<LayerNorm, number>();
+
 /** layerFormat for a linear whose input may be a known LayerNorm's output. */
 function inputFormat(
   policy: Q8Policy,
@@ -144,9 +148,12 @@ function inputFormat(
 ): QaCode {
   const norm = input?.norm;
   // the spread can only turn u7 into u12: computed only for layers that would run u7
-  const spread = norm && policy.actFormat(prefix, k.variant) === "u7"
-    ? channelSpread(k.mem.f32(norm.gamma, norm.dim), k.mem.f32(norm.beta, norm.dim))
-    : undefined;
+  let spread: number | undefined;
+  if (norm && policy.actFormat(prefix, k.variant) === "u7") {
+    spread = normSpreads.get(norm) ??
+      channelSpread(k.mem.f32(norm.gamma, norm.dim), k.mem.f32(norm.beta, norm.dim));
+    normSpreads.set(norm, spread);
+  }
   return layerFormat(policy, prefix, inF, k.variant, spread);
 }
 

@@ -16,22 +16,11 @@ import {
 } from "../../src/model/linear_q8.ts";
 import { pickVariant } from "../../src/wasm/module.ts";
 import { listCases, readTensors } from "../golden/clip_cases.ts";
+import { rowCosines } from "../_util/cosine.ts";
 import { precisionFlag, UsageError } from "../../src/cli/args.ts";
 
 const base = listCases().cases.find((c) => c.json.adapters.length === 0 && !c.json.fusion);
 const ignore = !base;
-
-function cosines(a: Float32Array, b: ArrayLike<number>, dim: number): number[] {
-  return Array.from({ length: a.length / dim }, (_, r) => {
-    let d = 0, x = 0, y = 0;
-    for (let i = r * dim; i < (r + 1) * dim; i++) {
-      d += a[i] * b[i];
-      x += a[i] ** 2;
-      y += b[i] ** 2;
-    }
-    return d / Math.sqrt(x * y);
-  });
-}
 
 async function embeds(precision: "balanced" | "fast" | "high" | undefined) {
   const inputs = readTensors(base!.inputsFile);
@@ -85,8 +74,8 @@ Deno.test({ name: "int8Precision: every setting stays close to f32", ignore }, a
   const P = expected.text_embeds.shape[1];
   for (const [p, min] of Object.entries(MIN_COS) as [keyof typeof MIN_COS, number][]) {
     const e = await embeds(p);
-    for (const c of cosines(e.text, expected.text_embeds.data, P)) ok(c > min, `${p} text ${c}`);
-    for (const c of cosines(e.image, expected.image_embeds.data, P)) {
+    for (const c of rowCosines(e.text, expected.text_embeds.data, P)) ok(c > min, `${p} text ${c}`);
+    for (const c of rowCosines(e.image, expected.image_embeds.data, P)) {
       ok(c > 0.9995, `${p} image ${c}`);
     }
   }

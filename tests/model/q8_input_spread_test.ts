@@ -21,6 +21,7 @@ import {
 import { QA } from "../../src/wasm/q8.ts";
 import { pickVariant } from "../../src/wasm/module.ts";
 import { listCases, readTensors } from "../golden/clip_cases.ts";
+import { rowCosines } from "../_util/cosine.ts";
 
 const base = listCases().cases.find((c) => c.json.adapters.length === 0 && !c.json.fusion);
 const ignore = !base;
@@ -89,18 +90,6 @@ function unevenModel(dir: string): Record<string, Uint8Array> {
 const formats = (l: EncoderLayer) =>
   [l.qProj, l.kProj, l.vProj, l.outProj, l.fc1, l.fc2].map((x) => (x as { fmt?: number }).fmt);
 
-function cosines(a: ArrayLike<number>, b: ArrayLike<number>, dim: number): number[] {
-  return Array.from({ length: a.length / dim }, (_, r) => {
-    let d = 0, x = 0, y = 0;
-    for (let i = r * dim; i < (r + 1) * dim; i++) {
-      d += a[i] * b[i];
-      x += a[i] ** 2;
-      y += b[i] ** 2;
-    }
-    return d / Math.sqrt(x * y);
-  });
-}
-
 Deno.test(
   { name: "uneven LayerNorm channels: the linears they feed run u12", ignore },
   async () => {
@@ -133,6 +122,6 @@ Deno.test(
     const P = a.image.length / inputs.pixel_values.shape[0];
     // the image target of int8 (0.9998): measured 0.99992, and 0.99951 with u7 on these layers.
     // (Text runs u12 either way; its error here is weight rounding of the scaled-down columns.)
-    for (const c of cosines(a.image, ref.image, P)) ok(c > 0.9998, `image ${c}`);
+    for (const c of rowCosines(a.image, ref.image, P)) ok(c > 0.9998, `image ${c}`);
   },
 );
