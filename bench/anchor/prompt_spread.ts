@@ -8,12 +8,7 @@ import { loadClip } from "../../mod.ts";
 import { openModel } from "../../src/api/load.ts";
 import { cosine } from "./inputs.ts";
 import { NO_HOOKS } from "../../src/model/hooks.ts";
-import {
-  DEFAULT_Q8_POLICY,
-  MAX_U7_SPREAD,
-  Q8_POLICIES,
-  type Q8Policy,
-} from "../../src/model/linear_q8.ts";
+import { Q8_POLICIES, type Q8Policy, withTextU7 } from "../../src/model/linear_q8.ts";
 
 const dir = Deno.args[0];
 if (!dir) throw new Error("usage: prompt_spread.ts <HF CLIP folder>");
@@ -41,23 +36,14 @@ async function embeds(opts: Parameters<typeof openModel>[1]): Promise<Float32Arr
   return e;
 }
 
-/** u7 also on the text linears whose key matches `re` (as FAST_Q8_POLICY does for q/k/v/fc1). */
-const textU7 = (re: RegExp): Q8Policy => ({
-  keepF32: DEFAULT_Q8_POLICY.keepF32,
-  actFormat: (p, v, spread) =>
-    re.test(p) && v === "relaxed" && !(spread !== undefined && spread > MAX_U7_SPREAD)
-      ? "u7"
-      : DEFAULT_Q8_POLICY.actFormat(p, v, spread),
-});
-
 const ref = await embeds({ dtype: "f32" });
 const P = ref.length / texts.length;
 const policies: [string, Q8Policy][] = [
   ["balanced (default)", Q8_POLICIES.balanced],
   ["fast (u7 q/k/v + fc1)", Q8_POLICIES.fast],
   ["high", Q8_POLICIES.high],
-  ["u7 fc1 only", textU7(/\.fc1$/)],
-  ["u7 q/k/v only", textU7(/\.(q_proj|k_proj|v_proj)$/)],
+  ["u7 fc1 only", withTextU7(/\.fc1$/)],
+  ["u7 q/k/v only", withTextU7(/\.(q_proj|k_proj|v_proj)$/)],
 ];
 console.log("| policy | min | p1 | median | < 0.999 | < 0.9995 |\n|---|---|---|---|---|---|");
 for (const [name, policy] of policies) {

@@ -99,15 +99,16 @@ export const DEFAULT_Q8_POLICY: Q8Policy = Object.freeze({
  * random prompts): median 0.99934, min 0.99879 against 0.99966 / 0.99948 with u12 (all-u7: 0.99888
  * on the 4 anchor prompts) — which is why it is not the default.
  */
-export const FAST_Q8_POLICY: Q8Policy = Object.freeze({
-  keepF32: DEFAULT_Q8_POLICY.keepF32,
-  actFormat: (prefix: string, variant: KernelVariant, spread?: number): ActFormatName =>
-    u7If(
-      prefix.startsWith("vision_model.") || /\.(q_proj|k_proj|v_proj|fc1)$/.test(prefix),
-      variant,
-      spread,
-    ),
-});
+export const FAST_Q8_POLICY: Q8Policy = withTextU7(/\.(q_proj|k_proj|v_proj|fc1)$/);
+
+/** The default plus u7 on the text linears whose key matches `text` (FAST_Q8_POLICY, and trials). */
+export function withTextU7(text: RegExp): Q8Policy {
+  return Object.freeze({
+    keepF32: DEFAULT_Q8_POLICY.keepF32,
+    actFormat: (prefix: string, variant: KernelVariant, spread?: number): ActFormatName =>
+      u7If(prefix.startsWith("vision_model.") || text.test(prefix), variant, spread),
+  });
+}
 
 /** Every int8 linear on u12 activations: the most accurate int8 (~1.5× the image int8 time). */
 export const HIGH_PRECISION_Q8_POLICY: Q8Policy = Object.freeze({

@@ -15,7 +15,7 @@ import {
   type Q8Policy,
 } from "../../src/model/linear_q8.ts";
 import { pickVariant } from "../../src/wasm/module.ts";
-import { listCases, readTensors } from "../golden/clip_cases.ts";
+import { forwardInputs, listCases, readTensors } from "../golden/clip_cases.ts";
 import { rowCosines } from "../_util/cosine.ts";
 import { precisionFlag, UsageError } from "../../src/cli/args.ts";
 
@@ -25,11 +25,7 @@ const ignore = !base;
 async function embeds(precision: "balanced" | "fast" | "high" | undefined) {
   const inputs = readTensors(base!.inputsFile);
   const clip = await loadClip(base!.modelDir, { dtype: "int8", int8Precision: precision });
-  const out = await clip.forward({
-    inputIds: inputs.input_ids,
-    attentionMask: inputs.attention_mask,
-    pixelValues: inputs.pixel_values,
-  });
+  const out = await clip.forward(forwardInputs(inputs));
   clip.dispose();
   return {
     text: out.textEmbeds!.data as Float32Array,
@@ -40,11 +36,7 @@ async function embeds(precision: "balanced" | "fast" | "high" | undefined) {
 async function withPolicy(policy: Q8Policy) {
   const inputs = readTensors(base!.inputsFile);
   const m = await openModel(base!.modelDir, { dtype: "int8", q8Policy: policy });
-  const out = runForward(m.model, {
-    inputIds: inputs.input_ids,
-    attentionMask: inputs.attention_mask,
-    pixelValues: inputs.pixel_values,
-  }, () => NO_HOOKS);
+  const out = runForward(m.model, forwardInputs(inputs), () => NO_HOOKS);
   return { text: out.textEmbeds!.data.slice(), image: out.imageEmbeds!.data.slice() };
 }
 

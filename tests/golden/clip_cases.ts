@@ -4,6 +4,7 @@
 import { parseSafetensors, toF32, toI32 } from "../../src/io/safetensors.ts";
 import { compareClose } from "../_util/assert_close.ts";
 import type { Tensor } from "../../src/tensor.ts";
+import type { ForwardInputs } from "../../src/api/forward.ts";
 import { goldenPath, readJson } from "../_util/golden.ts";
 
 export interface CaseJson {
@@ -95,6 +96,15 @@ export function readTensors(path: string): Record<string, Tensor> {
     } else out[e.name] = { data: toI32(raw, e.dtype, e.name), shape };
   }
   return out;
+}
+
+/** A case's input tensors as forward() takes them. */
+export function forwardInputs(t: Record<string, Tensor>): ForwardInputs {
+  return {
+    inputIds: t.input_ids,
+    attentionMask: t.attention_mask,
+    pixelValues: t.pixel_values,
+  };
 }
 
 /** snake_case golden output names → the API's camelCase names. */

@@ -8,7 +8,6 @@ import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { openModel } from "../../src/api/load.ts";
 import { runForward } from "../../src/api/forward.ts";
 import { convertClipToBytes } from "../../src/convert/mod.ts";
-import { parseSafetensors } from "../../src/io/safetensors.ts";
 import type { EncoderLayer } from "../../src/model/encoder_layer.ts";
 import { NO_HOOKS } from "../../src/model/hooks.ts";
 import {
@@ -20,8 +19,9 @@ import {
 } from "../../src/model/linear_q8.ts";
 import { QA } from "../../src/wasm/q8.ts";
 import { pickVariant } from "../../src/wasm/module.ts";
-import { listCases, readTensors } from "../golden/clip_cases.ts";
+import { forwardInputs, listCases, readTensors } from "../golden/clip_cases.ts";
 import { rowCosines } from "../_util/cosine.ts";
+import { unevenModel } from "../_util/uneven_model.ts";
 
 const base = listCases().cases.find((c) => c.json.adapters.length === 0 && !c.json.fusion);
 const ignore = !base;
@@ -52,55 +52,16 @@ Deno.test("q8 policies: a spread above MAX_U7_SPREAD turns u7 into u12, never th
 
 const F = 10, CHANNELS = [3, 17, 40];
 
-/** The golden model's files with CHANNELS of every encoder LayerNorm ×F and the linears it feeds ÷F. */
-function unevenModel(dir: string): Record<string, Uint8Array> {
-  const bytes = Deno.readFileSync(`${dir}/model.safetensors`);
-  const { entries } = parseSafetensors(bytes);
-  const f32 = (key: string) => {
-    const e = entries.get(key)!;
-    strictEqual(e.dtype, "F32", key);
-    return new Float32Array(bytes.buffer, bytes.byteOffset + e.begin, (e.end - e.begin) / 4);
-  };
-  let scaled = 0;
-  for (const key of entries.keys()) {
-    const m = key.match(/^(.*\.layers\.\d+)\.layer_norm([12])\.weight$/);
-    if (!m) continue;
-    const g = f32(key), b = f32(`${m[1]}.layer_norm${m[2]}.bias`);
-    for (const c of CHANNELS) {
-      g[c] *= F;
-      b[c] *= F;
-    }
-    const fed = m[2] === "1"
-      ? ["self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj"]
-      : ["mlp.fc1"];
-    for (const name of fed) {
-      const w = f32(`${m[1]}.${name}.weight`), H = g.length;
-      for (let o = 0; o < w.length / H; o++) for (const c of CHANNELS) w[o * H + c] /= F;
-    }
-    scaled++;
-  }
-  ok(scaled > 0, "no encoder LayerNorms found");
-  const files: Record<string, Uint8Array> = { "model.safetensors": bytes };
-  for (const f of ["config.json", "preprocessor_config.json", "vocab.json", "merges.txt"]) {
-    files[f] = Deno.readFileSync(`${dir}/${f}`);
-  }
-  return files;
-}
-
 const formats = (l: EncoderLayer) =>
   [l.qProj, l.kProj, l.vProj, l.outProj, l.fc1, l.fc2].map((x) => (x as { fmt?: number }).fmt);
 
 Deno.test(
   { name: "uneven LayerNorm channels: the linears they feed run u12", ignore },
   async () => {
-    const files = unevenModel(base!.modelDir);
+    const files = unevenModel(base!.modelDir, F, CHANNELS);
     const inputs = readTensors(base!.inputsFile);
     const fwd = (m: Awaited<ReturnType<typeof openModel>>) => {
-      const o = runForward(m.model, {
-        inputIds: inputs.input_ids,
-        attentionMask: inputs.attention_mask,
-        pixelValues: inputs.pixel_values,
-      }, () => NO_HOOKS);
+      const o = runForward(m.model, forwardInputs(inputs), () => NO_HOOKS);
       return { text: o.textEmbeds!.data.slice(), image: o.imageEmbeds!.data.slice() };
     };
     const ref = fwd(await openModel(files, { dtype: "f32" }));
