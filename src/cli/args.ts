@@ -120,6 +120,8 @@ ${MODEL_FLAGS}
   --labels L        comma-separated labels (required)
   --template T      prompt with {} for the label (repeatable: prompt ensemble;
                     default "a photo of a {}.")
+  --template-preset NAME  a prompt ensemble by name: clip-imagenet-80 (the CLIP paper's 80
+                    ImageNet templates) or clip-imagenet-7 (its best 7)
   --top-k K         keep the K best labels
   --quiet           no progress on stderr`,
   serve: `usage: deno task serve --model M [--port 8000] [--host 127.0.0.1]

@@ -3,6 +3,7 @@
 
 import { EdgeClipError } from "../errors.ts";
 import type { AdapterSetup } from "../api/adapter_host.ts";
+import { resolveTemplates } from "../api/classify.ts";
 import { parseAdapterSetup } from "./adapters.ts";
 
 /** One item of an embeddings request, in request order. */
@@ -165,12 +166,10 @@ export function parseClassifyRequest(body: unknown, limits: SchemaLimits): Class
     if (o.template.length === 0) invalid("template must not be an empty array");
     template = o.template.map((t, i) => string(t, `template[${i}]`));
   } else if (o.template !== undefined) {
-    invalid('template must be a string with "{}" or an array of them');
+    invalid('template must be a string with "{}", an array of them, or a preset name');
   }
-  for (const t of typeof template === "string" ? [template] : template ?? []) {
-    if (!t.includes("{}")) invalid(`template ${JSON.stringify(t)} has no "{}" for the label`);
-  }
-  const prompts = labels.length * (Array.isArray(template) ? template.length : 1);
+  // a preset name stands for its whole list: the prompt limit counts what will run
+  const prompts = labels.length * resolveTemplates(template).length;
   if (prompts > limits.maxPrompts) {
     tooMany("labels × templates", prompts, limits.maxPrompts, "maxPrompts");
   }

@@ -174,6 +174,32 @@ Deno.test({ name: "cli: classify prints ranked labels per image", ignore }, asyn
   ]);
 });
 
+Deno.test(
+  { name: "cli: classify --template-preset runs a preset's prompt ensemble", ignore },
+  async () => {
+    const clip = await loadClip(MODEL!);
+    const labels = ["cat", "dog"];
+    const base = ["classify", "--model", MODEL!, PNGS[0], "--labels", "cat,dog"];
+    const r = await runCli([...base, "--template-preset", "clip-imagenet-7"]);
+    strictEqual(r.code, 0, r.stderr);
+    deepStrictEqual(JSON.parse(r.stdout), {
+      file: PNGS[0],
+      results: await clip.classify(PNGS[0], labels, { template: "clip-imagenet-7" }),
+    });
+    for (
+      const extra of [
+        ["--template-preset", "imagenet"],
+        ["--template-preset", "clip-imagenet-7", "--template", "a {}"],
+      ]
+    ) {
+      const bad = await runCli([...base, ...extra]);
+      strictEqual(bad.code, 2, bad.stderr);
+      ok(/template/.test(bad.stderr) && noStack(bad.stderr), bad.stderr);
+    }
+    clip.dispose();
+  },
+);
+
 const convertMissing = (() => {
   try {
     Deno.statSync(new URL("../../src/cli/convert.ts", import.meta.url));

@@ -103,6 +103,40 @@ Deno.test(
 );
 
 Deno.test(
+  {
+    name: "server: classify takes a template preset name; the prompt limit counts its list",
+    ignore,
+  },
+  async () => {
+    const clip = await goldenClip();
+    const handler = createHandler(clip, { maxPrompts: 100 });
+    const [p0] = goldenPngs();
+    const labels = ["cat", "dog"];
+    const { status, body } = await answer(
+      await handler(
+        post("/v1/classify", { image: dataUrl(p0), labels, template: "clip-imagenet-7" }),
+      ),
+    );
+    strictEqual(status, 200, JSON.stringify(body));
+    deepStrictEqual(body, {
+      results: await clip.classify(Deno.readFileSync(p0), labels, { template: "clip-imagenet-7" }),
+    });
+    // 2 labels × 80 templates = 160 prompts, over maxPrompts 100
+    const big = await answer(
+      await handler(
+        post("/v1/classify", { image: dataUrl(p0), labels, template: "clip-imagenet-80" }),
+      ),
+    );
+    strictEqual(big.status, 413, JSON.stringify(big.body));
+    const unknown = await answer(
+      await handler(post("/v1/classify", { image: dataUrl(p0), labels, template: "imagenet" })),
+    );
+    strictEqual(unknown.status, 400);
+    ok(/clip-imagenet-7/.test(unknown.body.error.message), unknown.body.error.message);
+  },
+);
+
+Deno.test(
   { name: "server: healthz reports model, dtype, adapters; HEAD has no body", ignore },
   async () => {
     const clip = await goldenClip();

@@ -1,0 +1,63 @@
+// Zero-shot template presets: the exact lists of OpenAI's ImageNet prompt-engineering notebook,
+// and classify's `template` taking a preset name (the same answer as the list itself).
+
+import { deepStrictEqual, ok, rejects, strictEqual } from "node:assert/strict";
+import { EdgeClipError, loadClip, TEMPLATE_PRESETS } from "../../mod.ts";
+import { goldenPath } from "../_util/golden.ts";
+
+const MODEL = goldenPath("clip", "model");
+const IMAGES = goldenPath("images");
+const PNG = IMAGES && [...Deno.readDirSync(IMAGES)].find((e) => e.name.endsWith(".png"))?.name;
+
+Deno.test("template presets: counts, order and known entries", () => {
+  deepStrictEqual([...TEMPLATE_PRESETS.keys()], ["clip-imagenet-80", "clip-imagenet-7"]);
+  const t80 = TEMPLATE_PRESETS.get("clip-imagenet-80")!;
+  const t7 = TEMPLATE_PRESETS.get("clip-imagenet-7")!;
+  strictEqual(t80.length, 80);
+  strictEqual(new Set(t80).size, 80);
+  strictEqual(t80[0], "a bad photo of a {}.");
+  strictEqual(t80[35], "a {} in a video game.");
+  strictEqual(t80[59], "itap of the {}.");
+  strictEqual(t80[79], "a tattoo of the {}.");
+  ok(t80.includes("a photo of the hard to see {}."));
+  ok(t80.includes("a jpeg corrupted photo of a {}."));
+  deepStrictEqual(t7, [
+    "itap of a {}.",
+    "a bad photo of the {}.",
+    "a origami {}.",
+    "a photo of the large {}.",
+    "a {} in a video game.",
+    "art of the {}.",
+    "a photo of the small {}.",
+  ]);
+  for (const t of [...t80, ...t7]) strictEqual(t.split("{}").length, 2, t);
+  ok(t7.every((t) => t80.includes(t)));
+  ok(Object.isFrozen(t80) && Object.isFrozen(t7));
+});
+
+Deno.test({
+  name: "template presets: classify with a preset name equals classify with its list",
+  ignore: !MODEL || !PNG,
+  async fn() {
+    const clip = await loadClip(MODEL!);
+    const image = Deno.readFileSync(`${IMAGES}/${PNG}`);
+    const labels = ["cat", "dog", "goldfish"];
+    for (const [name, list] of TEMPLATE_PRESETS) {
+      const byName = await clip.classify(image, labels, { template: name });
+      deepStrictEqual(byName, await clip.classify(image, labels, { template: [...list] }));
+    }
+    // a preset differs from the default template (the ensemble is really used)
+    const single = await clip.classify(image, labels);
+    ok(
+      JSON.stringify(single) !==
+        JSON.stringify(await clip.classify(image, labels, { template: "clip-imagenet-7" })),
+    );
+    await rejects(
+      clip.classify(image, labels, { template: "clip-imagenet-8" }),
+      (e) =>
+        e instanceof EdgeClipError && e.code === "invalid_input" &&
+        /clip-imagenet-80/.test(e.message),
+    );
+    clip.dispose();
+  },
+});
