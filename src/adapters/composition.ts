@@ -276,7 +276,8 @@ export function adapterSetupFromDict(obj: unknown): Block {
     Average: ["weights", "normalize_weights"],
   };
   for (const k of Object.keys(kw)) {
-    if (!(known[d.type as keyof typeof known] ?? []).includes(k)) {
+    const allowed = Object.hasOwn(known, d.type) ? known[d.type as keyof typeof known] : [];
+    if (!allowed.includes(k)) {
       throw new EdgeClipError("adapter_setup", `unknown argument ${k} for ${d.type}`);
     }
   }

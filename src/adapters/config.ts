@@ -376,7 +376,7 @@ function method(d: Dict, o: ConfigOptions, used: Set<string>): MethodConfig {
 export function parseAdapterConfig(config: unknown, o: ConfigOptions = {}): AdapterConfig {
   let d: unknown = config ?? "seq_bn";
   if (typeof d === "string") {
-    const p = PRESETS[d];
+    const p = Object.hasOwn(PRESETS, d) ? PRESETS[d] : undefined; // own entries only
     if (!p) bad(`unknown preset ${JSON.stringify(d)} (known: ${Object.keys(PRESETS).join(", ")})`);
     d = p;
   }

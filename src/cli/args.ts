@@ -145,3 +145,8 @@ ${MODEL_FLAGS}
   convert:
     `usage: deno task cli convert --from HF_DIR --to OUT.safetensors [--dtype int8] [--towers both|text|vision] [--adapter DIR --merge]...`,
 };
+
+/** The usage text of `command` (the main usage for an unknown one; own entries only). */
+export function usage(command: string): string {
+  return Object.hasOwn(USAGE, command) ? USAGE[command] : USAGE.main;
+}

@@ -85,7 +85,7 @@ export function metaFile(name: string): string {
 
 /** The embedded files of a package as a FileSet (what a model folder would provide). */
 export function packageFiles(metadata: Readonly<Record<string, string>>, label: string): FileSet {
-  const files: Record<string, string> = {};
+  const files: Record<string, string> = Object.create(null); // a file may be named "__proto__"
   for (const [key, value] of Object.entries(metadata)) {
     if (key.startsWith(META.filePrefix)) files[key.slice(META.filePrefix.length)] = value;
   }

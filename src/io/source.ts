@@ -71,14 +71,15 @@ function toBytes(v: Uint8Array | ArrayBuffer | string): Uint8Array {
 
 /** Files held in memory. */
 export function memoryFileSet(files: MemoryFiles, label = "in-memory files"): FileSet {
+  // own entries only: a file named "constructor" is not Object.prototype.constructor
+  const has = (name: string) => Object.hasOwn(files, name) && files[name] !== undefined;
   const get = (name: string): Uint8Array => {
-    const v = files[name];
-    if (v === undefined) throw unavailable(label, name, "not among the given files");
-    return toBytes(v);
+    if (!has(name)) throw unavailable(label, name, "not among the given files");
+    return toBytes(files[name]);
   };
   return {
     label,
-    exists: (name) => Promise.resolve(files[name] !== undefined),
+    exists: (name) => Promise.resolve(has(name)),
     bytes: (name) => Promise.resolve().then(() => get(name)),
     text: (name) => Promise.resolve().then(() => new TextDecoder().decode(get(name))),
     open: (name) => Promise.resolve().then(() => memoryAccess(get(name))),

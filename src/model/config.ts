@@ -91,7 +91,8 @@ function num(o: Json, key: string, def: number, where: string): number {
 
 function act(o: Json, where: string): ActName {
   const v = o.hidden_act ?? "quick_gelu";
-  const a = typeof v === "string" ? ACTIVATIONS[v] : undefined;
+  // own entries only: "toString" or "constructor" must not find an Object.prototype member
+  const a = typeof v === "string" && Object.hasOwn(ACTIVATIONS, v) ? ACTIVATIONS[v] : undefined;
   if (!a) bad(`${where}.hidden_act ${JSON.stringify(v)} is not supported`, `${where}.hidden_act`);
   return a;
 }
@@ -177,7 +178,9 @@ export function parseClipConfig(json: string, hasKey: (name: string) => boolean)
       name,
     });
   }
-  const candidates = SINGLE_TOWER[String(type)];
+  const candidates = Object.hasOwn(SINGLE_TOWER, String(type))
+    ? SINGLE_TOWER[String(type)]
+    : undefined;
   if (!candidates) {
     bad(
       `model_type ${

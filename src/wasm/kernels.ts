@@ -27,9 +27,12 @@ export type Act = ActName | number;
 // deno-lint-ignore no-explicit-any
 type Fn = (...args: number[]) => any;
 
-function actCode(a: Act | undefined): number {
+/** The ABI code of an activation; a name must be one of ACT's own (never Object.prototype's). */
+export function actCode(a: Act | undefined): number {
   if (a === undefined) return 0;
-  return typeof a === "number" ? a : ACT[a];
+  if (typeof a === "number") return a;
+  if (typeof a !== "string" || !Object.hasOwn(ACT, a)) bad(`unknown activation ${String(a)}`);
+  return ACT[a];
 }
 
 function bad(msg: string): never {

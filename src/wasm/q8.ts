@@ -2,8 +2,7 @@
 // linear memory, run-time activation quantization into scratch, the fused GEMM.
 
 import { EdgeClipError } from "../errors.ts";
-import { ACT } from "./abi.ts";
-import type { Act, Kernels, Mat } from "./kernels.ts";
+import { type Act, actCode, type Kernels, type Mat } from "./kernels.ts";
 
 /** An [n × k] weight packed for gemm_q8, with its per-channel scales (f32) and Σq (i32). */
 export interface PackedQ8 {
@@ -104,7 +103,7 @@ export function gemmQ8Quantized(
   const r = opts.residual;
   if (r && (r.rows !== out.rows || r.cols !== out.cols)) bad("gemm residual shape");
   if (qa.rows === 0) return;
-  const act = opts.act === undefined ? 0 : typeof opts.act === "number" ? opts.act : ACT[opts.act];
+  const act = actCode(opts.act);
   kr.x.gemm_q8(
     qa.ptr,
     qa.rows,

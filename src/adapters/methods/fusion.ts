@@ -58,7 +58,9 @@ const FUSION_PRESETS: Record<string, Record<string, unknown>> = {
 
 /** adapter_fusion_config.json's `config` (a preset name or the field dict). */
 export function parseFusionConfig(raw: unknown): FusionConfig {
-  const d = typeof raw === "string" ? FUSION_PRESETS[raw] : raw as Record<string, unknown>;
+  const d = typeof raw === "string"
+    ? (Object.hasOwn(FUSION_PRESETS, raw) ? FUSION_PRESETS[raw] : undefined)
+    : raw as Record<string, unknown>;
   if (!d || typeof d !== "object" || Array.isArray(d)) {
     throw new EdgeClipError(
       "adapter_format",
