@@ -26,20 +26,67 @@ export class HelpRequested extends Error {
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 
+/** Edit distance (insert, delete, substitute) between two short strings. */
+function distance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = cur;
+  }
+  return prev[b.length];
+}
+
+/** The flag of `flags` nearest to a mistyped one, if it is near enough to be a likely typo. */
+export function closestFlag(flag: string, flags: readonly string[]): string | undefined {
+  if (!flag.startsWith("--")) return undefined; // -x: any one-letter flag is "near"
+  let best: string | undefined, bestD = Infinity;
+  for (const f of flags) {
+    const d = distance(flag.toLowerCase(), f);
+    if (d < bestD) [best, bestD] = [f, d];
+  }
+  return bestD <= Math.max(2, Math.floor(flag.length / 3)) ? best : undefined;
+}
+
+/** node:util's parse errors in our words (its unknown-option text has an unbalanced quote). */
+function usageText(e: Error & { code?: string }, options: Options): string {
+  const flags = ["--help", "-h"];
+  for (const [name, o] of Object.entries(options)) {
+    flags.push(`--${name}`);
+    if (o.type === "boolean") flags.push(`--no-${name}`);
+    if (o.short) flags.push(`-${o.short}`);
+  }
+  const unknown = /^Unknown option '([^']*)'/.exec(e.message);
+  if (e.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && unknown) {
+    const near = closestFlag(unknown[1], flags);
+    return near
+      ? `unknown flag ${unknown[1]} (did you mean ${near}?)`
+      : `unknown flag ${unknown[1]} (an argument that starts with "-" goes after "--")`;
+  }
+  const missing = /^Option '(-[^ ']+)(?: <value>)?' argument missing/.exec(e.message);
+  if (missing) return `${missing[1]} needs a value`;
+  const noValue = /^Option '(-[^ ']+)' does not take an argument/.exec(e.message);
+  if (noValue) return `${noValue[1]} takes no value`;
+  return e.message;
+}
+
 /** parseArgs with positionals and tokens; TypeErrors become UsageError, --help HelpRequested. */
 export function parse<O extends Options>(command: string, args: string[], options: O) {
+  const all = { help: { type: "boolean", short: "h" }, ...options } as const;
   let parsed;
   try {
     parsed = parseArgs({
       args,
-      options: { help: { type: "boolean", short: "h" }, ...options },
+      options: all,
       allowPositionals: true,
       allowNegative: true,
       strict: true,
       tokens: true,
     });
   } catch (e) {
-    throw new UsageError((e as Error).message, command);
+    throw new UsageError(usageText(e as Error, all), command);
   }
   if ((parsed.values as { help?: boolean }).help) throw new HelpRequested(command);
   return parsed;
@@ -64,9 +111,12 @@ export function intFlag(
   return n;
 }
 
-/** The `--dtype` flag. */
-export function dtypeFlag(command: string, v: string | undefined): "f32" | "int8" {
-  if (v === undefined || v === "f32" || v === "int8") return v ?? "f32";
+/**
+ * The `--dtype` flag; undefined when omitted, so the model runs what its file holds (a Hugging
+ * Face folder f32, an edgeclip package int8).
+ */
+export function dtypeFlag(command: string, v: string | undefined): "f32" | "int8" | undefined {
+  if (v === undefined || v === "f32" || v === "int8") return v;
   throw new UsageError(`--dtype must be f32 or int8, not ${JSON.stringify(v)}`, command);
 }
 
@@ -84,7 +134,9 @@ export function precisionFlag(
 
 const MODEL_FLAGS =
   `  --model M         model folder, file or URL (Hugging Face CLIP layout or edgeclip package)
-  --dtype D         f32 (default) or int8
+  --dtype D         f32 or int8 (default: what the model file holds — f32 for a Hugging
+                    Face folder, int8 for an edgeclip package; int8 on a folder quantizes
+                    at load)
   --int8-precision P  balanced (default), fast (text ~1.25× faster, less exact) or high (12-bit
                     activations everywhere); see loadClip's int8Precision
   --adapter DIR     load an adapter folder saved by the adapters library and activate it`;
@@ -112,7 +164,8 @@ ${MODEL_FLAGS}
   --text T          a text to embed (repeatable)
   --no-normalize    raw projected features instead of L2-normalised ones
   --quiet           no progress on stderr`,
-  classify: `usage: deno task classify --model M IMAGE|DIR... --labels cat,dog [--template T]...
+  classify: `usage: deno task classify --model M IMAGE|DIR... --labels cat,dog
+  [--template T]... | [--template-preset NAME]
 
 Prints one JSON line per image: {"file", "results": [{"label", "score"}]}, best first.
 
@@ -143,7 +196,21 @@ Without --model it runs the tiny golden test model ($CLIP_GOLDEN_DIR/clip/model,
 ${MODEL_FLAGS}
   --images DIR      images to use (default: the golden images folder)`,
   convert:
-    `usage: deno task cli convert --from HF_DIR --to OUT.safetensors [--dtype int8] [--towers both|text|vision] [--adapter DIR --merge]...`,
+    `usage: deno task convert --from HF_DIR --to OUT.safetensors [--towers T] [--adapter DIR]... [--merge]
+
+Writes an edgeclip package: one .safetensors file holding the int8 model, its config and its
+tokenizer and preprocessor files, which loadClip and every command load directly (--model
+OUT.safetensors). Prints one JSON line describing it; a summary goes to stderr.
+
+  --from HF_DIR     Hugging Face CLIP folder (config.json + model.safetensors + tokenizer files)
+  --to OUT          the package file to write (written under a temporary name, then renamed;
+                    an existing file is replaced, a directory is refused)
+  --towers T        both (default), text or vision: keep one tower for a smaller package
+  --dtype int8      the package's weight format (int8, the only one; f32 runs the folder itself)
+  --adapter DIR     a LoRA or IA3 adapter folder to fold into the weights before quantizing
+                    (repeatable; needs --merge)
+  --merge           merge the --adapter folders (other adapter kinds load at run time)
+  --quiet, -q       no summary on stderr`,
 };
 
 /** The usage text of `command` (the main usage for an unknown one; own entries only). */

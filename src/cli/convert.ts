@@ -18,6 +18,26 @@ function fileSink(f: Deno.FsFile): ByteSink {
   };
 }
 
+/** An OS error while writing the package, said without the OS's error numbers. */
+function cannotWrite(to: string, e: unknown): EdgeClipError {
+  const why = e instanceof Deno.errors.NotFound
+    ? "its folder does not exist"
+    : e instanceof Deno.errors.PermissionDenied
+    ? "permission denied"
+    : e instanceof Deno.errors.IsADirectory
+    ? "it is a directory"
+    : (e as Error).message.replace(/ \(os error \d+\)/, "");
+  return new EdgeClipError("source_unavailable", `cannot write ${to}: ${why}`, { file: to });
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(path)).isDirectory;
+  } catch {
+    return false; // absent (to be created) or unreadable (the write will say why)
+  }
+}
+
 /** Runs the convert command; resolves with the exit code. */
 export async function convertCommand(args: string[]): Promise<number> {
   const { values, positionals } = parse("convert", args, {
@@ -29,8 +49,18 @@ export async function convertCommand(args: string[]): Promise<number> {
     merge: { type: "boolean" },
     quiet: { type: "boolean", short: "q" },
   });
-  if (positionals.length) throw new UsageError(`unexpected argument ${positionals[0]}`, "convert");
+  if (positionals.length) {
+    throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`, "convert");
+  }
   if (!values.from || !values.to) throw new UsageError("--from and --to are required", "convert");
+  // refused before any work: the rename at the end would fail on a directory
+  if (values.to.endsWith("/") || (await isDirectory(values.to))) {
+    throw new UsageError(
+      `--to ${JSON.stringify(values.to)} is a directory; give the package file to write ` +
+        `(e.g. ${values.to.replace(/\/+$/, "")}/model.safetensors)`,
+      "convert",
+    );
+  }
   if (values.dtype !== undefined && values.dtype !== "int8") {
     throw new UsageError(
       "--dtype: packages are int8 (f32 runs the Hugging Face folder)",
@@ -57,10 +87,7 @@ export async function convertCommand(args: string[]): Promise<number> {
   try {
     f = await Deno.open(tmp, { write: true, create: true, truncate: true });
   } catch (e) {
-    throw new EdgeClipError(
-      "source_unavailable",
-      `cannot write ${values.to}: ${(e as Error).message}`,
-    );
+    throw cannotWrite(values.to, e);
   }
   try {
     const report = await convertClip(values.from, fileSink(f), {
@@ -68,7 +95,11 @@ export async function convertCommand(args: string[]): Promise<number> {
       transform: merge?.transform,
     });
     f.close();
-    await Deno.rename(tmp, values.to);
+    try {
+      await Deno.rename(tmp, values.to);
+    } catch (e) {
+      throw cannotWrite(values.to, e);
+    }
     const int8 = report.rows.filter((r) => r.action === "int8").length;
     if (!values.quiet) {
       printError(

@@ -39,6 +39,7 @@ export async function openModel(
   const dtype = dtypeFlag(command, values.dtype);
   const int8Precision = precisionFlag(command, values["int8-precision"]);
   const clip = await loadClip(source, { dtype, int8Precision });
+  // an explicit --dtype that the file cannot run was refused by loadClip (invalid_input)
   const adapters: string[] = [];
   for (const dir of values.adapter ?? []) adapters.push(await clip.loadAdapter(dir));
   if (adapters.length === 1) clip.setActiveAdapters(adapters[0]);
@@ -49,5 +50,5 @@ export async function openModel(
       "one --adapter at a time: composing several adapters from the command line is not available yet",
     );
   }
-  return { clip, source, dtype, adapters };
+  return { clip, source, dtype: clip.dtype, adapters };
 }
