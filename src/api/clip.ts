@@ -49,6 +49,9 @@ export interface LoadClipOptions {
   int8Precision?: Int8Precision;
 }
 
+/** Prompts per embedText call when classify embeds its prompts. */
+const PROMPTS_PER_CALL = 64;
+
 /** A loaded CLIP model. Create with {@link loadClip}. */
 export class Clip {
   #m: LoadedModel | null;
@@ -206,15 +209,26 @@ export class Clip {
     }
     const perTemplate = prompts(labels, opts);
     const key = this.#setupKey(opts.adapters);
-    const missing = [...new Set(perTemplate.flat())].filter((p) =>
-      !this.#prompts.get(`${key}\0${p}`)
-    );
-    if (missing.length) {
-      const embs = await this.embedText(missing, { adapters: opts.adapters });
-      missing.forEach((p, i) => this.#prompts.set(`${key}\0${p}`, embs[i]));
+    // this call's prompt embeddings, held here: the shared cache may evict some of them when a
+    // call has more prompts than it holds (a preset over many labels)
+    const embeds = new Map<string, Float32Array>();
+    const missing: string[] = [];
+    for (const p of new Set(perTemplate.flat())) {
+      const hit = this.#prompts.get(`${key}\0${p}`);
+      if (hit) embeds.set(p, hit);
+      else missing.push(p);
+    }
+    // a chunk at a time bounds the activation memory (an embedding does not depend on its batch)
+    for (let i = 0; i < missing.length; i += PROMPTS_PER_CALL) {
+      const part = missing.slice(i, i + PROMPTS_PER_CALL);
+      const embs = await this.embedText(part, { adapters: opts.adapters });
+      part.forEach((p, j) => {
+        embeds.set(p, embs[j]);
+        this.#prompts.set(`${key}\0${p}`, embs[j]);
+      });
     }
     const labelEmbeds = ensemble(
-      perTemplate.map((ps) => ps.map((p) => this.#prompts.get(`${key}\0${p}`)!)),
+      perTemplate.map((ps) => ps.map((p) => embeds.get(p)!)),
       labels.length,
     );
     const [img] = await this.embedImage(image, { ...opts, normalize: true });

@@ -52,6 +52,19 @@ Deno.test({
       JSON.stringify(single) !==
         JSON.stringify(await clip.classify(image, labels, { template: "clip-imagenet-7" })),
     );
+    // more prompts than the prompt cache holds (4096): 60 labels × 80 templates
+    const many = Array.from({ length: 60 }, (_, i) => `thing ${i}`);
+    const r = await clip.classify(image, many, { template: "clip-imagenet-80" });
+    strictEqual(r.length, 60);
+    ok(Math.abs(r.reduce((s, x) => s + x.score, 0) - 1) < 1e-5);
+    // labels' score ratios do not depend on the other labels: the same as a 3-label call
+    const three = await clip.classify(image, many.slice(0, 3), { template: "clip-imagenet-80" });
+    const score = (list: typeof r, l: string) => list.find((x) => x.label === l)!.score;
+    for (const l of many.slice(1, 3)) {
+      const big = Math.log(score(r, l) / score(r, many[0]));
+      const small = Math.log(score(three, l) / score(three, many[0]));
+      ok(Math.abs(big - small) < 1e-4, `${l}: ${big} vs ${small}`);
+    }
     await rejects(
       clip.classify(image, labels, { template: "clip-imagenet-8" }),
       (e) =>
