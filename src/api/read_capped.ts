@@ -18,22 +18,32 @@ export async function readCapped(
   }
   if (!body) return new Uint8Array(0);
   const reader = body.getReader();
+  // With a declared length the bytes go straight into one buffer: the chunks are not all held
+  // until a final copy, which would double the peak memory of a large upload.
+  let into = declared !== undefined && Number.isSafeInteger(declared) && declared >= 0
+    ? new Uint8Array(declared)
+    : undefined;
   const chunks: Uint8Array[] = [];
   let n = 0;
   try {
     while (true) {
       const { done, value } = await reader.read();
       if (done) break;
-      n += value.length;
-      if (n > max) {
+      if (n + value.length > max) {
         await reader.cancel().catch(() => {});
-        tooLarge(n);
+        tooLarge(n + value.length);
       }
-      chunks.push(value);
+      if (into && n + value.length <= into.length) into.set(value, n);
+      else if (into) {
+        chunks.push(into.subarray(0, n), value); // more than declared: collect the rest
+        into = undefined;
+      } else chunks.push(value);
+      n += value.length;
     }
   } finally {
     reader.releaseLock();
   }
+  if (into) return n === into.length ? into : into.subarray(0, n);
   if (chunks.length === 1) return chunks[0];
   const out = new Uint8Array(n);
   let o = 0;

@@ -2,6 +2,7 @@
 // Bad flags become UsageError, which main.ts turns into exit code 2.
 
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { DEFAULT_LIMITS as L } from "../server/handler.ts";
 
 /** A command line that cannot be run as written (exit code 2). */
 export class UsageError extends Error {
@@ -177,16 +178,28 @@ ${MODEL_FLAGS}
                     ImageNet templates) or clip-imagenet-7 (its best 7)
   --top-k K         keep the K best labels
   --quiet           no progress on stderr`,
-  serve: `usage: deno task serve --model M [--port 8000] [--host 127.0.0.1]
+  serve: `usage: deno task serve --model M [--port 8000] [--host 127.0.0.1] [--cors ORIGINS]
 
 ${MODEL_FLAGS}
   --port P                port (default 8000; 0 picks a free one)
   --host H                interface (default 127.0.0.1; 0.0.0.0 for all)
-  --name N                model name reported and accepted by the API (default: folder name)
-  --max-body-bytes B      largest request body (default 16777216)
-  --max-batch N           most inputs per embeddings request (default 64)
-  --max-queue N           requests waiting for the model before 503 (default 16)
-  --allow-remote-images   let clients send http(s) image URLs for the server to fetch`,
+  --name N                model name reported by /healthz and accepted in "model" (default:
+                          the Hub id in config.json's _name_or_path, else the folder or file
+                          name without .safetensors)
+  --cors ORIGINS          let browser pages from these origins call the API: "*" or a
+                          comma-separated list (https://app.example.com,http://localhost:5173)
+
+Limits (the defaults keep one request under ~48 MB of transient memory; see README):
+  --max-body-bytes B      largest request body (default ${L.maxBodyBytes}, 6 MiB)
+  --max-image-bytes B     largest encoded image (default ${L.maxImageBytes}, 4 MiB)
+  --max-pixels N          largest decoded image (default ${L.maxPixels}, 2048×2048)
+  --max-batch N           most inputs per embeddings request (default ${L.maxBatch})
+  --max-labels N          most labels per classify request (default ${L.maxLabels})
+  --max-prompts N         most labels × templates per classify request (default ${L.maxPrompts})
+  --max-text-chars N      longest text, label or template (default ${L.maxTextChars})
+  --max-queue N           requests waiting for the model before 503 (default ${L.maxQueue})
+  --allow-remote-images   let clients send http(s) image URLs for the server to fetch
+  --remote-timeout-ms T   time limit for fetching one remote image (default ${L.remoteTimeoutMs})`,
   demo: `usage: deno task demo [--model M] [--images DIR]
 
 Embeds a few texts and images, prints their similarities and classifies one image.

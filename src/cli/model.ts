@@ -22,8 +22,16 @@ export interface OpenedModel {
   readonly adapters: readonly string[];
 }
 
-/** A display name for a model source: its last path segment. */
-export function modelName(source: string): string {
+/** A Hugging Face Hub id ("org/name"). */
+const HUB_ID = /^[\w.-]+\/[\w.-]+$/;
+
+/**
+ * The name a served model answers to when --name is not given: the Hub id it was saved from
+ * (config.json's `_name_or_path`, when it is one), else the last segment of its path without
+ * `.safetensors` (a folder "…/clip-vit-base-patch32" serves as "clip-vit-base-patch32").
+ */
+export function modelName(source: string, configName = ""): string {
+  if (HUB_ID.test(configName) && !configName.startsWith(".")) return configName;
   const parts = source.replace(/[\\/]+$/, "").split(/[\\/]/);
   return parts[parts.length - 1].replace(/\.safetensors$/, "") || "clip";
 }

@@ -9,6 +9,7 @@ export type ServerErrorCode =
   | "method_not_allowed"
   | "unsupported_media_type"
   | "model_not_found"
+  | "origin_not_allowed"
   | "overloaded"
   | "request_aborted"
   | "internal_error";
@@ -37,6 +38,7 @@ const STATUS_OF_SERVER_CODE: Readonly<Record<ServerErrorCode, number>> = {
   method_not_allowed: 405,
   unsupported_media_type: 415,
   model_not_found: 404,
+  origin_not_allowed: 403,
   overloaded: 503,
   // nginx's "client closed request": nobody reads it, but it must not look like a server fault
   request_aborted: 499,

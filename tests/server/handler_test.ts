@@ -152,3 +152,60 @@ Deno.test(
     strictEqual(await head.text(), "");
   },
 );
+
+Deno.test(
+  {
+    name: "server: request.signal is read only with checkAbandoned (Deno warns otherwise)",
+    ignore,
+  },
+  async () => {
+    const clip = await goldenClip();
+    // text calls that yield for 30 ms, so concurrent requests wait for their turn
+    const slow = {
+      config: clip.config,
+      tokenize: clip.tokenize.bind(clip),
+      embedImage: clip.embedImage.bind(clip),
+      classify: clip.classify.bind(clip),
+      embedText: async (t: string | readonly string[]) => {
+        await new Promise((r) => setTimeout(r, 30));
+        return clip.embedText(t);
+      },
+    };
+    let reads = 0;
+    class Watched extends Request {
+      override get signal(): AbortSignal {
+        reads++;
+        return super.signal;
+      }
+    }
+    const send = (h: (r: Request) => Promise<Response>) =>
+      Promise.all(Array.from({ length: 4 }, async (_, i) => {
+        const p = post("/v1/embeddings", { input: `text ${i}` });
+        const res = await h(
+          new Watched(p.url, { method: p.method, headers: p.headers, body: await p.text() }),
+        );
+        strictEqual(res.status, 200);
+        await res.body?.cancel();
+      }));
+    await send(createHandler(slow));
+    strictEqual(reads, 0);
+    await send(createHandler(slow, { checkAbandoned: true }));
+    ok(reads >= 3, `${reads} reads`); // each request that waited checks its client
+  },
+);
+
+Deno.test(
+  { name: "server: a large text batch (run 16 at a time) equals embedText", ignore },
+  async () => {
+    const clip = await goldenClip();
+    const handler = createHandler(clip);
+    const input = Array.from({ length: 40 }, (_, i) => `caption ${i}: ${"word ".repeat(i)}`);
+    const { status, body } = await answer(await handler(post("/v1/embeddings", { input })));
+    strictEqual(status, 200);
+    const direct = await clip.embedText(input);
+    deepStrictEqual(
+      body.data.map((d: { embedding: number[] }) => d.embedding),
+      direct.map((e) => Array.from(e)),
+    );
+  },
+);

@@ -205,3 +205,37 @@ Deno.test(
     }
   },
 );
+
+/** Opens a raw connection, sends `head` and part of a body, then hangs up. */
+async function hangUp(url: string, send: string, readFirst = false): Promise<void> {
+  const { port } = new URL(url);
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: Number(port) });
+  await conn.write(new TextEncoder().encode(send));
+  if (readFirst) await conn.read(new Uint8Array(64)); // the answer has started
+  else await new Promise((r) => setTimeout(r, 20));
+  conn.close();
+}
+
+Deno.test(
+  { name: "serve: clients that hang up mid-body or mid-answer are no server fault", ignore },
+  async () => {
+    const faults: unknown[] = [];
+    await withServer({ onError: (e) => faults.push(e) }, async (url) => {
+      const json = JSON.stringify({ input: Array(32).fill("a photo of a cat") });
+      const head = (extra: string) =>
+        `POST /v1/embeddings HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n${extra}\r\n`;
+      for (let i = 0; i < 4; i++) {
+        // declared length, body cut short
+        await hangUp(url, head(`content-length: ${json.length}\r\n`) + json.slice(0, 40));
+        // chunked, cut inside a chunk
+        await hangUp(url, head("transfer-encoding: chunked\r\n") + `40\r\n${json.slice(0, 20)}`);
+        // whole request, gone once the answer starts
+        await hangUp(url, head(`content-length: ${json.length}\r\n`) + json, true);
+      }
+      const res = await postJson(`${url}/v1/embeddings`, { input: "still here" });
+      strictEqual(res.status, 200);
+      await res.body?.cancel();
+    });
+    deepStrictEqual(faults.map(String), []);
+  },
+);
