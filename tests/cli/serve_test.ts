@@ -2,7 +2,7 @@
 
 import { ok, strictEqual } from "node:assert/strict";
 import { goldenDir, goldenPath } from "../_util/golden.ts";
-import { MAIN, TASK_FLAGS } from "./_run.ts";
+import { MAIN, runCli, TASK_FLAGS } from "./_run.ts";
 import { modelName } from "../../src/cli/model.ts";
 
 const MODEL = goldenPath("clip", "model");
@@ -12,27 +12,56 @@ const PNG = IMAGES &&
 const net = Deno.permissions.querySync({ name: "net", host: "127.0.0.1" }).state === "granted";
 const ignore = !MODEL || !net || Deno.build.os === "windows";
 
+/**
+ * `serve --model MODEL --port 0 …extra` as a subprocess: its URL once it listens, and `stop()`,
+ * which sends SIGTERM and resolves with the exit code and everything written to stderr.
+ */
+async function startServe(extra: string[] = []) {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--quiet",
+      ...TASK_FLAGS,
+      MAIN,
+      "serve",
+      "--model",
+      MODEL!,
+      "--port",
+      "0",
+      ...extra,
+    ],
+    env: { CLIP_GOLDEN_DIR: goldenDir(), NO_COLOR: "1" },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const stderr = new Response(child.stderr).text();
+  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let first = "";
+  while (!first.includes("\n")) {
+    const { done, value } = await lines.read();
+    if (done) break;
+    first += value;
+  }
+  const stop = async () => {
+    child.kill("SIGTERM");
+    const { code } = await child.status;
+    await lines.cancel();
+    return { code, stderr: await stderr };
+  };
+  const url = /on (http:\/\/127\.0\.0\.1:\d+)\//.exec(first)?.[1];
+  if (!url) {
+    const { stderr } = await stop();
+    throw new Error(`no address in: ${first} ${stderr}`);
+  }
+  return { url, stop };
+}
+
 Deno.test(
   { name: "cli: serve answers on its port and shuts down on SIGTERM", ignore },
   async () => {
-    const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "--quiet", ...TASK_FLAGS, MAIN, "serve", "--model", MODEL!, "--port", "0"],
-      env: { CLIP_GOLDEN_DIR: goldenDir(), NO_COLOR: "1" },
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    const stderr = new Response(child.stderr).text();
-    const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    const { url, stop } = await startServe();
     try {
-      let first = "";
-      while (!first.includes("\n")) {
-        const { done, value } = await lines.read();
-        if (done) break;
-        first += value;
-      }
-      const url = /on (http:\/\/127\.0\.0\.1:\d+)\//.exec(first)?.[1];
-      ok(url, `no address in: ${first}`);
       const health = await (await fetch(`${url}/healthz`)).json();
       strictEqual(health.model, "model"); // the folder's name
       strictEqual(health.dtype, "f32");
@@ -47,11 +76,9 @@ Deno.test(
       strictEqual(bad.status, 415);
       await bad.body?.cancel();
     } finally {
-      child.kill("SIGTERM");
-      const status = await child.status;
-      await lines.cancel();
-      strictEqual(status.code, 0, await stderr);
-      ok((await stderr).includes("shutting down"));
+      const { code, stderr } = await stop();
+      strictEqual(code, 0, stderr);
+      ok(stderr.includes("shutting down"));
     }
   },
 );
@@ -62,37 +89,17 @@ Deno.test(
     ignore,
   },
   async () => {
-    const child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--quiet",
-        ...TASK_FLAGS,
-        MAIN,
-        "serve",
-        "--model",
-        MODEL!,
-        "--port",
-        "0",
-        "--name",
-        "tiny",
-        "--cors",
-        "https://app.example.com, http://localhost:5173",
-        "--max-text-chars",
-        "40",
-        "--max-queue",
-        "32",
-      ],
-      env: { CLIP_GOLDEN_DIR: goldenDir(), NO_COLOR: "1" },
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    const stderr = new Response(child.stderr).text();
-    const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    const { url, stop } = await startServe([
+      "--name",
+      "tiny",
+      "--cors",
+      "https://app.example.com, http://localhost:5173",
+      "--max-text-chars",
+      "40",
+      "--max-queue",
+      "32",
+    ]);
     try {
-      let first = "";
-      while (!first.includes("\n")) first += (await lines.read()).value ?? "";
-      const url = /on (http:\/\/127\.0\.0\.1:\d+)\//.exec(first)![1];
       const health = await (await fetch(`${url}/healthz`)).json();
       strictEqual(health.model, "tiny");
       const post = (body: unknown, headers: Record<string, string> = {}) =>
@@ -141,11 +148,9 @@ Deno.test(
         await r.body?.cancel();
       }
     } finally {
-      child.kill("SIGTERM");
-      const status = await child.status;
-      await lines.cancel();
-      strictEqual(status.code, 0, await stderr);
-      strictEqual((await stderr).trim(), "edgeclip: shutting down");
+      const { code, stderr } = await stop();
+      strictEqual(code, 0, stderr);
+      strictEqual(stderr.trim(), "edgeclip: shutting down");
     }
   },
 );
@@ -163,14 +168,9 @@ Deno.test(
         ["--max-lables", "3"],
       ]
     ) {
-      const out = await new Deno.Command(Deno.execPath(), {
-        args: ["run", "--quiet", ...TASK_FLAGS, MAIN, "serve", "--model", "/nonexistent", ...args],
-        env: { NO_COLOR: "1" },
-        stdin: "null",
-      }).output();
-      const err = new TextDecoder().decode(out.stderr);
-      strictEqual(out.code, 2, `${args.join(" ")}: ${err}`);
-      ok(/usage:/.test(err), err);
+      const r = await runCli(["serve", "--model", "/nonexistent", ...args]);
+      strictEqual(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+      ok(/usage:/.test(r.stderr), r.stderr);
     }
   },
 );

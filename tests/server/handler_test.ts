@@ -2,7 +2,7 @@
 
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { createHandler } from "../../server.ts";
-import { answer, dataUrl, goldenClip, goldenPngs, MODEL_DIR, post } from "./_helpers.ts";
+import { answer, dataUrl, goldenClip, goldenPngs, MODEL_DIR, post, slowClip } from "./_helpers.ts";
 
 const ignore = !MODEL_DIR || goldenPngs().length < 2;
 
@@ -160,17 +160,7 @@ Deno.test(
   },
   async () => {
     const clip = await goldenClip();
-    // text calls that yield for 30 ms, so concurrent requests wait for their turn
-    const slow = {
-      config: clip.config,
-      tokenize: clip.tokenize.bind(clip),
-      embedImage: clip.embedImage.bind(clip),
-      classify: clip.classify.bind(clip),
-      embedText: async (t: string | readonly string[]) => {
-        await new Promise((r) => setTimeout(r, 30));
-        return clip.embedText(t);
-      },
-    };
+    const slow = slowClip(clip, 30); // concurrent requests wait for their turn
     let reads = 0;
     class Watched extends Request {
       override get signal(): AbortSignal {

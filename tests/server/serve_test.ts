@@ -3,7 +3,7 @@
 
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { createHandler, type HandlerOptions } from "../../server.ts";
-import { answer, dataUrl, goldenClip, goldenPngs, MODEL_DIR } from "./_helpers.ts";
+import { answer, dataUrl, goldenClip, goldenPngs, MODEL_DIR, slowClip } from "./_helpers.ts";
 
 const net = Deno.permissions.querySync({ name: "net", host: "127.0.0.1" }).state === "granted";
 const ignore = !net || !MODEL_DIR || goldenPngs().length === 0;
@@ -165,20 +165,8 @@ Deno.test(
   async () => {
     const clip = await goldenClip();
     // a model whose text calls take 200 ms, so requests pile up behind each other
-    let running = 0, maxRunning = 0;
-    const slow = {
-      config: clip.config,
-      tokenize: clip.tokenize.bind(clip),
-      embedImage: clip.embedImage.bind(clip),
-      classify: clip.classify.bind(clip),
-      embedText: async (t: string | readonly string[]) => {
-        maxRunning = Math.max(maxRunning, ++running);
-        await new Promise((r) => setTimeout(r, 200));
-        running--;
-        return clip.embedText(t);
-      },
-    };
-    const s = serve(createHandler(slow, { maxQueue: 3 }));
+    const watch = { running: 0, maxRunning: 0 };
+    const s = serve(createHandler(slowClip(clip, 200, watch), { maxQueue: 3 }));
     try {
       const statuses = await Promise.all(
         Array.from(
@@ -193,7 +181,7 @@ Deno.test(
             }),
         ),
       );
-      strictEqual(maxRunning, 1);
+      strictEqual(watch.maxRunning, 1);
       strictEqual(statuses.filter((x) => x === 200).length, 4, statuses.join());
       strictEqual(statuses.filter((x) => x === 503).length, 4, statuses.join());
       strictEqual(
