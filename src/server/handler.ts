@@ -106,13 +106,17 @@ type Route = {
  *   Also accepts `encoding_format: "float" | "base64"`, `dimensions` (must equal the model's),
  *   `user`, and edgeclip's `truncate` (default true) and `adapters`.
  * - `POST /v1/classify` — `{ image, labels, template?, topK?, adapters? }` where image is a
- *   data URL or base64 → `{ results: [{ label, score }] }`.
+ *   data URL or base64 and template may be a preset name ("clip-imagenet-80",
+ *   "clip-imagenet-7") → `{ results: [{ label, score }] }`.
  * - `GET /healthz` — `{ status, model, dtype, adapters, queue }`.
+ * - `OPTIONS` on a route — 204 with `Allow`; with `cors`, the CORS preflight answer.
  *
- * Bad input answers 4xx `{ error: { code, message } }` (400 invalid_input, 413
- * input_too_large, 415 non-JSON body, 404/405 routing, 422 image_decode / input_too_long);
- * server faults answer a generic 500. Model calls run one at a time in arrival order; when
- * `maxQueue` requests already wait, the answer is 503 `overloaded` with `retry-after`.
+ * Bad input answers 4xx `{ error: { code, message } }` (400 invalid_input, 403
+ * origin_not_allowed, 413 input_too_large, 415 non-JSON body, 404/405 routing, 422
+ * image_decode / input_too_long); server faults answer a generic 500 and go to `onError`. A
+ * client that hangs up is no fault (499 `request_aborted`, not logged). Model calls run one at
+ * a time in arrival order; when `maxQueue` requests already wait, the answer is 503
+ * `overloaded` with `retry-after`.
  *
  * @example
  * ```ts
