@@ -25,7 +25,10 @@ export interface HandlerOptions {
   maxBatch?: number;
   /** Most labels in one classify request (default 1000). */
   maxLabels?: number;
-  /** Most prompts (labels × templates) in one classify request (default 4096). */
+  /**
+   * Most prompts (labels × templates, a preset counting its list) in one classify request
+   * (default 2048: 1000 labels × 2 templates cost ~49 MB on a ViT-B/32, bench/request_memory.ts).
+   */
   maxPrompts?: number;
   /**
    * Longest text, label or template in characters (UTF-16 code units; default 4096: CLIP reads
@@ -79,7 +82,7 @@ export const DEFAULT_LIMITS = Object.freeze({
   maxPixels: 2048 * 2048,
   maxBatch: 64,
   maxLabels: 1000,
-  maxPrompts: 4096,
+  maxPrompts: 2048,
   maxTextChars: 4096,
   maxQueue: 16,
   remoteTimeoutMs: 10_000,
