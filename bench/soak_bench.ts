@@ -2,7 +2,7 @@
 // requests by 8 concurrent clients, some of which hang up mid-body or mid-answer. Reports per
 // round the server's RSS, the status counts and what the server wrote to stderr. Expected: no
 // 5xx, no stderr line (client hang-ups are not server faults), RSS flat from round to round.
-//   deno run -A bench/soak_bench.ts [--rounds 5] [--per-round 1000] [--clients 8]
+//   deno run -A bench/soak_bench.ts [--rounds 5] [--per-round 1000] [--clients 8] [--only NAME]
 // Not a timed test: a benchmark script (Linux: RSS from /proc/<pid>/status).
 
 import { Prng } from "../tests/_util/prng.ts";
@@ -18,6 +18,8 @@ function flag(name: string, fallback: number): number {
 }
 const ROUNDS = flag("rounds", 5), PER_ROUND = flag("per-round", 1000), CLIENTS = flag("clients", 8);
 const ORIGIN = "https://app.example.com";
+/** Only the requests whose name contains this (to find which kind moves the RSS). */
+const ONLY = Deno.args.includes("--only") ? Deno.args[Deno.args.indexOf("--only") + 1] : "";
 
 // ---- the server ------------------------------------------------------------------------------
 
@@ -263,9 +265,10 @@ const start = rss();
 for (let round = 1; round <= ROUNDS; round++) {
   const plan = Array.from({ length: PER_ROUND }, () => {
     const r = rng.next();
-    const pool = SHOTS.filter((s) => s.kind === (r < 0.55 ? "good" : r < 0.85 ? "bad" : "abort"));
-    return pool[rng.int(0, pool.length - 1)];
-  });
+    const kind = r < 0.55 ? "good" : r < 0.85 ? "bad" : "abort";
+    const pool = SHOTS.filter((s) => s.kind === kind && (!ONLY || s.name.includes(ONLY)));
+    return pool.length ? pool[rng.int(0, pool.length - 1)] : undefined;
+  }).filter((s) => s !== undefined);
   const counts = new Map<string, number>();
   let next = 0;
   const t0 = performance.now();
