@@ -269,21 +269,3 @@ Deno.test("cli: flag errors are balanced sentences; a near miss suggests the fla
     strictEqual(first.split("(").length, first.split(")").length, first);
   }
 });
-
-const convertMissing = (() => {
-  try {
-    Deno.statSync(new URL("../../src/cli/convert.ts", import.meta.url));
-    return false;
-  } catch {
-    return true;
-  }
-})();
-
-Deno.test({
-  name: "cli: convert says it is unavailable until convert.ts lands",
-  ignore: !convertMissing,
-}, async () => {
-  const r = await runCli(["convert", "--from", "x", "--to", "y"]);
-  strictEqual(r.code, 1);
-  ok(/not available/.test(r.stderr) && noStack(r.stderr), r.stderr);
-});

@@ -5,7 +5,8 @@ import { parseSafetensors, toF32, toI32 } from "../../src/io/safetensors.ts";
 import { compareClose } from "../_util/assert_close.ts";
 import type { Tensor } from "../../src/tensor.ts";
 import type { ForwardInputs } from "../../src/api/forward.ts";
-import { goldenPath, readJson } from "../_util/golden.ts";
+import { goldenPath } from "../_util/golden.ts";
+import { readJson } from "../_util/files.ts";
 
 export interface CaseJson {
   name: string;

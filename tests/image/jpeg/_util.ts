@@ -1,6 +1,6 @@
 // Helpers shared by the JPEG tests: gunzip, pixel difference statistics, fixture manifest.
 
-export { gunzipFile } from "../../_util/golden.ts";
+export { gunzipFile } from "../../_util/files.ts";
 
 /** Max and mean |Δ| and the share of differing values. */
 export interface PixelDiff {
