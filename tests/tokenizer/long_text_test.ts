@@ -6,9 +6,10 @@ import { deepStrictEqual, ok, strictEqual, throws } from "node:assert/strict";
 import { EdgeClipError } from "../../src/errors.ts";
 import { ClipTokenizer, MAX_SCAN_CHARS } from "../../src/tokenizer/mod.ts";
 import { pyStrip, whitespaceClean } from "../../src/tokenizer/clean/clean.ts";
-import { goldenPath, readJson } from "../_util/golden.ts";
+import { goldenPath } from "../_util/golden.ts";
+import { readJson } from "../_util/files.ts";
 import { forAll } from "../_util/property.ts";
-import { bpeDir, clipTokenizer } from "./_load.ts";
+import { bpeFiles, clipTokenizer } from "./_load.ts";
 
 const tok = clipTokenizer();
 const tooLong = (e: unknown) => e instanceof EdgeClipError && e.code === "input_too_long";
@@ -102,9 +103,7 @@ const golden: string[] = casesPath
   : [];
 
 Deno.test("long text: rows from a line-cut prefix equal the whole text's rows (random texts)", () => {
-  const dir = bpeDir();
-  const vocab = Deno.readFileSync(`${dir}/vocab.json`);
-  const merges = Deno.readFileSync(`${dir}/merges.txt`);
+  const { vocab, merges } = bpeFiles()!;
   const material = [...TRICKY, ...golden];
   let exact = 0, refused = 0, longExact = 0;
   forAll(
