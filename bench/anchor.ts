@@ -98,7 +98,7 @@ async function measure(
     cold_start_ms: processAgeMs(),
     script_cold_start_ms: tReady - T_SCRIPT,
     mem_after_create: rssKiB(),
-    wasm_mib: m.kernels.mem.used / 2 ** 20,
+    wasm_mib: m.kernels.memoryStats.top / 2 ** 20,
   });
   const refs = readRefs(refDir, tower);
   const model = m.model;
@@ -140,7 +140,7 @@ async function measure(
     };
   }
   out.batches = batches;
-  out.wasm_peak_mib = m.kernels.mem.peak / 2 ** 20;
+  out.wasm_peak_mib = m.kernels.memoryStats.peak / 2 ** 20;
   out.peak_rss_mib = rssKiB().hwm_kib / 1024;
   return true;
 }

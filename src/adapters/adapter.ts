@@ -4,7 +4,7 @@
 
 import { EdgeClipError } from "../errors.ts";
 import type { LinearSite, Tower } from "../model/hooks.ts";
-import type { Kernels } from "../wasm/kernels.ts";
+import type { Kernels, Owner } from "../wasm/kernels.ts";
 import {
   type AdapterConfig,
   type BnConfig,
@@ -62,7 +62,12 @@ export class LoadedAdapter {
   readonly reft = new Map<string, ReftModule>();
   invertible: NiceCoupling | undefined;
 
-  constructor(readonly name: string, readonly config: AdapterConfig) {}
+  constructor(
+    readonly name: string,
+    readonly config: AdapterConfig,
+    /** The linear memory of every module: free() once the adapter is dropped. */
+    readonly owner: Owner,
+  ) {}
 
   /** True when some module of this adapter is a LoRA-family one (mergeable). */
   get hasLora(): boolean {
@@ -71,8 +76,9 @@ export class LoadedAdapter {
 }
 
 /**
- * Builds an adapter's modules from its weights. `saved` is the name inside the weight keys;
- * `name` the name it is registered under (load_as).
+ * Builds an adapter's modules from its weights, in memory of its own owner (all given back when
+ * building fails). `saved` is the name inside the weight keys; `name` the name it is registered
+ * under (load_as).
  */
 export function buildAdapter(
   k: Kernels,
@@ -82,21 +88,27 @@ export function buildAdapter(
   t: AdapterTensors,
   model: ModelShape,
 ): LoadedAdapter {
-  const a = new LoadedAdapter(name, config);
-  for (const c of methodConfigs(config)) {
-    if (c.kind === "bottleneck") addBottleneck(k, a, saved, c, t, model);
-    else if (c.kind === "lora") addLora(k, a, saved, c, t, model);
-    else if (c.kind === "prefix_tuning") addPrefix(k, a, saved, c, t, model);
-    else addReft(k, a, saved, c, t, model);
+  const o = k.owner();
+  try {
+    const a = new LoadedAdapter(name, config, o);
+    for (const c of methodConfigs(config)) {
+      if (c.kind === "bottleneck") addBottleneck(o, a, saved, c, t, model);
+      else if (c.kind === "lora") addLora(o, a, saved, c, t, model);
+      else if (c.kind === "prefix_tuning") addPrefix(o, a, saved, c, t, model);
+      else addReft(o, a, saved, c, t, model);
+    }
+    t.finish();
+    return a;
+  } catch (e) {
+    o.free();
+    throw e;
   }
-  t.finish();
-  return a;
 }
 
 const layerKey = (tower: Tower, i: number) => `${tower}_model.encoder.layers.${i}.`;
 
 function addBottleneck(
-  k: Kernels,
+  o: Owner,
   a: LoadedAdapter,
   saved: string,
   c: BnConfig,
@@ -120,7 +132,7 @@ function addBottleneck(
         }
         const D = bottleneckSize(c, tw.hidden, g);
         const p = `${layerKey(tw.tower, i)}${BN_MODULE[loc]}.adapters.${saved}.`;
-        a.bottleneck.set(key, Bottleneck.load(k, a.name, c, t, p, shared, tw.hidden, D));
+        a.bottleneck.set(key, Bottleneck.load(o, a.name, c, t, p, shared, tw.hidden, D));
         widths.add(tw.hidden);
       }
     }
@@ -141,7 +153,7 @@ function addBottleneck(
       );
     }
     a.invertible = NiceCoupling.load(
-      k,
+      o,
       c,
       t,
       `text_model.invertible_adapters.${saved}.`,
@@ -151,7 +163,7 @@ function addBottleneck(
 }
 
 function addLora(
-  k: Kernels,
+  o: Owner,
   a: LoadedAdapter,
   saved: string,
   c: LoraConfig,
@@ -175,7 +187,7 @@ function addLora(
           : [tw.hidden, tw.hidden];
         const p = `${layerKey(tw.tower, i)}${SITE_MODULE[s]}.loras.${saved}.`;
         const mod = LoraModule.load(
-          k,
+          o,
           a.name,
           c,
           t,
@@ -192,7 +204,7 @@ function addLora(
 }
 
 function addPrefix(
-  k: Kernels,
+  o: Owner,
   a: LoadedAdapter,
   saved: string,
   c: PrefixConfig,
@@ -209,33 +221,26 @@ function addPrefix(
       );
     }
     const loc = `prefix_tuning.prefix_tunings.${saved}.clip_${tw.tower}_model_self_prefix.`;
-    const states = prefixStates(k, c, t, loc, tw.hidden, layers.length);
-    const ptr = k.mem.put(states);
+    const N = layers.length * 2 * tw.hidden;
+    const states = o.matFrom(
+      prefixStates(o.kernels, c, t, loc, tw.hidden, layers.length),
+      c.prefixLength,
+      N,
+    );
     layers.forEach((i, id) => {
       const gate = c.useGating
         ? `${layerKey(tw.tower, i)}self_attn.prefix_tuning.prefix_gates.${saved}.`
         : undefined;
       a.prefix.set(
         at(tw.tower, i),
-        prefixLayer(
-          k,
-          a.name,
-          ptr,
-          c.prefixLength,
-          tw.hidden,
-          layers.length,
-          id,
-          t,
-          gate,
-          c.sharedGating ? 1 : 2,
-        ),
+        prefixLayer(o, a.name, states, tw.hidden, id, t, gate, c.sharedGating ? 1 : 2),
       );
     });
   }
 }
 
 function addReft(
-  k: Kernels,
+  o: Owner,
   a: LoadedAdapter,
   saved: string,
   c: ReftConfig,
@@ -250,7 +255,7 @@ function addReft(
       a.reft.set(
         at(tw.tower, i),
         ReftModule.load(
-          k,
+          o,
           a.name,
           c,
           t,

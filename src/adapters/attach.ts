@@ -4,7 +4,7 @@
 
 import { EdgeClipError } from "../errors.ts";
 import type { LayerHooks, LinearSite, ModelHooks, SeqLayout, Tower } from "../model/hooks.ts";
-import type { Kernels, Mat } from "../wasm/kernels.ts";
+import type { Kernels, Mat, Owner } from "../wasm/kernels.ts";
 import { at, type BnLoc, type LoadedAdapter } from "./adapter.ts";
 import { type Block, parseSetup, type Setup } from "./composition.ts";
 import { runBottleneckLocation } from "./methods/bottleneck_layer.ts";
@@ -20,6 +20,8 @@ export interface LoadedFusion {
   readonly adapterNames: readonly string[];
   readonly cfg: FusionConfig;
   readonly layers: ReadonlyMap<string, FusionLayer>;
+  /** The linear memory of its layers: free() once the fusion is dropped. */
+  readonly owner: Owner;
 }
 
 /** What a call tells the hooks about its inputs. */

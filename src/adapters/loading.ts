@@ -169,26 +169,32 @@ export async function loadFusionFolder(
     }
     return c;
   });
-  const layers = new Map<string, FusionLayer>();
-  for (const loc of ["mh", "out"] as BnLoc[]) {
-    const flags = bns.map((cs) => cs.some((c) => (loc === "mh" ? c.mhAdapter : c.outputAdapter)));
-    if (flags.some((f) => f !== flags[0])) {
-      throw new EdgeClipError(
-        "adapter_unsupported",
-        "fusion: the fused adapters disagree on their locations (the library raises)",
-      );
-    }
-    if (!flags[0]) continue;
-    for (const tw of model.towers) {
-      for (let i = 0; i < tw.layers; i++) {
-        const p = `${tw.tower}_model.encoder.layers.${i}.${
-          BN_MODULE[loc]
-        }.adapter_fusion_layer.${keyName}.`;
-        layers.set(at(tw.tower, i, loc), FusionLayer.load(k, cfg, t, p, tw.hidden));
+  const o = k.owner(); // everything the fusion takes, given back if it fails
+  try {
+    const layers = new Map<string, FusionLayer>();
+    for (const loc of ["mh", "out"] as BnLoc[]) {
+      const flags = bns.map((cs) => cs.some((c) => (loc === "mh" ? c.mhAdapter : c.outputAdapter)));
+      if (flags.some((f) => f !== flags[0])) {
+        throw new EdgeClipError(
+          "adapter_unsupported",
+          "fusion: the fused adapters disagree on their locations (the library raises)",
+        );
+      }
+      if (!flags[0]) continue;
+      for (const tw of model.towers) {
+        for (let i = 0; i < tw.layers; i++) {
+          const p = `${tw.tower}_model.encoder.layers.${i}.${
+            BN_MODULE[loc]
+          }.adapter_fusion_layer.${keyName}.`;
+          layers.set(at(tw.tower, i, loc), FusionLayer.load(o, cfg, t, p, tw.hidden));
+        }
       }
     }
+    t.finish();
+    const name = adapters.map((a) => a.name).join(",");
+    return { name, adapterNames: adapters.map((a) => a.name), cfg, layers, owner: o };
+  } catch (e) {
+    o.free();
+    throw e;
   }
-  t.finish();
-  const name = adapters.map((a) => a.name).join(",");
-  return { name, adapterNames: adapters.map((a) => a.name), cfg, layers };
 }

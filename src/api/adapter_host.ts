@@ -79,6 +79,7 @@ export class AdapterHost {
     }
     const a = await loadAdapterFolder(this.#m.kernels, files, this.#shape(), opts);
     if (this.#set.adapters.has(a.name)) {
+      a.owner.free(); // nothing else holds it
       throw new EdgeClipError(
         "adapter_setup",
         `an adapter named ${JSON.stringify(a.name)} is already loaded`,
@@ -101,6 +102,7 @@ export class AdapterHost {
     });
     const { files } = await resolveSource(source);
     const f = await loadFusionFolder(this.#m.kernels, files, this.#shape(), adapters);
+    this.#set.fusions.get(f.name)?.owner.free(); // replaced: no setup can reach it any more
     this.#set.fusions.set(f.name, f);
     return f.name;
   }

@@ -14,7 +14,7 @@ import type { TensorEntry } from "../io/safetensors.ts";
 import { type FileSet, memoryFileSet } from "../io/source.ts";
 import type { ClipConfig } from "../model/config.ts";
 import type { WeightFile } from "../model/weights.ts";
-import { Q8_WEIGHTS } from "../quant/formats.ts";
+import { Q8_WEIGHTS } from "../wasm/formats.ts";
 
 /** Version of the package format (metadata keys, tensor naming); bump on incompatible change. */
 export const PACKAGE_VERSION = "1";

@@ -9,7 +9,8 @@ import type { TensorOut } from "../io/safetensors_write.ts";
 import { EmbeddingQ8 } from "../model/embedding_q8.ts";
 import { LinearQ8 } from "../model/linear_q8.ts";
 import { IGNORED_KEYS } from "../model/weights.ts";
-import { packedBytes, packedShape, paddedN } from "../quant/formats.ts";
+import { packedShape, paddedN } from "../wasm/formats.ts";
+import type { Buf } from "../wasm/kernels.ts";
 import { droppedByTowers } from "./package.ts";
 import type { Quantized } from "./quantize.ts";
 
@@ -25,7 +26,8 @@ export function planPackage(q: Quantized): { tensors: TensorOut[]; rows: PlanRow
   const k = q.kernels;
   const tensors: TensorOut[] = [];
   const rows: PlanRow[] = [];
-  const mem = (ptr: number, bytes: number) => () => k.mem.u8(ptr, bytes);
+  // copied out of linear memory when the writer asks for them, one tensor at a time
+  const mem = (b: Buf) => () => k.withBytes(b, (bytes) => bytes.slice());
   // in the order the loader reads (a package loads front to back: sequential disk reads on a
   // cold page cache); tensors it never read (dropped ones) keep their place after those
   const rank = new Map(q.readOrder.map((name, i) => [name, i]));
@@ -49,10 +51,10 @@ export function planPackage(q: Quantized): { tensors: TensorOut[]; rows: PlanRow
           name: `${prefix}.qweight`,
           dtype: "I8",
           shape: packedShape(w.n, w.k),
-          data: mem(w.ptr, packedBytes(w.n, w.k)),
+          data: mem(w.data),
         },
-        { name: `${prefix}.qscale`, dtype: "F32", shape: [np], data: mem(w.scales, np * 4) },
-        { name: `${prefix}.qsum`, dtype: "I32", shape: [np], data: mem(w.sums, np * 4) },
+        { name: `${prefix}.qscale`, dtype: "F32", shape: [np], data: mem(w.scales) },
+        { name: `${prefix}.qsum`, dtype: "I32", shape: [np], data: mem(w.sums) },
       );
     } else if (emb instanceof EmbeddingQ8) {
       tensors.push(
@@ -60,13 +62,13 @@ export function planPackage(q: Quantized): { tensors: TensorOut[]; rows: PlanRow
           name: `${prefix}.qweight`,
           dtype: "I8",
           shape: [emb.vocab, emb.dim],
-          data: mem(emb.table, emb.vocab * emb.dim),
+          data: mem(emb.table),
         },
         {
           name: `${prefix}.qscale`,
           dtype: "F32",
           shape: [emb.vocab],
-          data: mem(emb.scales, emb.vocab * 4),
+          data: mem(emb.scales),
         },
       );
     } else if (lin) {

@@ -2,7 +2,7 @@
 // (linear layers are per token), then the fused attention kernel per sequence (attention stays
 // within a row). Optional prefix keys/values are prepended per sequence, visible to every query.
 
-import type { Kernels, Mat } from "../wasm/kernels.ts";
+import type { Kernels, Mat, Vec } from "../wasm/kernels.ts";
 import type { PrefixKV, SeqLayout } from "./hooks.ts";
 
 /** HF's additive mask value: torch.finfo(float32).min. */
@@ -17,7 +17,7 @@ export interface AttentionShape {
 
 /**
  * out[t] = softmax(q_t·Kᵀ/√hd + mask)·V per sequence of `layout`.
- * keyBias(b): pointer to lengths[b] additive floats (0 = unmasked, MASK_MIN = padding) or 0.
+ * keyBias(b): lengths[b] additive floats (0 = unmasked, MASK_MIN = padding), or undefined.
  * queryAt: only one query per sequence, at position queryAt[b]; q and out are then [B × H] with
  * row b that query (keys and values still every row of the sequence).
  */
@@ -29,7 +29,7 @@ export function attendSequences(
   out: Mat,
   layout: SeqLayout,
   shape: AttentionShape,
-  keyBias: (b: number) => number,
+  keyBias: (b: number) => Vec | undefined,
   prefix?: PrefixKV,
   queryAt?: readonly number[],
 ): void {
@@ -45,7 +45,7 @@ export function attendSequences(
     let kb = k.view(key, o, len), vb = k.view(value, o, len);
     let bias = keyBias(b);
     const P = prefix ? prefix.length : 0;
-    k.mem.scratch(() => {
+    k.scratch(() => {
       if (prefix && P > 0) {
         // [prefix ; keys] and [prefix ; values] for this sequence
         const kk = k.mat(P + len, H), vv = k.mat(P + len, H);
@@ -57,11 +57,9 @@ export function attendSequences(
         vb = vv;
         if (bias) {
           // prefix columns are never masked (the library prepends zeros to the mask)
-          const nb = k.mem.alloc((P + len) * 4);
-          const view = k.mem.f32(nb, P + len);
-          view.fill(0, 0, P);
-          view.set(k.mem.f32(bias, len), P);
-          bias = nb;
+          const nb = new Float32Array(P + len);
+          nb.set(k.readBuf(bias), P);
+          bias = k.vecFrom(nb);
         }
       }
       k.attention(qb, kb, vb, ob, {

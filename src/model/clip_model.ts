@@ -2,7 +2,7 @@
 // (CLIPTextModel[WithProjection], CLIPVisionModel[WithProjection]). Encodes into plain arrays;
 // every intermediate lives in scratch memory released when the call returns.
 
-import type { Kernels, Mat } from "../wasm/kernels.ts";
+import type { Kernels, Mat, Owner } from "../wasm/kernels.ts";
 import type { ClipConfig } from "./config.ts";
 import { type EmbeddingLoader, loadEmbeddingF32 } from "./embedding.ts";
 import type { ModelHooks, SeqLayout } from "./hooks.ts";
@@ -38,18 +38,32 @@ export class ClipModel {
     readonly textProjection: Linear | undefined, // [P × Ht], no bias
     readonly visualProjection: Linear | undefined, // [P × Hv], no bias
     readonly logitScale: number | undefined, // log of the logit multiplier
+    /** The linear memory of every weight (free() when the model is dropped from its kernels). */
+    readonly owner: Owner,
   ) {}
 
-  /** Builds the model from a checkpoint; every tensor is checked and every key must be used. */
+  /**
+   * Builds the model from a checkpoint; every tensor is checked and every key must be used. A
+   * load that fails gives back all the memory it took.
+   */
   static async load(
     file: WeightFile,
     cfg: ClipConfig,
     k: Kernels,
     opts: LoadOptions = {},
   ): Promise<ClipModel> {
+    const owner = k.owner();
+    try {
+      return await ClipModel.#load(new WeightStore(file, k, owner), cfg, opts);
+    } catch (e) {
+      owner.free();
+      throw e;
+    }
+  }
+
+  static async #load(store: WeightStore, cfg: ClipConfig, opts: LoadOptions): Promise<ClipModel> {
     const linear = opts.linear ?? loadLinearF32;
     const embedding = opts.embedding ?? loadEmbeddingF32;
-    const store = new WeightStore(file, k);
     const root = store.root();
     const text = cfg.text
       ? await TextModel.load(root.pp("text_model"), cfg.text, linear, embedding)
@@ -71,7 +85,16 @@ export class ClipModel {
       logitScale = (await root.f32Array("logit_scale", shape?.length === 1 ? [1] : []))[0];
     }
     store.finish();
-    return new ClipModel(k, cfg, text, vision, textProjection, visualProjection, logitScale);
+    return new ClipModel(
+      store.k,
+      cfg,
+      text,
+      vision,
+      textProjection,
+      visualProjection,
+      logitScale,
+      store.owner,
+    );
   }
 
   /** Runs the text tower; pooled rows are taken at each sequence's EOS position. */
@@ -80,7 +103,7 @@ export class ClipModel {
     hooks: ModelHooks,
     opts: { hidden?: boolean } = {},
   ): Encoded {
-    return this.k.mem.scratch(() => {
+    return this.k.scratch(() => {
       const { hidden, pooled, layout } = this.text!.run(seqs, hooks, opts.hidden ?? false);
       return this.#finish(pooled, hidden, this.textProjection, layout, opts.hidden);
     });
@@ -93,7 +116,7 @@ export class ClipModel {
     hooks: ModelHooks,
     opts: { hidden?: boolean } = {},
   ): Encoded {
-    return this.k.mem.scratch(() => {
+    return this.k.scratch(() => {
       const { hidden, pooled, layout } = this.vision!.run(
         pixels,
         count,

@@ -4,7 +4,7 @@
 // with LoRA/IA3 hooks on q/k/v/fc1/fc2, prefix keys in attention and ReFT on the output.
 // Reference: transformers/models/clip/modeling_clip.py (v4.57), adapters models/clip/modeling_clip.py.
 
-import type { Act, Kernels, Mat } from "../wasm/kernels.ts";
+import type { Act, Kernels, Mat, Vec } from "../wasm/kernels.ts";
 import { attendSequences } from "./attention.ts";
 import type { LayerHooks, LayerInfo, LinearSite, ModelHooks, SeqLayout, Tower } from "./hooks.ts";
 import { LayerNorm } from "./layer_norm.ts";
@@ -105,13 +105,13 @@ export class EncoderLayer {
 
   /**
    * Runs the layer on the residual stream `h` [total × hidden] in place.
-   * keyBias(b): additive padding mask of sequence b (pointer or 0).
+   * keyBias(b): additive padding mask of sequence b, if any.
    */
   forward(
     h: Mat,
     ws: Workspace,
     layout: SeqLayout,
-    keyBias: (b: number) => number,
+    keyBias: (b: number) => Vec | undefined,
     hooks: LayerHooks | undefined,
     tower: Tower,
     index: number,
@@ -161,7 +161,7 @@ export class EncoderLayer {
     if (hooks?.afterAttention) {
       this.outProj.forward(ws.attn, ws.o); // o = out_proj(attn)
       const h1 = hooks.afterAttention(ws.o, h, info);
-      if (h1.ptr !== h.ptr) k.copy(h1, h);
+      if (!k.sameStart(h1, h)) k.copy(h1, h);
     } else {
       this.outProj.forward(ws.attn, h, { residual: h }); // h += out_proj(attn)
     }
@@ -173,7 +173,7 @@ export class EncoderLayer {
       project("fc2", this.fc2, ws.f, ws.o); // o = fc2(f)
       if (hooks?.afterMlp) {
         const h2 = hooks.afterMlp(ws.o, h, info);
-        if (h2.ptr !== h.ptr) k.copy(h2, h);
+        if (!k.sameStart(h2, h)) k.copy(h2, h);
       } else k.add(h, ws.o, h);
     } else {
       this.fc2.forward(ws.f, h, { residual: h }); // h += fc2(f)
@@ -193,7 +193,7 @@ export class EncoderLayer {
     h: Mat,
     ws: Workspace,
     layout: SeqLayout,
-    keyBias: (b: number) => number,
+    keyBias: (b: number) => Vec | undefined,
     at: readonly number[],
     out: Mat,
   ): void {
@@ -232,7 +232,7 @@ export function runLayers(
   h: Mat,
   ws: Workspace,
   layout: SeqLayout,
-  keyBias: (b: number) => number,
+  keyBias: (b: number) => Vec | undefined,
   hooks: ModelHooks,
   tower: Tower,
   rows?: { at: readonly number[]; out: Mat },
@@ -241,7 +241,7 @@ export function runLayers(
   const lastHooks = last >= 0 ? hooks.layer(tower, last) : undefined;
   const rowsOnly = !!rows && last >= 0 && !lastHooks && layout.lengths.every((n) => n > 0);
   layers.forEach((layer, i) => {
-    layer.kr.mem.scratch(() => {
+    layer.kr.scratch(() => {
       if (i === last && rowsOnly) layer.forwardRows(h, ws, layout, keyBias, rows.at, rows.out);
       else {
         const lh = i === last ? lastHooks : hooks.layer(tower, i);

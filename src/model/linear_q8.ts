@@ -3,28 +3,19 @@
 // packed tensors of an edgeclip package (`<scope>.qweight`, `.qscale`, `.qsum`) as they are.
 
 import { EdgeClipError } from "../errors.ts";
-import { type Dtype, type TensorEntry, toF32 } from "../io/safetensors.ts";
+import { type Dtype, DTYPE_BYTES, type TensorEntry } from "../io/safetensors.ts";
 import {
   ACT_FORMATS,
   type ActFormatName,
   packedShape,
   paddedN,
-  Q8_MAX_K,
-} from "../quant/formats.ts";
-import type { KernelVariant } from "../wasm/module.ts";
-import type { Kernels, Mat } from "../wasm/kernels.ts";
-import {
-  allocQ8,
-  gemmQ8,
-  gemmQ8Quantized,
-  type PackedQ8,
+  Q8_WEIGHTS,
   QA,
   type QaCode,
-  quantizeActForGemm,
-  type QuantizedAct,
-  quantizePackQ8,
-  unpackQ8,
-} from "../wasm/q8.ts";
+} from "../wasm/formats.ts";
+import type { KernelVariant } from "../wasm/module.ts";
+import type { Buf, Kernels, Mat, Vec } from "../wasm/kernels.ts";
+import type { PackedQ8, QuantizedAct } from "../wasm/q8.ts";
 import {
   type Linear,
   type LinearInput,
@@ -32,6 +23,7 @@ import {
   type LinearOptions,
   loadLinearF32,
   type PreparedInput,
+  withDenseWeight,
 } from "./linear.ts";
 import type { LayerNorm } from "./layer_norm.ts";
 import type { WeightScope, WeightStore } from "./weights.ts";
@@ -151,8 +143,7 @@ function inputFormat(
   // the spread can only turn u7 into u12: computed only for layers that would run u7
   let spread: number | undefined;
   if (norm && policy.actFormat(prefix, k.variant) === "u7") {
-    spread = normSpreads.get(norm) ??
-      channelSpread(k.mem.f32(norm.gamma, norm.dim), k.mem.f32(norm.beta, norm.dim));
+    spread = normSpreads.get(norm) ?? channelSpread(k.readBuf(norm.gamma), k.readBuf(norm.beta));
     normSpreads.set(norm, spread);
   }
   return layerFormat(policy, prefix, inF, k.variant, spread);
@@ -173,7 +164,7 @@ export class LinearQ8 implements Linear {
   constructor(
     readonly k: Kernels,
     readonly weight: PackedQ8,
-    readonly bias: number,
+    readonly bias: Vec | undefined,
     /** Activation format of this layer's input. */
     readonly fmt: QaCode,
   ) {}
@@ -190,22 +181,22 @@ export class LinearQ8 implements Linear {
     const p = opts.prepared as PreparedQ8 | undefined;
     // made for this very matrix object, in this layer's format
     if (p?.kind === "q8" && p.x === x && p.qa.fmt === this.fmt) {
-      gemmQ8Quantized(this.k, p.qa, this.weight, out, o);
-    } else gemmQ8(this.k, x, this.weight, out, { ...o, fmt: this.fmt });
+      this.k.q8.gemmQuantized(p.qa, this.weight, out, o);
+    } else this.k.q8.gemm(x, this.weight, out, { ...o, fmt: this.fmt });
   }
 
   /** Quantizes x once for every int8 linear of this activation format that reads it (q/k/v). */
   prepare(x: Mat): PreparedQ8 {
-    return { kind: "q8", x, qa: quantizeActForGemm(this.k, x, this.fmt) };
+    return { kind: "q8", x, qa: this.k.q8.quantizeAct(x, this.fmt) };
   }
 
   /** The dequantized weight q·scale [out × in]. */
   readWeight(): Float32Array {
-    const { n, k } = this.weight;
-    return this.k.mem.scratch(() => {
-      const dst = this.k.mem.alloc(n * k * 4);
-      unpackQ8(this.k, this.weight, dst);
-      return this.k.mem.f32(dst, n * k).slice();
+    const k = this.k, w = this.weight;
+    return k.scratch(() => {
+      const dst = k.mat(w.n, w.k);
+      k.q8.unpack(w, dst);
+      return k.read(dst);
     });
   }
 
@@ -215,64 +206,37 @@ export class LinearQ8 implements Linear {
     if (w.length !== n * k) {
       throw new EdgeClipError("invalid_input", `weight has ${w.length} values, want ${n}×${k}`);
     }
-    this.k.mem.scratch(() => quantizePackQ8(this.k, this.k.mem.put(w), this.weight));
+    const kr = this.k;
+    kr.scratch(() => kr.q8.quantizePack(kr.matFrom(w, n, k), this.weight));
   }
 }
 
 function checkK(scope: WeightScope, inF: number): void {
-  if (inF > Q8_MAX_K) {
+  if (inF > Q8_WEIGHTS.maxK) {
     throw new EdgeClipError(
       "model_config",
-      `${scope.prefix}: ${inF} input features exceed the int8 kernels' limit of ${Q8_MAX_K}`,
+      `${scope.prefix}: ${inF} input features exceed the int8 kernels' limit of ${Q8_WEIGHTS.maxK}`,
     );
   }
 }
 
 /**
- * Reads rows [r0, r0 + rows) of a 2-D float tensor (`cols` wide) into f32 memory at `ptr`, in its
- * own dtype then widened, so big tables pass through memory a slice at a time.
+ * Reads rows [r0, r0 + rows) of a 2-D float tensor (`dst.cols` wide) into `dst`, in its own dtype
+ * then widened, so big tables pass through memory a slice at a time.
  */
 export async function readRowsF32(
   store: WeightStore,
   e: TensorEntry,
   r0: number,
-  rows: number,
-  cols: number,
-  ptr: number,
+  dst: Mat,
 ): Promise<void> {
-  const k = store.k;
-  const size = e.dtype === "F32"
-    ? 4
-    : e.dtype === "F64"
-    ? 8
-    : e.dtype === "F16" || e.dtype === "BF16"
-    ? 2
-    : 0;
-  if (!size) {
-    throw new EdgeClipError(
-      "model_format",
-      `${store.file.label}: weight ${e.name} is ${e.dtype}, expected a float tensor`,
-      { key: e.name, dtype: e.dtype },
-    );
-  }
+  const size = DTYPE_BYTES[e.dtype] ?? 0, row = dst.cols * size;
   const part: TensorEntry = {
     ...e,
-    begin: e.begin + r0 * cols * size,
-    end: e.begin + (r0 + rows) * cols * size,
+    begin: e.begin + r0 * row,
+    end: e.begin + (r0 + dst.rows) * row,
   };
-  const n = rows * cols;
-  if (e.dtype === "F32") {
-    await store.file.read(part, k.mem.u8(ptr, n * 4));
-    return;
-  }
-  const mark = k.mem.mark();
-  try {
-    const raw = k.mem.alloc(n * size);
-    await store.file.read(part, k.mem.u8(raw, n * size));
-    toF32(k.mem.u8(raw, n * size), e.dtype, k.mem.f32(ptr, n), e.name);
-  } finally {
-    k.mem.reset(mark);
-  }
+  await store.readF32Into(part, dst);
 }
 
 /** Loader that quantizes f32 checkpoint weights at load (the converter runs the same code). */
@@ -290,31 +254,25 @@ export function quantizingLinearLoader(
       return lin;
     }
     checkK(scope, inF);
-    const store = scope.store, k = store.k;
-    const bias = hasBias ? await scope.f32("bias", [outF]) : 0;
-    const w = allocQ8(k, outF, inF);
+    const { k, owner } = scope.store;
+    const bias = hasBias ? await scope.vec("bias", outF) : undefined;
+    const w = owner.packedQ8(outF, inF);
     const key = scope.key("weight");
-    const e = store.entry(key, [outF, inF]);
-    const mark = k.mem.mark();
-    try {
-      const raw = k.mem.alloc(outF * inF * 4);
-      await store.readF32Into(e, raw, outF * inF);
-      transform?.(key, k.mem.f32(raw, outF * inF), outF, inF);
-      quantizePackQ8(k, raw, w);
-    } finally {
-      k.mem.reset(mark);
-    }
+    await withDenseWeight(scope, outF, inF, (raw) => {
+      if (transform) k.withView(raw, (v) => transform(key, v, outF, inF));
+      k.q8.quantizePack(raw, w);
+    });
     return new LinearQ8(k, w, bias, inputFormat(policy, scope.prefix, k, inF, input));
   };
 }
 
-/** Copies a tensor's bytes into memory at ptr after checking its dtype and shape. */
+/** Copies a tensor's bytes into `dst` after checking its dtype and shape. */
 export async function readRaw(
   scope: WeightScope,
   name: string,
   dtype: Dtype,
   shape: readonly number[],
-  ptr: number,
+  dst: Buf,
 ): Promise<void> {
   const store = scope.store;
   const e = store.entry(scope.key(name), shape);
@@ -325,7 +283,7 @@ export async function readRaw(
       { key: e.name, dtype: e.dtype },
     );
   }
-  await store.file.read(e, store.k.mem.u8(ptr, e.end - e.begin));
+  await store.k.withBytes(dst, (bytes) => store.file.read(e, bytes));
 }
 
 /**
@@ -337,10 +295,10 @@ export function packagedLinearLoader(policy: Q8Policy = DEFAULT_Q8_POLICY): Line
   return async (scope, inF, outF, hasBias, input) => {
     if (!scope.has("qweight")) return loadLinearF32(scope, inF, outF, hasBias);
     checkK(scope, inF);
-    const k = scope.store.k;
-    const bias = hasBias ? await scope.f32("bias", [outF]) : 0;
-    const w = allocQ8(k, outF, inF);
-    await readRaw(scope, "qweight", "I8", packedShape(outF, inF), w.ptr);
+    const { k, owner } = scope.store;
+    const bias = hasBias ? await scope.vec("bias", outF) : undefined;
+    const w = owner.packedQ8(outF, inF);
+    await readRaw(scope, "qweight", "I8", packedShape(outF, inF), w.data);
     await readRaw(scope, "qscale", "F32", [paddedN(outF)], w.scales);
     await readRaw(scope, "qsum", "I32", [paddedN(outF)], w.sums);
     return new LinearQ8(k, w, bias, inputFormat(policy, scope.prefix, k, inF, input));

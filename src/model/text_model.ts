@@ -4,7 +4,7 @@
 // Reference: transformers/models/clip/modeling_clip.py (v4.57) CLIPTextTransformer.forward.
 
 import { EdgeClipError } from "../errors.ts";
-import type { Kernels, Mat } from "../wasm/kernels.ts";
+import type { Kernels, Mat, Vec } from "../wasm/kernels.ts";
 import { MASK_MIN } from "./attention.ts";
 import type { TextConfig } from "./config.ts";
 import type { Embedding, EmbeddingLoader } from "./embedding.ts";
@@ -25,7 +25,7 @@ export class TextModel {
     readonly k: Kernels,
     readonly cfg: TextConfig,
     readonly tokenEmbedding: Embedding, // [vocab × H]
-    readonly positionEmbedding: number, // [maxPositions × H]
+    readonly positionEmbedding: Mat, // [maxPositions × H]
     readonly layers: EncoderLayer[],
     readonly finalLayerNorm: LayerNorm,
   ) {}
@@ -39,7 +39,7 @@ export class TextModel {
     const H = cfg.hiddenSize;
     const emb = s.pp("embeddings");
     const tok = await embedding(emb.pp("token_embedding"), cfg.vocabSize, H);
-    const pos = await emb.pp("position_embedding").f32("weight", [cfg.maxPositions, H]);
+    const pos = await emb.pp("position_embedding").mat("weight", [cfg.maxPositions, H]);
     const shape = layerShapeOf(cfg, true);
     const layers: EncoderLayer[] = [];
     for (let i = 0; i < cfg.numLayers; i++) {
@@ -100,16 +100,13 @@ export class TextModel {
       if (lengths[b] === 0) continue;
       const hb = k.view(h, offsets[b], lengths[b]);
       this.tokenEmbedding.gather(seqs[b].ids, hb);
-      k.add(hb, { ptr: this.positionEmbedding, rows: lengths[b], cols: H, ld: H }, hb);
+      k.add(hb, k.view(this.positionEmbedding, 0, lengths[b]), hb);
     }
     hooks.textEmbeddings?.(h, layout);
     // padding masks: (1 − mask)·min per key, as HF's _prepare_4d_attention_mask
-    const bias = seqs.map((s, b) => {
-      if (!s.mask || Array.from(s.mask).every((m) => m !== 0)) return 0;
-      const p = k.mem.alloc(lengths[b] * 4);
-      const v = k.mem.f32(p, lengths[b]);
-      for (let j = 0; j < lengths[b]; j++) v[j] = s.mask[j] ? 0 : MASK_MIN;
-      return p;
+    const bias = seqs.map((s): Vec | undefined => {
+      if (!s.mask || Array.from(s.mask).every((m) => m !== 0)) return undefined;
+      return k.vecFrom(Float32Array.from(s.mask, (m) => (m ? 0 : MASK_MIN)));
     });
     const ws = allocWorkspace(k, total, layerShapeOf(this.cfg, true));
     const at = seqs.map((s) => this.poolIndex(s.ids));

@@ -17,8 +17,8 @@ export class VisionModel {
     readonly k: Kernels,
     readonly cfg: VisionConfig,
     readonly patchEmbedding: Linear, // conv weight [H, C, P, P] viewed as [H × C·P·P], no bias
-    readonly classEmbedding: number, // [H]
-    readonly positionEmbedding: number, // [(S/P)² + 1 × H]
+    readonly classEmbedding: Mat, // [1 × H]
+    readonly positionEmbedding: Mat, // [(S/P)² + 1 × H]
     readonly preLayrnorm: LayerNorm,
     readonly layers: EncoderLayer[],
     readonly postLayernorm: LayerNorm,
@@ -40,8 +40,8 @@ export class VisionModel {
     const pe = emb.pp("patch_embedding");
     s.store.reshape(pe.key("weight"), [H, C, P, P], [H, C * P * P]);
     const patch = await linear(pe, C * P * P, H, false);
-    const cls = await emb.f32("class_embedding", [H]);
-    const pos = await emb.pp("position_embedding").f32("weight", [g * g + 1, H]);
+    const cls = await emb.mat("class_embedding", [H]);
+    const pos = await emb.pp("position_embedding").mat("weight", [g * g + 1, H]);
     const shape = layerShapeOf(cfg, false);
     const pre = await LayerNorm.load(s.pp("pre_layrnorm"), H, cfg.layerNormEps);
     const layers: EncoderLayer[] = [];
@@ -80,13 +80,12 @@ export class VisionModel {
       total: count * N,
     };
     const h = k.mat(count * N, H);
-    const pos: Mat = { ptr: this.positionEmbedding, rows: N, cols: H, ld: H };
-    const cls: Mat = { ptr: this.classEmbedding, rows: 1, cols: H, ld: H };
-    k.mem.scratch(() => {
-      const img = k.mem.alloc(C * S * S * 4);
+    const pos = this.positionEmbedding, cls = this.classEmbedding;
+    k.scratch(() => {
+      const img = k.vec(C * S * S);
       const patches = k.mat(g * g, C * P * P);
       for (let b = 0; b < count; b++) {
-        k.mem.f32(img, C * S * S).set(pixels.subarray(b * C * S * S, (b + 1) * C * S * S));
+        k.writeBuf(img, pixels.subarray(b * C * S * S, (b + 1) * C * S * S));
         k.im2col(img, C, S, S, P, patches);
         const hb = k.view(h, b * N, N);
         k.copy(cls, k.view(hb, 0, 1)); // token 0: class embedding
@@ -99,7 +98,7 @@ export class VisionModel {
     const pooled = k.mat(count, H);
     const clsAt = layout.offsets.map(() => 0); // the class token of each image
     const rows = keepHidden ? undefined : { at: clsAt, out: pooled };
-    const rowsOnly = runLayers(this.layers, h, ws, layout, () => 0, hooks, "vision", rows);
+    const rowsOnly = runLayers(this.layers, h, ws, layout, () => undefined, hooks, "vision", rows);
     if (!rowsOnly) {
       for (let b = 0; b < count; b++) k.copy(k.view(h, layout.offsets[b], 1), k.view(pooled, b, 1));
     }

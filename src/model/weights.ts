@@ -1,10 +1,11 @@
 // Strict weight loading by construction (candle's VarBuilder `pp`, nanoGPT's asserts): a module
 // asks for `scope.pp("self_attn").pp("q_proj")` and a shape; the store checks the shape, copies
-// the tensor into linear memory as f32, and records the key. finish() fails on any key left over.
+// the tensor into linear memory as f32 (memory of the store's owner: the model), and records the
+// key. finish() fails on any key left over.
 
 import { EdgeClipError, fmtShape } from "../errors.ts";
-import { DTYPE_BYTES, type SafetensorsHeader, type TensorEntry, toF32 } from "../io/safetensors.ts";
-import type { Kernels } from "../wasm/kernels.ts";
+import { type SafetensorsHeader, type TensorEntry, toF32 } from "../io/safetensors.ts";
+import type { Kernels, Mat, Owner, Vec } from "../wasm/kernels.ts";
 
 /** A safetensors file whose tensors can be read by entry. */
 export interface WeightFile {
@@ -21,14 +22,17 @@ export const IGNORED_KEYS: readonly RegExp[] = [
 export class WeightStore {
   readonly file: WeightFile;
   readonly k: Kernels;
+  /** Where the weights live: freed as a whole when a load fails (or the model is dropped). */
+  readonly owner: Owner;
   /** Prefix stripped from every file key (`clip.` in CLIPAdapterModel checkpoints). */
   readonly keyPrefix: string;
   readonly #consumed = new Set<string>();
   readonly #reshapes = new Map<string, { stored: readonly number[]; as: readonly number[] }>();
 
-  constructor(file: WeightFile, k: Kernels) {
+  constructor(file: WeightFile, k: Kernels, owner: Owner = k.owner()) {
     this.file = file;
     this.k = k;
+    this.owner = owner;
     const keys = [...file.header.entries.keys()];
     this.keyPrefix = keys.length > 0 && keys.every((n) => n.startsWith("clip.")) ? "clip." : "";
   }
@@ -78,13 +82,20 @@ export class WeightStore {
     return e;
   }
 
-  /** Reads a float tensor into new long-lived memory as f32; returns its pointer. */
-  async f32(key: string, shape: readonly number[]): Promise<number> {
+  /** Reads a 1-D float tensor [n] into the owner's memory as f32. */
+  async vec(key: string, n: number): Promise<Vec> {
+    const e = this.entry(key, [n]);
+    const v = this.owner.vec(n);
+    await this.readF32Into(e, v);
+    return v;
+  }
+
+  /** Reads a float tensor [rows, cols] (or [cols]: one row) into the owner's memory as f32. */
+  async mat(key: string, shape: readonly [number, number] | readonly [number]): Promise<Mat> {
     const e = this.entry(key, shape);
-    const n = e.shape.reduce((a, d) => a * d, 1);
-    const ptr = this.k.mem.alloc(n * 4);
-    await this.readF32Into(e, ptr, n);
-    return ptr;
+    const m = shape.length === 1 ? this.owner.mat(1, shape[0]) : this.owner.mat(shape[0], shape[1]);
+    await this.readF32Into(e, m);
+    return m;
   }
 
   /** Reads a float tensor into a JS array (small tensors: logit_scale, class tokens…). */
@@ -97,8 +108,11 @@ export class WeightStore {
     return out;
   }
 
-  /** Reads tensor `e` as n f32 values into memory at `ptr` (converting F16/BF16/F64). */
-  async readF32Into(e: TensorEntry, ptr: number, n: number): Promise<void> {
+  /**
+   * Reads tensor `e` as f32 values into `dst` (as many as it holds), straight from the file for
+   * F32, through a JS buffer for F16/BF16/F64 (converted on the way in).
+   */
+  async readF32Into(e: TensorEntry, dst: Vec | Mat): Promise<void> {
     if (!["F32", "F16", "BF16", "F64"].includes(e.dtype)) {
       throw new EdgeClipError(
         "model_format",
@@ -107,17 +121,13 @@ export class WeightStore {
       );
     }
     if (e.dtype === "F32") {
-      await this.file.read(e, this.k.mem.u8(ptr, n * 4));
+      await this.k.withBytes(dst, (bytes) => this.file.read(e, bytes));
       return;
     }
-    const mark = this.k.mem.mark();
-    try {
-      const raw = this.k.mem.alloc(n * DTYPE_BYTES[e.dtype]);
-      await this.file.read(e, this.k.mem.u8(raw, n * DTYPE_BYTES[e.dtype]));
-      toF32(this.k.mem.u8(raw, n * DTYPE_BYTES[e.dtype]), e.dtype, this.k.mem.f32(ptr, n), e.name);
-    } finally {
-      this.k.mem.reset(mark);
-    }
+    // the raw bytes pass through JS memory, which is given back (linear memory never shrinks)
+    const raw = new Uint8Array(e.end - e.begin);
+    await this.file.read(e, raw);
+    this.k.withView(dst, (f) => toF32(raw, e.dtype, f, e.name));
   }
 
   /** Throws `model_weights` naming every tensor in the file that no module asked for. */
@@ -157,8 +167,12 @@ export class WeightScope {
     return this.store.has(this.key(name));
   }
 
-  f32(name: string, shape: readonly number[]): Promise<number> {
-    return this.store.f32(this.key(name), shape);
+  vec(name: string, n: number): Promise<Vec> {
+    return this.store.vec(this.key(name), n);
+  }
+
+  mat(name: string, shape: readonly [number, number] | readonly [number]): Promise<Mat> {
+    return this.store.mat(this.key(name), shape);
   }
 
   f32Array(name: string, shape: readonly number[]): Promise<Float32Array> {

@@ -9,6 +9,7 @@ import { AdapterSet } from "../../src/adapters/attach.ts";
 import { Average, type Block, Fuse, Split, Stack } from "../../src/adapters/composition.ts";
 import { parseAdapterConfig } from "../../src/adapters/config.ts";
 import { FusionLayer, parseFusionConfig } from "../../src/adapters/methods/fusion.ts";
+import { makeLin } from "../../src/adapters/ops.ts";
 import type { AdapterTensors } from "../../src/adapters/tensors.ts";
 import type { LayerInfo, SeqLayout } from "../../src/model/hooks.ts";
 import { Kernels, type Mat } from "../../src/wasm/kernels.ts";
@@ -109,7 +110,7 @@ function core(t: T, n: string, x: A, rows: number, D: number, s = 1): A {
 
 function runMlp(set: AdapterSet, setup: Block, o: A, r: A): Float32Array {
   const hooks = set.hooks(setup, {})("text").layer("text", 0)!;
-  return k.mem.scratch(() => k.read(hooks.afterMlp!(mat(o), mat(r), info)));
+  return k.scratch(() => k.read(hooks.afterMlp!(mat(o), mat(r), info)));
 }
 
 const seqBn = {
@@ -156,6 +157,7 @@ Deno.test("bottlenecks: Stack, Average (library's extra 1/n), Split, static Fuse
     adapterNames: ["a", "b"],
     cfg,
     layers: new Map([["text/0/out", fl]]),
+    owner: k.owner(),
   });
   const ups = [core(ta, "a", h, 8, D), core(tb, "b", h, 8, D)];
   const Q = lin(h, Wq, bq, 8, H, H), K = ups.map((u) => lin(u, Wk, bk, 8, H, H));
@@ -173,9 +175,7 @@ Deno.test("bottlenecks: Stack, Average (library's extra 1/n), Split, static Fuse
 });
 
 function linOf(w: Float32Array, b: Float32Array) {
-  const packed = { ptr: k.mem.alloc(k.packedBytes(H, H)), n: H, k: H };
-  k.mem.scratch(() => k.repackF32(k.mem.put(w), packed));
-  return { w: packed, b: k.mem.put(b), inF: H, outF: H };
+  return makeLin(k.owner(), w, H, H, b);
 }
 
 Deno.test("bottleneck: AdapterPlus-style flags (ln_before, channel scaling, no original_ln_after)", () => {
@@ -247,9 +247,11 @@ Deno.test("LoRA family: DoRA and VeRA deltas on q", () => {
       want = want.map((v, j) => (v * m[j % H]) / Math.sqrt(norm[j % H]));
     }
     const hooks = set.hooks(new Stack("l"), {})("text").layer("text", 0)!;
-    const ym = mat(y0);
-    hooks.linear!("q", mat(x), ym, info);
-    close(k.read(ym), want, JSON.stringify(extra));
+    k.scratch(() => {
+      const ym = mat(y0);
+      hooks.linear!("q", mat(x), ym, info);
+      close(k.read(ym), want, JSON.stringify(extra));
+    });
   }
 });
 
@@ -277,8 +279,11 @@ Deno.test("ReFT: NoReFT / DiReFT, tied weights, prefix + suffix positions from t
     const h = rnd(8 * H);
     const mask = [Int32Array.of(1, 1, 1, 0), Int32Array.of(0, 1, 1, 1)]; // lengths 3, offsets 0 and 1
     const hooks = set.hooks(new Stack("f"), { textMask: mask })("text").layer("text", 1)!;
-    const hm = mat(h);
-    hooks.layerOutput!(hm, { ...info, index: 1 });
+    const got = k.scratch(() => {
+      const hm = mat(h);
+      hooks.layerOutput!(hm, { ...info, index: 1 });
+      return k.read(hm);
+    });
     const p = "text_model.encoder.layers.1.reft_layer.refts.f.units.";
     const unit = (u: number, x: A): A => {
       const s = lin(
@@ -308,6 +313,6 @@ Deno.test("ReFT: NoReFT / DiReFT, tied weights, prefix + suffix positions from t
         want.set(unit(cfg.tied_weights ? 0 : 1, row(i)), (b * 4 + i) * H);
       }
     });
-    close(k.read(hm), want, JSON.stringify(cfg));
+    close(got, want, JSON.stringify(cfg));
   }
 });

@@ -17,7 +17,7 @@ import { EdgeClipError } from "../../src/errors.ts";
 import { parseSafetensors } from "../../src/io/safetensors.ts";
 import { memorySink, writeSafetensors } from "../../src/io/safetensors_write.ts";
 import { NO_HOOKS } from "../../src/model/hooks.ts";
-import { packedShape, paddedN } from "../../src/quant/formats.ts";
+import { packedShape, paddedN } from "../../src/wasm/formats.ts";
 import { ALT_GOLDEN_DIR, listCases } from "../golden/clip_cases.ts";
 
 const ALT_MODEL = `${ALT_GOLDEN_DIR}/clip/model`;

@@ -74,10 +74,10 @@ Deno.test({
       layer: (t, i) =>
         i === last[t]
           ? {
-            layerOutput: (h) => {
-              const v = model.k.mem.f32(h.ptr, h.rows * h.ld);
-              for (let j = 0; j < v.length; j++) v[j] += delta * ((j % 5) - 2);
-            },
+            layerOutput: (h) =>
+              model.k.withView(h, (v) => {
+                for (let j = 0; j < v.length; j++) v[j] += delta * ((j % 5) - 2);
+              }),
           }
           : undefined,
     });

@@ -17,7 +17,7 @@ import {
   HIGH_PRECISION_Q8_POLICY,
   MAX_U7_SPREAD,
 } from "../../src/model/linear_q8.ts";
-import { QA } from "../../src/wasm/q8.ts";
+import { QA } from "../../src/wasm/formats.ts";
 import { pickVariant } from "../../src/wasm/module.ts";
 import { forwardInputs, listCases, readTensors } from "../golden/clip_cases.ts";
 import { rowCosines } from "../_util/cosine.ts";

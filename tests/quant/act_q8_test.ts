@@ -4,11 +4,12 @@
 // ±inf anywhere in a row, and a row stride with NaN past k (the kernel must not read there).
 
 import { deepStrictEqual } from "node:assert/strict";
-import { ACT_FORMATS } from "../../src/quant/formats.ts";
-import { packActQ8, quantizeActQ8 } from "../../src/quant/q8.ts";
+import { ACT_FORMATS } from "../../src/wasm/formats.ts";
+import { packActQ8, quantizeActQ8 } from "../_ref/q8.ts";
 import { forAll } from "../_util/property.ts";
 import type { Prng } from "../_util/prng.ts";
 import { eachVariant } from "../kernels/_backends.ts";
+import { rawOf } from "../kernels/_raw.ts";
 
 const FORMATS = Object.values(ACT_FORMATS);
 const KS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 15, 16, 17, 31, 33, 63, 100, 767, 769];
@@ -86,19 +87,20 @@ Deno.test("quantize_act_q8 equals the reference on edge rows, K tails and partia
       const want = quantizeActQ8(x, c.m, c.k, fmt);
       const bytes = packActQ8(want, fmt);
       const mp = Math.ceil(c.m / 4) * 4;
-      kr.mem.scratch(() => {
+      kr.scratch(() => {
+        const raw = rawOf(kr);
         const ld = c.k + c.pad;
         const strided = new Float32Array(c.m * ld).fill(NaN); // NaN between rows: never read
         for (let i = 0; i < c.m; i++) strided.set(x.subarray(i * c.k, (i + 1) * c.k), i * ld);
-        const src = kr.mem.put(strided);
-        const dst = kr.mem.put(new Uint8Array(bytes.length).fill(0xa5)); // padding must be written
-        const rows = kr.mem.put(new Uint8Array(mp * 8).fill(0x5a));
-        kr.x.quantize_act_q8(src, ld, c.m, c.k, fmt.id, dst, rows);
-        deepStrictEqual(kr.mem.u8(dst, bytes.length), bytes, "packed activations");
+        const src = raw.put(strided);
+        const dst = raw.put(new Uint8Array(bytes.length).fill(0xa5)); // padding must be written
+        const rows = raw.put(new Uint8Array(mp * 8).fill(0x5a));
+        raw.x.quantize_act_q8(src, ld, c.m, c.k, fmt.id, dst, rows);
+        deepStrictEqual(raw.u8(dst, bytes.length), bytes, "packed activations");
         const scales = new Float32Array(mp), zeros = new Int32Array(mp);
         scales.set(want.scales), zeros.set(want.zeros);
-        deepStrictEqual(kr.mem.f32(rows, mp), scales, "scales");
-        deepStrictEqual(kr.mem.i32(rows + mp * 4, mp), zeros, "zero points");
+        deepStrictEqual(raw.f32(rows, mp), scales, "scales");
+        deepStrictEqual(raw.i32(rows + mp * 4, mp), zeros, "zero points");
       });
     });
   });
@@ -117,14 +119,15 @@ Deno.test("quantize_act_q8 equals the reference on model-sized blocks", () => {
       const want = quantizeActQ8(x, c.m, c.k, fmt);
       const bytes = packActQ8(want, fmt);
       const mp = Math.ceil(c.m / 4) * 4;
-      kr.mem.scratch(() => {
-        const src = kr.mem.put(x);
-        const dst = kr.mem.alloc(bytes.length);
-        const rows = kr.mem.alloc(mp * 8);
-        kr.x.quantize_act_q8(src, c.k, c.m, c.k, fmt.id, dst, rows);
-        deepStrictEqual(kr.mem.u8(dst, bytes.length), bytes, "packed activations");
-        deepStrictEqual(kr.mem.f32(rows, c.m), want.scales, "scales");
-        deepStrictEqual(kr.mem.i32(rows + mp * 4, c.m), want.zeros, "zero points");
+      kr.scratch(() => {
+        const raw = rawOf(kr);
+        const src = raw.put(x);
+        const dst = raw.alloc(bytes.length);
+        const rows = raw.alloc(mp * 8);
+        raw.x.quantize_act_q8(src, c.k, c.m, c.k, fmt.id, dst, rows);
+        deepStrictEqual(raw.u8(dst, bytes.length), bytes, "packed activations");
+        deepStrictEqual(raw.f32(rows, c.m), want.scales, "scales");
+        deepStrictEqual(raw.i32(rows + mp * 4, c.m), want.zeros, "zero points");
       });
     });
   });

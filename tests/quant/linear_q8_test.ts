@@ -8,15 +8,15 @@ import { type Dtype, parseSafetensors } from "../../src/io/safetensors.ts";
 import { quantizingEmbeddingLoader } from "../../src/model/embedding_q8.ts";
 import { LinearQ8, quantizingLinearLoader } from "../../src/model/linear_q8.ts";
 import { WeightStore } from "../../src/model/weights.ts";
-import { ACT_FORMATS } from "../../src/quant/formats.ts";
+import { ACT_FORMATS } from "../../src/wasm/formats.ts";
 import {
   dequantizeRowQ8,
   quantizeActQ8,
   quantizeRowQ8,
   quantizeWeightsQ8,
   unpackQ8,
-} from "../../src/quant/q8.ts";
-import { gemmQ8Ref } from "../../src/ref/gemm_q8.ts";
+} from "../_ref/q8.ts";
+import { gemmQ8Ref } from "../_ref/gemm_q8.ts";
 import { Kernels } from "../../src/wasm/kernels.ts";
 import { buildSafetensors, f32Tensor, type TestTensor } from "../_util/safetensors_build.ts";
 import { Prng } from "../_util/prng.ts";
@@ -74,9 +74,11 @@ Deno.test("LinearQ8: forward, readWeight, writeWeight, transform before quantiza
     n,
     { bias: b },
   );
-  const out = k.mat(m, n);
-  lin.forward(k.matFrom(x, m, kk), out);
-  deepStrictEqual(k.read(out), want);
+  k.scratch(() => {
+    const out = k.mat(m, n);
+    lin.forward(k.matFrom(x, m, kk), out);
+    deepStrictEqual(k.read(out), want);
+  });
   // readWeight is q·scale; writeWeight re-quantizes (what merging an adapter does)
   const deq = new Float32Array(n * kk);
   for (let c = 0; c < n; c++) {
@@ -106,9 +108,9 @@ Deno.test("F16 checkpoints quantize like their values widened to f32", async () 
     false,
   );
   const ref = storeOf({ "l.weight": f16Tensor([n, kk], w) }, k);
-  const ptr = k.mem.alloc(n * kk * 4);
-  await ref.readF32Into(ref.entry("l.weight", [n, kk]), ptr, n * kk);
-  const want = quantizeWeightsQ8(k.mem.f32(ptr, n * kk).slice(), n, kk);
+  const dst = ref.owner.mat(n, kk);
+  await ref.readF32Into(ref.entry("l.weight", [n, kk]), dst);
+  const want = quantizeWeightsQ8(k.read(dst), n, kk);
   const deq = lin16.readWeight();
   const q = unpackQ8(want);
   for (let c = 0; c < n; c++) {
@@ -130,13 +132,15 @@ Deno.test("EmbeddingQ8: a table larger than one load slice, F32 and F16", async 
     const emb = await quantizingEmbeddingLoader(store.root().pp("e"), vocab, dim);
     store.finish();
     const ids = [0, 1, 2047, 2048, 2049, 4095, 4096, 4999];
-    const out = k.mat(ids.length, dim);
-    emb.gather(ids, out);
-    const got = k.read(out);
+    const got = k.scratch(() => {
+      const out = k.mat(ids.length, dim);
+      emb.gather(ids, out);
+      return k.read(out);
+    });
     const ref = storeOf({ "e.weight": tensor }, k);
-    const ptr = k.mem.alloc(vocab * dim * 4);
-    await ref.readF32Into(ref.entry("e.weight", [vocab, dim]), ptr, vocab * dim);
-    const f = k.mem.f32(ptr, vocab * dim).slice();
+    const dst = ref.owner.mat(vocab, dim);
+    await ref.readF32Into(ref.entry("e.weight", [vocab, dim]), dst);
+    const f = k.read(dst);
     ids.forEach((id, i) => {
       const { q, scale } = quantizeRowQ8(f.subarray(id * dim, (id + 1) * dim));
       deepStrictEqual(

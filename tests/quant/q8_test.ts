@@ -1,8 +1,8 @@
-// int8 quantization: properties of the reference quantizers (src/quant/q8.ts) and bit-identity of
+// int8 quantization: properties of the reference quantizers (tests/_ref/q8.ts) and bit-identity of
 // the wasm kernels with them (weights packed, activations per row, token-table rows, gather).
 
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
-import { ACT_FORMATS, packedBytes, paddedN } from "../../src/quant/formats.ts";
+import { ACT_FORMATS } from "../../src/wasm/formats.ts";
 import {
   dequantizeRowQ8,
   packActQ8,
@@ -12,14 +12,8 @@ import {
   quantizeWeightsQ8,
   roundHalfEven,
   unpackQ8,
-} from "../../src/quant/q8.ts";
-import {
-  allocQ8,
-  gatherQ8,
-  quantizePackQ8,
-  quantizeRowsQ8,
-  unpackQ8 as unpackWasm,
-} from "../../src/wasm/q8.ts";
+} from "../_ref/q8.ts";
+import { rawOf } from "../kernels/_raw.ts";
 import { forAll } from "../_util/property.ts";
 import type { Prng } from "../_util/prng.ts";
 import { eachVariant } from "../kernels/_backends.ts";
@@ -93,14 +87,15 @@ Deno.test("quantizers: zero rows give scale 0 and zeros, never NaN", () => {
     ok(a.q.every((v) => v === 0));
   }
   eachVariant((k) => {
-    k.mem.scratch(() => {
-      const src = k.mem.calloc(5 * 13 * 4);
-      const p = allocQ8(k, 5, 13);
-      quantizePackQ8(k, src, p);
-      ok(k.mem.f32(p.scales, 12).every((v) => v === 0));
-      const back = k.mem.alloc(5 * 13 * 4);
-      unpackWasm(k, p, back);
-      ok(k.mem.f32(back, 65).every((v) => v === 0 && !Number.isNaN(v)));
+    k.scratch(() => {
+      const src = k.mat(5, 13);
+      k.fill(src, 0);
+      const p = k.packedQ8(5, 13);
+      k.q8.quantizePack(src, p);
+      ok(k.readBuf(p.scales).every((v) => v === 0));
+      const back = k.mat(5, 13);
+      k.q8.unpack(p, back);
+      ok(k.read(back).every((v) => v === 0 && !Number.isNaN(v)));
     });
   });
 });
@@ -134,25 +129,23 @@ Deno.test("quantize_pack_q8 equals the reference packing bit for bit (both build
       const w = new Float32Array(c.n * c.k);
       rows.forEach((row, i) => w.set(row, i * c.k));
       const want = quantizeWeightsQ8(w, c.n, c.k);
-      k.mem.scratch(() => {
-        const ld = c.k + c.pad;
-        const src = k.mem.alloc(c.n * ld * 4);
-        for (let i = 0; i < c.n; i++) k.mem.f32(src + i * ld * 4, c.k).set(rows[i]);
-        const p = allocQ8(k, c.n, c.k);
-        quantizePackQ8(k, src, p, ld);
-        deepStrictEqual(k.mem.i8(p.ptr, packedBytes(c.n, c.k)), want.packed, "packed bytes");
-        const np = paddedN(c.n);
-        deepStrictEqual(k.mem.f32(p.scales, np), want.scales, "scales");
-        deepStrictEqual(k.mem.i32(p.sums, np), want.sums, "sums");
+      k.scratch(() => {
+        const src = k.view(k.mat(c.n, c.k + c.pad), 0, c.n, 0, c.k);
+        for (let i = 0; i < c.n; i++) k.write(k.view(src, i, 1), rows[i]);
+        const p = k.packedQ8(c.n, c.k);
+        k.q8.quantizePack(src, p);
+        deepStrictEqual(k.readBuf(p.data), want.packed, "packed bytes");
+        deepStrictEqual(k.readBuf(p.scales), want.scales, "scales");
+        deepStrictEqual(k.readBuf(p.sums), want.sums, "sums");
         // dequantized read-back = q·scale
-        const back = k.mem.alloc(c.n * c.k * 4);
-        unpackWasm(k, p, back);
+        const back = k.mat(c.n, c.k);
+        k.q8.unpack(p, back);
         const q = unpackQ8(want);
         const deq = new Float32Array(c.n * c.k);
         for (let i = 0; i < c.n; i++) {
           deq.set(dequantizeRowQ8(q.subarray(i * c.k, (i + 1) * c.k), want.scales[i]), i * c.k);
         }
-        deepStrictEqual(k.mem.f32(back, c.n * c.k), deq, "unpack");
+        deepStrictEqual(k.read(back), deq, "unpack");
       });
     });
   });
@@ -170,16 +163,17 @@ Deno.test("quantize_act_q8 equals the reference per-row quantization bit for bit
       for (let i = 0; i < c.m; i++) x.set(randomRow(r, c.k), i * c.k);
       const want = quantizeActQ8(x, c.m, c.k, c.fmt);
       const bytes = packActQ8(want, c.fmt);
-      k.mem.scratch(() => {
+      k.scratch(() => {
         const A = k.view(k.mat(c.m, c.k + c.pad), 0, c.m, 0, c.k);
         k.write(A, x);
         const mp = Math.ceil(c.m / 4) * 4;
-        const dst = k.mem.alloc(bytes.length);
-        const rows = k.mem.alloc(mp * 8);
-        k.x.quantize_act_q8(A.ptr, A.ld, c.m, c.k, c.fmt.id, dst, rows);
-        deepStrictEqual(k.mem.u8(dst, bytes.length), bytes, "packed activations");
-        deepStrictEqual(k.mem.f32(rows, c.m), want.scales, "scales");
-        deepStrictEqual(k.mem.i32(rows + mp * 4, c.m), want.zeros, "zero points");
+        const raw = rawOf(k);
+        const dst = raw.alloc(bytes.length);
+        const rows = raw.alloc(mp * 8);
+        raw.x.quantize_act_q8(A.ptr, A.ld, c.m, c.k, c.fmt.id, dst, rows);
+        deepStrictEqual(raw.u8(dst, bytes.length), bytes, "packed activations");
+        deepStrictEqual(raw.f32(rows, c.m), want.scales, "scales");
+        deepStrictEqual(raw.i32(rows + mp * 4, c.m), want.zeros, "zero points");
       });
     });
   });
@@ -190,19 +184,19 @@ Deno.test("quantize_rows_q8 and gather_q8 match the reference rows", () => {
     forAll(`rows[${variant}]`, 40, (r) => ({ rows: r.int(1, 9), cols: r.int(1, 70) }), (c, r) => {
       const x = new Float32Array(c.rows * c.cols);
       for (let i = 0; i < c.rows; i++) x.set(randomRow(r, c.cols), i * c.cols);
-      k.mem.scratch(() => {
-        const src = k.mem.put(x);
-        const q = k.mem.alloc(c.rows * c.cols);
-        const s = k.mem.alloc(c.rows * 4);
-        quantizeRowsQ8(k, src, c.cols, c.rows, c.cols, q, s);
+      k.scratch(() => {
+        const src = k.matFrom(x, c.rows, c.cols);
+        const q = k.buf("i8", c.rows * c.cols);
+        const s = k.vec(c.rows);
+        k.q8.quantizeRows(src, q, s);
         const ids = Array.from({ length: 11 }, () => r.int(0, c.rows - 1));
         const out = k.mat(ids.length, c.cols);
-        gatherQ8(k, q, s, c.cols, ids, out);
+        k.q8.gather(q, s, ids, out);
         const got = k.read(out);
         for (let i = 0; i < c.rows; i++) {
           const want = quantizeRowQ8(x.subarray(i * c.cols, (i + 1) * c.cols));
-          deepStrictEqual(k.mem.i8(q + i * c.cols, c.cols), want.q, `row ${i}`);
-          strictEqual(k.mem.f32(s + i * 4, 1)[0], want.scale);
+          deepStrictEqual(k.readBuf(k.slice(q, i * c.cols, c.cols)), want.q, `row ${i}`);
+          strictEqual(k.readBuf(s)[i], want.scale);
         }
         ids.forEach((id, i) => {
           const want = quantizeRowQ8(x.subarray(id * c.cols, (id + 1) * c.cols));

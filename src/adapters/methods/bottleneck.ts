@@ -6,21 +6,10 @@
 
 import { EdgeClipError } from "../../errors.ts";
 import type { SeqLayout } from "../../model/hooks.ts";
-import type { Act, Kernels, Mat } from "../../wasm/kernels.ts";
+import type { Act, Kernels, Mat, Owner, Vec } from "../../wasm/kernels.ts";
 import { adapterActivation } from "../activation.ts";
 import type { BnConfig } from "../config.ts";
-import {
-  added,
-  clone,
-  layerNorm,
-  type Lin,
-  linear,
-  makeLin,
-  makeVec,
-  rowOf,
-  scaleSeqs,
-  seqGates,
-} from "../ops.ts";
+import { added, clone, layerNorm, type Lin, linear, makeLin, scaleSeqs, seqGates } from "../ops.ts";
 import type { AdapterTensors } from "../tensors.ts";
 import { loadPhm } from "./phm.ts";
 
@@ -56,19 +45,19 @@ export class Bottleneck {
     readonly name: string,
     readonly cfg: BnConfig,
     readonly hidden: number,
-    readonly lnBefore: { g: number; b: number } | undefined,
+    readonly lnBefore: { g: Vec; b: Vec } | undefined,
     readonly down: Lin,
     readonly act: Act,
     readonly up: Lin,
-    /** A scalar, or a pointer to [H] per-channel scales. */
-    readonly scaling: number | { ptr: number },
-    readonly lnAfter: { g: number; b: number } | undefined,
+    /** A scalar, or [1 × H] per-channel scales. */
+    readonly scaling: number | Mat,
+    readonly lnAfter: { g: Vec; b: Vec } | undefined,
     readonly gate: Lin | undefined,
   ) {}
 
   /** Reads `<prefix>…` (prefix = "...{attention|output}_adapters.adapters.<saved name>."). */
   static load(
-    k: Kernels,
+    o: Owner,
     name: string,
     cfg: BnConfig,
     t: AdapterTensors,
@@ -77,7 +66,7 @@ export class Bottleneck {
     H: number,
     D: number,
   ): Bottleneck {
-    const vec = (key: string, n: number) => makeVec(k, t.take(prefix + key, [n]));
+    const vec = (key: string, n: number) => o.vecFrom(t.take(prefix + key, [n]));
     let lnBefore;
     let downKey = "adapter_down.0.";
     if (cfg.lnBefore) {
@@ -92,10 +81,10 @@ export class Bottleneck {
           inF,
           outF,
         );
-        return makeLin(k, p.w, outF, inF, p.b);
+        return makeLin(o, p.w, outF, inF, p.b);
       }
       return makeLin(
-        k,
+        o,
         t.take(prefix + key + "weight", [outF, inF]),
         outF,
         inF,
@@ -104,18 +93,18 @@ export class Bottleneck {
     };
     const down = lin(downKey, H, D, "down");
     const up = lin("adapter_up.", D, H, "up");
-    let scaling: number | { ptr: number };
+    let scaling: number | Mat;
     if (cfg.scaling === "learned") scaling = t.take(prefix + "scaling", [1])[0];
-    else if (cfg.scaling === "channel") scaling = { ptr: vec("scaling", H) };
+    else if (cfg.scaling === "channel") scaling = o.matFrom(t.take(prefix + "scaling", [H]), 1, H);
     else scaling = cfg.scaling;
     const lnAfter = cfg.lnAfter
       ? { g: vec("adapter_norm_after.weight", H), b: vec("adapter_norm_after.bias", H) }
       : undefined;
     const gate = cfg.useGating
-      ? makeLin(k, t.take(prefix + "gate.weight", [1, H]), 1, H, t.take(prefix + "gate.bias", [1]))
+      ? makeLin(o, t.take(prefix + "gate.weight", [1, H]), 1, H, t.take(prefix + "gate.bias", [1]))
       : undefined;
     return new Bottleneck(
-      k,
+      o.kernels,
       name,
       cfg,
       H,
@@ -147,7 +136,7 @@ export class Bottleneck {
     const up = linear(k, this.up, down);
     if (typeof this.scaling === "number") {
       if (this.scaling !== 1) k.affine(up, up, this.scaling);
-    } else k.mul(up, rowOf(this.scaling.ptr, this.hidden), up);
+    } else k.mul(up, this.scaling, up);
     const out = clone(k, up);
     if (this.gate) {
       const g = seqGates(k, this.gate, x, layout); // the gate reads x, not LN_before(x)

@@ -2,7 +2,7 @@
 // over the fused adapters' scaled up-projections, per token, without 1/√d scaling.
 
 import { EdgeClipError } from "../../errors.ts";
-import type { Kernels, Mat } from "../../wasm/kernels.ts";
+import type { Kernels, Mat, Owner } from "../../wasm/kernels.ts";
 import { type Lin, linear, makeLin } from "../ops.ts";
 import type { AdapterTensors } from "../tensors.ts";
 
@@ -116,7 +116,7 @@ export class FusionLayer {
 
   /** Reads `<prefix>{query,key,value}.*` (prefix ends with "adapter_fusion_layer.<name>."). */
   static load(
-    k: Kernels,
+    o: Owner,
     cfg: FusionConfig,
     t: AdapterTensors,
     prefix: string,
@@ -124,7 +124,7 @@ export class FusionLayer {
   ): FusionLayer {
     const lin = (n: string, bias: boolean) =>
       makeLin(
-        k,
+        o,
         t.take(`${prefix}${n}.weight`, [H, H]),
         H,
         H,
@@ -133,7 +133,7 @@ export class FusionLayer {
     if (!cfg.query && !cfg.key && !cfg.value) t.optional(`${prefix}dense.weight`, [1, H]); // created, never used
     if (!cfg.query && !cfg.key && !cfg.value) t.optional(`${prefix}dense.bias`, [1]);
     return new FusionLayer(
-      k,
+      o.kernels,
       cfg,
       H,
       cfg.query ? lin("query", true) : undefined,

@@ -5,7 +5,7 @@
 
 import { EdgeClipError } from "../../errors.ts";
 import type { LinearSite, SeqLayout } from "../../model/hooks.ts";
-import type { Kernels, Mat } from "../../wasm/kernels.ts";
+import type { Kernels, Mat, Owner } from "../../wasm/kernels.ts";
 import { Average, BatchSplit, type Block, Stack } from "../composition.ts";
 import type { LoraConfig } from "../config.ts";
 import {
@@ -15,8 +15,6 @@ import {
   type Lin,
   linear,
   makeLin,
-  makeVec,
-  rowOf,
   scaleSeqs,
   seqGates,
 } from "../ops.ts";
@@ -32,11 +30,11 @@ export class LoraModule {
     /** LoRA/VeRA: x ↦ x·Aᵀ [in → r] and ↦ ·Bᵀ [r → out] (VeRA's B = vera_B·B_s·vera_D). */
     readonly a: Lin | undefined,
     readonly b: Lin | undefined,
-    /** IA3: pointer to the [out] scaling vector. */
-    readonly ia3: number,
+    /** IA3: the scaling vector [1 × out]. */
+    readonly ia3: Mat | undefined,
     readonly gate: Lin | undefined,
-    /** DoRA: pointer to m/‖W + B·A‖_row [out]. */
-    readonly doraScale: number,
+    /** DoRA: m/‖W + B·A‖_row [1 × out]. */
+    readonly doraScale: Mat | undefined,
     /** Dense unscaled ΔW = B·A [out × in] (LoRA/VeRA) or lora_B [out] (IA3), for merging. */
     readonly delta: Float32Array,
   ) {}
@@ -47,7 +45,7 @@ export class LoraModule {
   }
 
   static load(
-    k: Kernels,
+    o: Owner,
     name: string,
     cfg: LoraConfig,
     t: AdapterTensors,
@@ -57,10 +55,10 @@ export class LoraModule {
     outF: number,
     baseWeight: () => Float32Array,
   ): LoraModule {
-    const r = cfg.r;
+    const r = cfg.r, k = o.kernels;
     const gate = cfg.useGating
       ? makeLin(
-        k,
+        o,
         t.take(prefix + "gate.weight", [1, inF]),
         1,
         inF,
@@ -77,9 +75,9 @@ export class LoraModule {
         outF,
         undefined,
         undefined,
-        makeVec(k, v),
+        o.matFrom(v, 1, outF),
         gate,
-        0,
+        undefined,
         v,
       );
     }
@@ -118,7 +116,7 @@ export class LoraModule {
         delta[i * inF + j] = s;
       }
     }
-    let doraScale = 0;
+    let doraScale: Mat | undefined;
     if (cfg.useDora) {
       const m = t.take(prefix + "m.weight", [outF, 1]);
       const W = baseWeight();
@@ -128,7 +126,7 @@ export class LoraModule {
         for (let j = 0; j < inF; j++) s += (W[i * inF + j] + delta[i * inF + j]) ** 2;
         sc[i] = m[i] / Math.sqrt(s);
       }
-      doraScale = makeVec(k, sc);
+      doraScale = o.matFrom(sc, 1, outF);
     }
     return new LoraModule(
       k,
@@ -136,9 +134,9 @@ export class LoraModule {
       cfg,
       inF,
       outF,
-      makeLin(k, A, r, inF),
-      makeLin(k, B, outF, r),
-      0,
+      makeLin(o, A, r, inF),
+      makeLin(o, B, outF, r),
+      undefined,
       gate,
       doraScale,
       delta,
@@ -151,10 +149,10 @@ export class LoraModule {
     let d: Mat;
     if (this.cfg.compositionMode === "scale") {
       d = k.mat(x.rows, this.outF);
-      const v = rowOf(this.ia3, this.outF);
+      const v = this.ia3!;
       if (hidden) k.mul(hidden, v, d);
       else {
-        k.mem.f32(d.ptr, d.rows * d.cols).fill(0); // every row = the vector
+        k.fill(d, 0); // every row = the vector
         k.add(d, v, d);
       }
     } else {
@@ -178,7 +176,7 @@ export class LoraModule {
     if (this.cfg.compositionMode === "scale") k.mul(y, hidden, y);
     else if (this.cfg.useDora) {
       k.add(y, hidden, y);
-      k.mul(y, rowOf(this.doraScale, this.outF), y);
+      k.mul(y, this.doraScale!, y);
     } else k.add(y, hidden, y);
   }
 
@@ -196,7 +194,7 @@ export class LoraModule {
         for (let j = 0; j < I; j++) out[i * I + j] = W[i * I + j] * (this.delta[i] * s); // bias not scaled
       }
     } else if (this.cfg.useDora) {
-      const m = new Float32Array(this.k.mem.f32(this.doraScale, this.outF)); // m / ‖W + BA‖ at load
+      const m = this.k.read(this.doraScale!); // m / ‖W + BA‖ at load
       for (let i = 0; i < W.length; i++) out[i] = m[Math.floor(i / I)] * (W[i] + this.delta[i]);
     } else for (let i = 0; i < W.length; i++) out[i] = W[i] + this.delta[i] * s;
     return out;

@@ -5,7 +5,7 @@
 
 import { EdgeClipError } from "../../errors.ts";
 import type { PrefixKV, SeqLayout } from "../../model/hooks.ts";
-import type { Kernels, Mat } from "../../wasm/kernels.ts";
+import type { Kernels, Mat, Owner } from "../../wasm/kernels.ts";
 import { adapterActivation } from "../activation.ts";
 import { BatchSplit, type Block, Stack } from "../composition.ts";
 import type { PrefixConfig } from "../config.ts";
@@ -41,11 +41,14 @@ export function prefixStates(
   const W2 = t.take(prefix + "control_trans.2.weight", [N, bn]),
     b2 = t.take(prefix + "control_trans.2.bias", [N]);
   const act = adapterActivation(cfg.nonLinearity);
-  // run once through the kernels in scratch memory (the MLP's weights are not kept)
-  return k.mem.scratch(() => {
-    const l1 = makeLin(k, W1, bn, H, b1), l2 = makeLin(k, W2, N, bn, b2);
-    return k.read(linear(k, l2, linear(k, l1, k.matFrom(E, P, H), { act })));
-  });
+  // run once through the kernels; the MLP's weights are not kept
+  const tmp = k.owner();
+  try {
+    const l1 = makeLin(tmp, W1, bn, H, b1), l2 = makeLin(tmp, W2, N, bn, b2);
+    return k.scratch(() => k.read(linear(k, l2, linear(k, l1, k.matFrom(E, P, H), { act }))));
+  } finally {
+    tmp.free();
+  }
 }
 
 /** One layer's prefix: views of the location's states, and the optional gate. */
@@ -57,24 +60,22 @@ export interface PrefixLayer {
   readonly gate?: Lin;
 }
 
-/** The layer views of a location's states uploaded at `ptr` ([P × Lp·2·H]). */
+/** The layer views of a location's states, uploaded as `states` [P × Lp·2·H]. */
 export function prefixLayer(
-  k: Kernels,
+  o: Owner,
   name: string,
-  ptr: number,
-  P: number,
+  states: Mat,
   H: number,
-  Lp: number,
   id: number,
   t: AdapterTensors,
   gatePrefix: string | undefined,
   gateHeads: number,
 ): PrefixLayer {
-  const ld = Lp * 2 * H;
-  const at = (col: number): Mat => ({ ptr: ptr + col * 4, rows: P, cols: H, ld });
+  const k = o.kernels, P = states.rows;
+  const at = (col: number): Mat => k.view(states, 0, P, col, H);
   const gate = gatePrefix
     ? makeLin(
-      k,
+      o,
       t.take(gatePrefix + "weight", [gateHeads, H]),
       gateHeads,
       H,

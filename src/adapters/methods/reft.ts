@@ -6,7 +6,7 @@
 
 import { EdgeClipError } from "../../errors.ts";
 import type { SeqLayout } from "../../model/hooks.ts";
-import type { Act, Kernels, Mat } from "../../wasm/kernels.ts";
+import type { Act, Kernels, Mat, Owner } from "../../wasm/kernels.ts";
 import { adapterActivation } from "../activation.ts";
 import type { ReftConfig } from "../config.ts";
 import { concatRows, type Lin, linear, makeLin } from "../ops.ts";
@@ -89,7 +89,7 @@ export class ReftModule {
   ) {}
 
   static load(
-    k: Kernels,
+    o: Owner,
     name: string,
     cfg: ReftConfig,
     t: AdapterTensors,
@@ -109,12 +109,12 @@ export class ReftModule {
       const RT = new Float32Array(H * r);
       for (let i = 0; i < r; i++) for (let j = 0; j < H; j++) RT[j * r + i] = R[i * H + j];
       units.push({
-        source: makeLin(k, Ws, r, H, bs),
-        proj: makeLin(k, R, r, H),
-        projT: makeLin(k, RT, H, r),
+        source: makeLin(o, Ws, r, H, bs),
+        proj: makeLin(o, R, r, H),
+        projT: makeLin(o, RT, H, r),
       });
     }
-    return new ReftModule(k, name, cfg, H, units, adapterActivation(cfg.nonLinearity));
+    return new ReftModule(o.kernels, name, cfg, H, units, adapterActivation(cfg.nonLinearity));
   }
 
   #unit(u: Unit, x: Mat): Mat {

@@ -1,7 +1,7 @@
 // Naive reference of gemm_q8 (llama2.c-style loops): exact integer sums, then the kernel's f32
 // epilogue one rounding at a time. With act "none" the kernel must match it bit for bit.
 
-import type { ActName } from "../wasm/abi.ts";
+import type { ActName } from "../../src/wasm/abi.ts";
 import { ACT_REF } from "./activation.ts";
 
 const f = Math.fround;

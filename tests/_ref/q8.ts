@@ -1,8 +1,8 @@
 // Reference int8 quantization in plain TypeScript (ggml's quantize_row_*_ref): the exact integer
 // semantics of assembly/quantize_q8.ts, one f32 operation at a time (Math.fround), so tests can
-// demand bit-identical results. Also used to pack weights without a kernel instance.
+// demand bit-identical results.
 
-import { type ActFormat, paddedN, padK, Q8_MR, Q8_WEIGHTS } from "./formats.ts";
+import { type ActFormat, paddedN, padK, Q8_MR, Q8_WEIGHTS } from "../../src/wasm/formats.ts";
 
 const f = Math.fround;
 

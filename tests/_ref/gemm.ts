@@ -1,6 +1,6 @@
 // Naive references (llama2.c style loops, double accumulation) for the linear-algebra kernels.
 
-import type { ActName } from "../wasm/abi.ts";
+import type { ActName } from "../../src/wasm/abi.ts";
 import { ACT_REF } from "./activation.ts";
 
 /**

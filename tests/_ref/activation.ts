@@ -1,6 +1,6 @@
 // Reference activations in double precision, one per ABI code name (see src/wasm/abi.ts).
 
-import type { ActName } from "../wasm/abi.ts";
+import type { ActName } from "../../src/wasm/abi.ts";
 import { erf, sigmoid } from "./math.ts";
 
 const gelu = (x: number) => 0.5 * x * (1 + erf(x / Math.SQRT2));
@@ -22,9 +22,3 @@ export const ACT_REF: Record<ActName, (x: number) => number> = {
   laplace: (x) => 0.5 * (1 + erf((x - 0.707107) / (0.282095 * Math.SQRT2))),
   gelu_fast: (x) => 0.5 * x * (1 + Math.tanh(x * 0.7978845608 * (1 + 0.044715 * x * x))),
 };
-
-/** Applies an activation to every element. */
-export function actRef(x: Float32Array, kind: ActName): Float32Array {
-  const f = ACT_REF[kind];
-  return x.map((v) => f(v));
-}
