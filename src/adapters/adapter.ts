@@ -88,8 +88,7 @@ export function buildAdapter(
   t: AdapterTensors,
   model: ModelShape,
 ): LoadedAdapter {
-  const o = k.owner();
-  try {
+  return k.owned((o) => {
     const a = new LoadedAdapter(name, config, o);
     for (const c of methodConfigs(config)) {
       if (c.kind === "bottleneck") addBottleneck(o, a, saved, c, t, model);
@@ -99,10 +98,7 @@ export function buildAdapter(
     }
     t.finish();
     return a;
-  } catch (e) {
-    o.free();
-    throw e;
-  }
+  });
 }
 
 const layerKey = (tower: Tower, i: number) => `${tower}_model.encoder.layers.${i}.`;

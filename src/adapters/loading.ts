@@ -169,8 +169,8 @@ export async function loadFusionFolder(
     }
     return c;
   });
-  const o = k.owner(); // everything the fusion takes, given back if it fails
-  try {
+  // everything the fusion takes is given back if it fails
+  return k.owned((o) => {
     const layers = new Map<string, FusionLayer>();
     for (const loc of ["mh", "out"] as BnLoc[]) {
       const flags = bns.map((cs) => cs.some((c) => (loc === "mh" ? c.mhAdapter : c.outputAdapter)));
@@ -193,8 +193,5 @@ export async function loadFusionFolder(
     t.finish();
     const name = adapters.map((a) => a.name).join(",");
     return { name, adapterNames: adapters.map((a) => a.name), cfg, layers, owner: o };
-  } catch (e) {
-    o.free();
-    throw e;
-  }
+  });
 }

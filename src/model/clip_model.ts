@@ -52,13 +52,7 @@ export class ClipModel {
     k: Kernels,
     opts: LoadOptions = {},
   ): Promise<ClipModel> {
-    const owner = k.owner();
-    try {
-      return await ClipModel.#load(new WeightStore(file, k, owner), cfg, opts);
-    } catch (e) {
-      owner.free();
-      throw e;
-    }
+    return await k.owned((owner) => ClipModel.#load(new WeightStore(file, k, owner), cfg, opts));
   }
 
   static async #load(store: WeightStore, cfg: ClipConfig, opts: LoadOptions): Promise<ClipModel> {

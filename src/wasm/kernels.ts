@@ -84,6 +84,27 @@ export class Kernels extends LinearMemory {
     return new Owner(this, this.heap);
   }
 
+  /**
+   * Runs `build` with a new owner and returns its result; when it throws (or its promise
+   * rejects) the owner is freed first, so a load that fails part-way leaves nothing behind.
+   */
+  owned<T>(build: (o: Owner) => T): T {
+    const o = this.owner();
+    try {
+      const r = build(o);
+      if (r instanceof Promise) {
+        return r.catch((e) => {
+          o.free();
+          throw e;
+        }) as T;
+      }
+      return r;
+    } catch (e) {
+      o.free();
+      throw e;
+    }
+  }
+
   // ---- GEMM ----------------------------------------------------------------------------------
 
   /** Packs an [n × k] weight `src` (any row stride) into `into` (default: new scratch memory). */

@@ -13,10 +13,10 @@ import {
   roundHalfEven,
   unpackQ8,
 } from "../_ref/q8.ts";
-import { rawOf } from "../kernels/_raw.ts";
+import { rawOf } from "./_raw.ts";
 import { forAll } from "../_util/property.ts";
 import type { Prng } from "../_util/prng.ts";
-import { eachVariant } from "../kernels/_backends.ts";
+import { eachVariant } from "./_backends.ts";
 
 const FORMATS = Object.values(ACT_FORMATS);
 

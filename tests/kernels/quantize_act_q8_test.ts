@@ -8,8 +8,8 @@ import { ACT_FORMATS } from "../../src/wasm/formats.ts";
 import { packActQ8, quantizeActQ8 } from "../_ref/q8.ts";
 import { forAll } from "../_util/property.ts";
 import type { Prng } from "../_util/prng.ts";
-import { eachVariant } from "../kernels/_backends.ts";
-import { rawOf } from "../kernels/_raw.ts";
+import { eachVariant } from "./_backends.ts";
+import { rawOf } from "./_raw.ts";
 
 const FORMATS = Object.values(ACT_FORMATS);
 const KS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 15, 16, 17, 31, 33, 63, 100, 767, 769];
