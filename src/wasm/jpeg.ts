@@ -54,56 +54,96 @@ export const ENTROPY_ERRORS: Record<number, string> = {
   5: "corrupt data (DC coefficient overflow)",
 };
 
-/** Typed calls on handles the decoder laid out (src/image/jpeg/reconstruct.ts). */
+/**
+ * A row inside a byte buffer: kernels read or write `buf` from byte `at`. Made once per buffer
+ * and moved from row to row (set `at`), so a decoder's per-row loop allocates nothing.
+ */
+export interface Row {
+  readonly buf: U8Buf;
+  at: number;
+}
+
+/** A Row over `buf` at byte `at`. */
+export function rowIn(buf: U8Buf, at = 0): Row {
+  return { buf, at };
+}
+
+/** Typed calls on buffers the decoder laid out (src/image/jpeg/reconstruct.ts). */
 export class JpegKernels {
   readonly #x: RawExports;
+  readonly #heap: Heap;
   constructor(k: Kernels) {
-    this.#x = kernelCore(k).x;
+    const c = kernelCore(k);
+    this.#x = c.x;
+    this.#heap = c.heap;
   }
   /**
-   * IDCT of `nblocks` consecutive blocks (64 i16 each, natural order, from the start of `coef`)
-   * with a 64-entry quant table; block b lands at out + 8b, rows `stride` apart.
+   * IDCT of `nblocks` consecutive blocks (64 i16 each, natural order) from block `first` of
+   * `coef`, with a 64-entry quant table; block b lands at out + 8b, rows `stride` apart.
    * `ws`: IDCT_WORKSPACE_BYTES.
    */
-  idct(coef: I16Buf, quant: I32Buf, out: U8Buf, stride: number, nblocks: number, ws: U8Buf) {
-    if (
-      coef.length < 64 * nblocks || quant.length < 64 || ws.length < IDCT_WORKSPACE_BYTES ||
-      (nblocks > 0 && out.length < 7 * stride + 8 * nblocks)
-    ) bad("idct buffers");
-    this.#x.jpeg_idct_islow(coef.ptr, quant.ptr, out.ptr, stride, nblocks, ws.ptr);
+  idct(
+    coef: I16Buf,
+    first: number,
+    quant: I32Buf,
+    out: Row,
+    stride: number,
+    nblocks: number,
+    ws: U8Buf,
+  ) {
+    if (first < 0 || (first + nblocks) * 64 > coef.length || quant.length < 64) bad("idct blocks");
+    if (ws.length < IDCT_WORKSPACE_BYTES) bad("idct workspace");
+    const dst = nblocks > 0 ? at(out, 7 * stride + 8 * nblocks) : 0;
+    this.#x.jpeg_idct_islow(coef.ptr + first * 128, quant.ptr, dst, stride, nblocks, ws.ptr);
   }
   /** h2v1 triangle filter: dw (≥ 3) samples → 2·dw. */
-  h2v1Fancy(inp: U8Buf, dw: number, out: U8Buf) {
-    this.#x.jpeg_h2v1_fancy(inp.ptr, dw, out.ptr);
+  h2v1Fancy(inp: Row, dw: number, out: Row) {
+    this.#x.jpeg_h2v1_fancy(at(inp, dw), dw, at(out, 2 * dw));
   }
   /** h2v2 triangle filter for one output row (far: row above for upper, below for lower). */
-  h2v2Fancy(near: U8Buf, far: U8Buf, dw: number, out: U8Buf) {
-    this.#x.jpeg_h2v2_fancy(near.ptr, far.ptr, dw, out.ptr);
+  h2v2Fancy(near: Row, far: Row, dw: number, out: Row) {
+    this.#x.jpeg_h2v2_fancy(at(near, dw), at(far, dw), dw, at(out, 2 * dw));
   }
   /** h1v2 triangle filter for one output row; bias 1 with the row above, 2 with the row below. */
-  h1v2Fancy(near: U8Buf, far: U8Buf, dw: number, bias: number, out: U8Buf) {
-    this.#x.jpeg_h1v2_fancy(near.ptr, far.ptr, dw, bias, out.ptr);
+  h1v2Fancy(near: Row, far: Row, dw: number, bias: number, out: Row) {
+    this.#x.jpeg_h1v2_fancy(at(near, dw), at(far, dw), dw, bias, at(out, dw));
   }
   /** Box filter: `outW` samples, each input sample repeated hExpand times. */
-  boxRow(inp: U8Buf, outW: number, hExpand: number, out: U8Buf) {
-    this.#x.jpeg_box_row(inp.ptr, outW, hExpand, out.ptr);
+  boxRow(inp: Row, outW: number, hExpand: number, out: Row) {
+    this.#x.jpeg_box_row(at(inp, Math.ceil(outW / hExpand)), outW, hExpand, at(out, outW));
   }
   /** YCbCr rows → RGB (3n bytes). `tmp`: COLOR_TMP_BYTES. */
-  yccRgb(y: U8Buf, cb: U8Buf, cr: U8Buf, out: U8Buf, n: number, tmp: U8Buf) {
-    this.#x.jpeg_ycc_rgb(y.ptr, cb.ptr, cr.ptr, out.ptr, n, tmp.ptr);
+  yccRgb(y: Row, cb: Row, cr: Row, out: Row, n: number, tmp: U8Buf) {
+    this.#x.jpeg_ycc_rgb(at(y, n), at(cb, n), at(cr, n), at(out, 3 * n), n, tmpOf(tmp));
   }
   /** YCCK rows → Pillow's CMYK (R, G, B, 255 − K). `tmp`: COLOR_TMP_BYTES. */
-  ycckCmyk(y: U8Buf, cb: U8Buf, cr: U8Buf, k: U8Buf, out: U8Buf, n: number, tmp: U8Buf) {
-    this.#x.jpeg_ycck_cmyk(y.ptr, cb.ptr, cr.ptr, k.ptr, out.ptr, n, tmp.ptr);
+  ycckCmyk(y: Row, cb: Row, cr: Row, k: Row, out: Row, n: number, tmp: U8Buf) {
+    this.#x.jpeg_ycck_cmyk(at(y, n), at(cb, n), at(cr, n), at(k, n), at(out, 4 * n), n, tmpOf(tmp));
   }
   /** Three planar rows → interleaved. */
-  interleave3(a: U8Buf, b: U8Buf, c: U8Buf, out: U8Buf, n: number) {
-    this.#x.jpeg_interleave3(a.ptr, b.ptr, c.ptr, out.ptr, n);
+  interleave3(a: Row, b: Row, c: Row, out: Row, n: number) {
+    this.#x.jpeg_interleave3(at(a, n), at(b, n), at(c, n), at(out, 3 * n), n);
   }
   /** Four planar rows → interleaved, each byte inverted. */
-  interleave4Inv(a: U8Buf, b: U8Buf, c: U8Buf, d: U8Buf, out: U8Buf, n: number) {
-    this.#x.jpeg_interleave4_inv(a.ptr, b.ptr, c.ptr, d.ptr, out.ptr, n);
+  interleave4Inv(a: Row, b: Row, c: Row, d: Row, out: Row, n: number) {
+    this.#x.jpeg_interleave4_inv(at(a, n), at(b, n), at(c, n), at(d, n), at(out, 4 * n), n);
   }
+  /** Copies n bytes of one row to another (a grey image's samples). */
+  copy(src: Row, dst: Row, n: number) {
+    const s = at(src, n);
+    new Uint8Array(this.#heap.memory.buffer).copyWithin(at(dst, n), s, s + n);
+  }
+}
+
+/** The address of a row after checking that `n` bytes from it lie inside its buffer. */
+function at(r: Row, n: number): number {
+  if (!(r.at >= 0 && r.at + n <= r.buf.length)) bad(`row [${r.at}, +${n}) outside ${r.buf.length}`);
+  return r.buf.ptr + r.at;
+}
+
+function tmpOf(tmp: U8Buf): number {
+  if (tmp.length < COLOR_TMP_BYTES) bad("colour conversion scratch");
+  return tmp.ptr;
 }
 
 // ---- entropy decoding (assembly/jpeg_entropy.ts) -----------------------------------------------
@@ -242,15 +282,9 @@ export function idctBlocks(k: Kernels, coefs: Int16Array, quant: Int32Array): Ui
   if (coefs.length % 64 !== 0 || quant.length !== 64) bad("idct: 64·n coefficients, 64 quant");
   const n = coefs.length / 64;
   return k.scratch(() => {
-    const out = k.buf("u8", 64 * n);
-    new JpegKernels(k).idct(
-      k.bufFrom("i16", coefs),
-      k.bufFrom("i32", quant),
-      out,
-      8 * n,
-      n,
-      k.buf("u8", IDCT_WORKSPACE_BYTES),
-    );
+    const out = k.buf("u8", 64 * n), ws = k.buf("u8", IDCT_WORKSPACE_BYTES);
+    const c = k.bufFrom("i16", coefs);
+    new JpegKernels(k).idct(c, 0, k.bufFrom("i32", quant), rowIn(out), 8 * n, n, ws);
     return k.readBuf(out);
   });
 }
@@ -271,12 +305,12 @@ export function upsampleRow(k: Kernels, near: Uint8Array, f: UpsampleKind): Uint
   if (f.kind === "box" && (f.hExpand < 1 || Math.ceil(f.outW / f.hExpand) > dw)) bad("box size");
   return k.scratch(() => {
     const j = new JpegKernels(k);
-    const a = k.bufFrom("u8", near), out = k.buf("u8", outLen + 32);
+    const a = rowIn(k.bufFrom("u8", near)), buf = k.buf("u8", outLen + 32), out = rowIn(buf);
     if (f.kind === "h2v1") j.h2v1Fancy(a, dw, out);
-    else if (f.kind === "h2v2") j.h2v2Fancy(a, k.bufFrom("u8", f.far), dw, out);
-    else if (f.kind === "h1v2") j.h1v2Fancy(a, k.bufFrom("u8", f.far), dw, f.bias, out);
+    else if (f.kind === "h2v2") j.h2v2Fancy(a, rowIn(k.bufFrom("u8", f.far)), dw, out);
+    else if (f.kind === "h1v2") j.h1v2Fancy(a, rowIn(k.bufFrom("u8", f.far)), dw, f.bias, out);
     else j.boxRow(a, f.outW, f.hExpand, out);
-    return k.readBuf(k.slice(out, 0, outLen));
+    return k.readBuf(k.slice(buf, 0, outLen));
   });
 }
 
@@ -290,12 +324,12 @@ export function convertRow(k: Kernels, kind: ColorKind, rows: readonly Uint8Arra
   if (rows.length !== ch || rows.some((r) => r.length !== n)) bad(`${kind}: ${ch} rows of n`);
   return k.scratch(() => {
     const j = new JpegKernels(k);
-    const p = rows.map((r) => k.bufFrom("u8", r));
-    const out = k.buf("u8", ch * n), tmp = k.buf("u8", COLOR_TMP_BYTES);
+    const p = rows.map((r) => rowIn(k.bufFrom("u8", r)));
+    const buf = k.buf("u8", ch * n), out = rowIn(buf), tmp = k.buf("u8", COLOR_TMP_BYTES);
     if (kind === "ycc") j.yccRgb(p[0], p[1], p[2], out, n, tmp);
     else if (kind === "ycck") j.ycckCmyk(p[0], p[1], p[2], p[3], out, n, tmp);
     else if (kind === "interleave3") j.interleave3(p[0], p[1], p[2], out, n);
     else j.interleave4Inv(p[0], p[1], p[2], p[3], out, n);
-    return k.readBuf(out);
+    return k.readBuf(buf);
   });
 }

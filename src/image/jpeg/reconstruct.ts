@@ -5,7 +5,13 @@
 // scan. All memory is scratch released when the call returns.
 
 import type { I16Buf, Kernels, U8Buf } from "../../wasm/kernels.ts";
-import { COLOR_TMP_BYTES, IDCT_WORKSPACE_BYTES, JpegKernels } from "../../wasm/jpeg.ts";
+import {
+  COLOR_TMP_BYTES,
+  IDCT_WORKSPACE_BYTES,
+  JpegKernels,
+  type Row,
+  rowIn,
+} from "../../wasm/jpeg.ts";
 import type { DecodedImage } from "../types.ts";
 import { colorTransform, type FrameComponent, sourceRows } from "./layout.ts";
 import type { JpegFile } from "./markers.ts";
@@ -18,6 +24,10 @@ const CHUNK_BYTES = 1 << 20;
 interface Plane {
   readonly buf: U8Buf;
   readonly stride: number;
+  /** Rows of the plane the IDCT writes and the upsampler reads, moved row to row. */
+  readonly out: Row;
+  readonly near: Row;
+  readonly far: Row;
 }
 
 /** Decodes the image data of a parsed file (see markers.ts) with the wasm kernels. */
@@ -33,8 +43,8 @@ export function reconstruct(bytes: Uint8Array, file: JpegFile, k: Kernels): Deco
       k.bufFrom("i32", file.quant[ci] ?? new Int32Array(64))
     );
     const planes: Plane[] = f.components.map((c) => {
-      const stride = c.blocksW * 8;
-      return { buf: k.buf("u8", stride * c.blocksH * 8 + 64), stride };
+      const stride = c.blocksW * 8, buf = k.buf("u8", stride * c.blocksH * 8 + 64);
+      return { buf, stride, out: rowIn(buf), near: rowIn(buf), far: rowIn(buf) };
     });
     // coefficient blocks: a whole image for multi-scan files, one iMCU row otherwise
     const coefRows = (c: FrameComponent) => (file.multiScan ? c.blocksH : c.v);
@@ -42,10 +52,10 @@ export function reconstruct(bytes: Uint8Array, file: JpegFile, k: Kernels): Deco
     const ws = k.buf("u8", IDCT_WORKSPACE_BYTES), tmp = k.buf("u8", COLOR_TMP_BYTES);
     // an upsampled row (full-size components are read from their planes directly)
     const rowBuf = f.components.map((c) =>
-      c.upsample === "full" ? undefined : k.buf("u8", 2 * c.dw + W + 64)
+      c.upsample === "full" ? undefined : rowIn(k.buf("u8", 2 * c.dw + W + 64))
     );
     const chunkRows = Math.max(1, Math.min(H, Math.floor(CHUNK_BYTES / (W * ch))));
-    const chunk = k.buf("u8", chunkRows * W * ch + 64);
+    const chunk = k.buf("u8", chunkRows * W * ch + 64), o = rowIn(chunk);
     const arena = allocEntropyArena(k, f, file.scans);
 
     // IDCT of iMCU row r of component ci, from coefficient block row `from` onwards
@@ -54,14 +64,8 @@ export function reconstruct(bytes: Uint8Array, file: JpegFile, k: Kernels): Deco
       for (let v = 0; v < c.v; v++) {
         const br = r * c.v + v;
         if (br >= c.heightInBlocks) break;
-        j.idct(
-          k.slice(coefs[ci], (from + v) * c.blocksW * 64),
-          quant[ci],
-          k.slice(p.buf, br * 8 * p.stride),
-          p.stride,
-          c.widthInBlocks,
-          ws,
-        );
+        p.out.at = br * 8 * p.stride;
+        j.idct(coefs[ci], (from + v) * c.blocksW, quant[ci], p.out, p.stride, c.widthInBlocks, ws);
       }
     };
 
@@ -89,10 +93,12 @@ export function reconstruct(bytes: Uint8Array, file: JpegFile, k: Kernels): Deco
     }
 
     // ---- upsampling and colour conversion, a chunk of output rows at a time ------------------
-    const rowOf = (ci: number, y: number): U8Buf => {
+    const rowOf = (ci: number, y: number): Row => {
       const c = f.components[ci], p = planes[ci], dst = rowBuf[ci]!;
       const { near, far, bias } = sourceRows(c, y);
-      const np = k.slice(p.buf, near * p.stride), fp = k.slice(p.buf, far * p.stride);
+      const np = p.near, fp = p.far;
+      np.at = near * p.stride;
+      fp.at = far * p.stride;
       switch (c.upsample) {
         case "full":
           return np;
@@ -111,15 +117,15 @@ export function reconstruct(bytes: Uint8Array, file: JpegFile, k: Kernels): Deco
       }
       return dst;
     };
-    const rowBytes = W * ch;
+    const rowBytes = W * ch, p: Row[] = f.components.map((_, ci) => planes[ci].near);
     for (let y0 = 0; y0 < H; y0 += chunkRows) {
       const y1 = Math.min(H, y0 + chunkRows);
       for (let y = y0; y < y1; y++) {
-        const o = k.slice(chunk, (y - y0) * rowBytes);
-        const p = f.components.map((_, ci) => rowOf(ci, y));
+        o.at = (y - y0) * rowBytes;
+        for (let ci = 0; ci < p.length; ci++) p[ci] = rowOf(ci, y);
         switch (transform) {
           case "grey":
-            k.copyBuf(p[0], o, W);
+            j.copy(p[0], o, W);
             break;
           case "ycc":
             j.yccRgb(p[0], p[1], p[2], o, W, tmp);
