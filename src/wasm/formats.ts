@@ -64,9 +64,12 @@ export const QA: Readonly<Record<ActFormatName, QaCode>> = Object.freeze({
   u12: ACT_FORMATS.u12.id,
 });
 
-/** The activation format with ABI code `id`, or undefined. */
+const BY_ID: readonly ActFormat[] = Object.values(ACT_FORMATS).sort((a, b) => a.id - b.id);
+
+/** The activation format with ABI code `id`, or undefined (a lookup, for per-call use). */
 export function actFormatOf(id: number): ActFormat | undefined {
-  return Object.values(ACT_FORMATS).find((f) => f.id === id);
+  const f = BY_ID[id];
+  return f?.id === id ? f : undefined;
 }
 
 /** A packed weight layout (assembly/formats.ts documents the byte order). */

@@ -43,8 +43,9 @@ export class Heap {
   readonly #freeSize: number[] = [];
   /** Live block start → bytes (long-lived blocks and scratch chunks). */
   readonly #used = new Map<number, number>();
-  /** Scratch chunks in stack order; the bump pointer and end of the last one. */
+  /** Scratch chunks in stack order, their ends; the bump pointer and end of the last one. */
   readonly #chunks: number[] = [];
+  readonly #chunkEnds: number[] = [];
   #sp = 0;
   #end = 0;
   #depth = 0;
@@ -137,12 +138,14 @@ export class Heap {
   /** Closes the scope opened by `mark`: frees the chunks opened since and rewinds the pointer. */
   reset(mark: number): void {
     const n = Math.floor(mark / MARK_CHUNK);
-    while (this.#chunks.length > n) this.free(this.#chunks.pop()!);
+    while (this.#chunks.length > n) {
+      this.#chunkEnds.pop();
+      this.free(this.#chunks.pop()!);
+    }
     if (n === 0) this.#sp = this.#end = 0;
     else {
-      const last = this.#chunks[n - 1];
       this.#sp = mark - n * MARK_CHUNK;
-      this.#end = last + this.#used.get(last)!;
+      this.#end = this.#chunkEnds[n - 1];
     }
     this.#depth--;
   }
@@ -174,6 +177,7 @@ export class Heap {
       this.#grow(end);
       this.#live += end - this.#end;
       this.#used.set(last, end - last);
+      this.#chunkEnds[n - 1] = end;
       this.#top = this.#end = this.#sp = end;
       return p;
     }
@@ -183,6 +187,7 @@ export class Heap {
     this.#used.set(p, size);
     this.#live += size;
     this.#chunks.push(p);
+    this.#chunkEnds.push(p + size);
     this.#sp = alignUp(p + bytes, ALIGN);
     this.#end = p + size;
     return p;
