@@ -2,7 +2,7 @@
 // data movement from linear_memory.ts), owners of long-lived memory, and one method per kernel
 // (int8 ones under `q8`). Raw exports stay private to src/wasm/. Knows nothing of CLIP.
 
-import { ACT, type ActName, OP } from "./abi.ts";
+import { type Act, actCode, OP } from "./abi.ts";
 import {
   type Buf,
   type I16Buf,
@@ -23,8 +23,7 @@ import { EdgeClipError } from "../errors.ts";
 export type { Buf, I16Buf, I32Buf, I8Buf, Mat, PackedF32, U8Buf, Vec };
 export { Owner };
 
-/** Activation by name or ABI code. */
-export type Act = ActName | number;
+export type { Act };
 
 // deno-lint-ignore no-explicit-any
 type Fn = (...args: number[]) => any;
@@ -35,14 +34,6 @@ export type RawExports = Record<string, Fn>;
 export interface KernelCore {
   readonly x: RawExports;
   readonly heap: Heap;
-}
-
-/** The ABI code of an activation; a name must be one of ACT's own (never Object.prototype's). */
-export function actCode(a: Act | undefined): number {
-  if (a === undefined) return 0;
-  if (typeof a === "number") return a;
-  if (typeof a !== "string" || !Object.hasOwn(ACT, a)) bad(`unknown activation ${String(a)}`);
-  return ACT[a];
 }
 
 function bad(msg: string): never {

@@ -7,7 +7,8 @@ import { EdgeClipError } from "../errors.ts";
 import type { I8Buf, Mat, PackedQ8, Vec } from "./buffers.ts";
 import { actBytes, actFormatOf, QA, type QaCode } from "./formats.ts";
 import type { Heap } from "./memory.ts";
-import { type Act, actCode, type RawExports } from "./kernels.ts";
+import { type Act, actCode } from "./abi.ts";
+import type { RawExports } from "./kernels.ts";
 
 export type { PackedQ8 };
 
