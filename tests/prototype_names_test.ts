@@ -16,7 +16,7 @@ import { parsePreprocessConfig } from "../src/image/preprocess_config.ts";
 import { parseAdapterConfig } from "../src/adapters/config.ts";
 import { parseFusionConfig } from "../src/adapters/methods/fusion.ts";
 import { adapterActivation } from "../src/adapters/activation.ts";
-import { actCode } from "../src/wasm/kernels.ts";
+import { actCode } from "../src/wasm/abi.ts";
 import { dtypeFlag, parse, precisionFlag, USAGE, usage, UsageError } from "../src/cli/args.ts";
 import { goldenPath } from "./_util/golden.ts";
 import { buildSafetensors, f32Tensor } from "./_util/safetensors_build.ts";
