@@ -42,8 +42,8 @@ const policies: [string, Q8Policy][] = [
   ["balanced (default)", Q8_POLICIES.balanced],
   ["fast (u7 q/k/v + fc1)", Q8_POLICIES.fast],
   ["high", Q8_POLICIES.high],
-  ["u7 fc1 only", withTextU7(/\.fc1$/)],
-  ["u7 q/k/v only", withTextU7(/\.(q_proj|k_proj|v_proj)$/)],
+  ["u7 fc1 only", withTextU7(["fc1"])],
+  ["u7 q/k/v only", withTextU7(["q", "k", "v"])],
 ];
 console.log("| policy | min | p1 | median | < 0.999 | < 0.9995 |\n|---|---|---|---|---|---|");
 for (const [name, policy] of policies) {

@@ -4,6 +4,7 @@
 
 import { EdgeClipError } from "../errors.ts";
 import type { LinearSite, Tower } from "../model/hooks.ts";
+import { layerPath, linearPath, MODULE, TOWER_MODULE } from "../model/names.ts";
 import type { Kernels, Owner } from "../wasm/kernels.ts";
 import {
   type AdapterConfig,
@@ -42,13 +43,6 @@ export type BnLoc = "mh" | "out";
 export const BN_MODULE: Record<BnLoc, string> = {
   mh: "attention_adapters",
   out: "output_adapters",
-};
-const SITE_MODULE: Record<LinearSite, string> = {
-  q: "self_attn.q_proj",
-  k: "self_attn.k_proj",
-  v: "self_attn.v_proj",
-  fc1: "mlp.fc1",
-  fc2: "mlp.fc2",
 };
 
 /** Key of a per-layer module: "text/3/out", "vision/0/q", "text/2". */
@@ -101,7 +95,8 @@ export function buildAdapter(
   });
 }
 
-const layerKey = (tower: Tower, i: number) => `${tower}_model.encoder.layers.${i}.`;
+/** Key prefix of encoder layer i ("text_model.encoder.layers.3."); adapter modules follow it. */
+const layerKey = (tower: Tower, i: number) => `${layerPath(tower, i)}.`;
 
 function addBottleneck(
   o: Owner,
@@ -152,7 +147,7 @@ function addBottleneck(
       o,
       c,
       t,
-      `text_model.invertible_adapters.${saved}.`,
+      `${TOWER_MODULE.text}.invertible_adapters.${saved}.`,
       text.hidden,
     );
   }
@@ -181,7 +176,7 @@ function addLora(
           : s === "fc2"
           ? [tw.intermediate, tw.hidden]
           : [tw.hidden, tw.hidden];
-        const p = `${layerKey(tw.tower, i)}${SITE_MODULE[s]}.loras.${saved}.`;
+        const p = `${linearPath({ tower: tw.tower, layer: i, linear: s })}.loras.${saved}.`;
         const mod = LoraModule.load(
           o,
           a.name,
@@ -216,7 +211,7 @@ function addPrefix(
         `prefix tuning: hidden ${tw.hidden} not divisible by ${tw.heads} heads`,
       );
     }
-    const loc = `prefix_tuning.prefix_tunings.${saved}.clip_${tw.tower}_model_self_prefix.`;
+    const loc = `prefix_tuning.prefix_tunings.${saved}.clip_${TOWER_MODULE[tw.tower]}_self_prefix.`;
     const N = layers.length * 2 * tw.hidden;
     const states = o.matFrom(
       prefixStates(o.kernels, c, t, loc, tw.hidden, layers.length),
@@ -225,7 +220,7 @@ function addPrefix(
     );
     layers.forEach((i, id) => {
       const gate = c.useGating
-        ? `${layerKey(tw.tower, i)}self_attn.prefix_tuning.prefix_gates.${saved}.`
+        ? `${layerKey(tw.tower, i)}${MODULE.selfAttn}.prefix_tuning.prefix_gates.${saved}.`
         : undefined;
       a.prefix.set(
         at(tw.tower, i),

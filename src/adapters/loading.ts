@@ -4,6 +4,7 @@
 
 import { EdgeClipError } from "../errors.ts";
 import type { FileSet } from "../io/source.ts";
+import { layerPath } from "../model/names.ts";
 import type { Kernels } from "../wasm/kernels.ts";
 import {
   at,
@@ -183,9 +184,7 @@ export async function loadFusionFolder(
       if (!flags[0]) continue;
       for (const tw of model.towers) {
         for (let i = 0; i < tw.layers; i++) {
-          const p = `${tw.tower}_model.encoder.layers.${i}.${
-            BN_MODULE[loc]
-          }.adapter_fusion_layer.${keyName}.`;
+          const p = `${layerPath(tw.tower, i)}.${BN_MODULE[loc]}.adapter_fusion_layer.${keyName}.`;
           layers.set(at(tw.tower, i, loc), FusionLayer.load(o, cfg, t, p, tw.hidden));
         }
       }

@@ -5,6 +5,7 @@ import { EdgeClipError } from "../errors.ts";
 import { resolveSource, type Source } from "../io/source.ts";
 import { type ModelHooks, NO_HOOKS, type Tower } from "../model/hooks.ts";
 import type { EncoderLayer } from "../model/encoder_layer.ts";
+import { linearPath } from "../model/names.ts";
 import { at, type ModelShape, type TowerShape } from "../adapters/adapter.ts";
 import { AdapterSet, type CallInfo } from "../adapters/attach.ts";
 import type { Block, Setup } from "../adapters/composition.ts";
@@ -14,15 +15,6 @@ import type { LoadedModel } from "./load.ts";
 /** An adapter name, or composition blocks nested as the adapters library allows. */
 export type AdapterSetup = Setup;
 export type { CallInfo };
-
-/** Where each hooked linear sits inside an encoder layer (HF key path). */
-const SITE_PATH = {
-  q: "self_attn.q_proj",
-  k: "self_attn.k_proj",
-  v: "self_attn.v_proj",
-  fc1: "mlp.fc1",
-  fc2: "mlp.fc2",
-} as const;
 
 export class AdapterHost {
   readonly #m: LoadedModel;
@@ -155,7 +147,7 @@ export class AdapterHost {
         const [tower, i, site] = key.split("/") as [Tower, string, "q"];
         const lin = this.#layers(tower)[Number(i)].linearAt(site);
         const w = lin.dtype === "int8" && source
-          ? await source.weight(`${tower}_model.encoder.layers.${i}.${SITE_PATH[site]}.weight`)
+          ? await source.weight(`${linearPath({ tower, layer: Number(i), linear: site })}.weight`)
           : lin.readWeight();
         lin.writeWeight(mod.merged(w));
         this.#set.merged.set(at(tower, Number(i), site), name);

@@ -9,9 +9,6 @@ import type { WeightTransform } from "../model/linear_q8.ts";
 import { AdapterHost } from "./adapter_host.ts";
 import { openModel } from "./load.ts";
 
-const SITE =
-  /^(text|vision)_model\.encoder\.layers\.(\d+)\.(self_attn\.([qkv])_proj|mlp\.(fc[12]))\.weight$/;
-
 /** A weight transform that replaces wrapped linears by their adapter-merged f32 weights. */
 export async function mergedWeights(
   source: Source,
@@ -30,13 +27,10 @@ export async function mergedWeights(
   }
   const layers = (tower: Tower) =>
     (tower === "text" ? loaded.model.text?.layers : loaded.model.vision?.layers) ?? [];
-  const transform: WeightTransform = (key, w) => {
-    const m = SITE.exec(key);
-    if (!m) return;
-    const layer = layers(m[1] as Tower)[Number(m[2])];
-    if (!layer) return;
-    const site = (m[4] ?? m[5]) as "q" | "k" | "v" | "fc1" | "fc2";
-    w.set(layer.linearAt(site).readWeight());
+  const transform: WeightTransform = (place, w) => {
+    if (!("layer" in place) || place.linear === "out") return; // not a hook site
+    const layer = layers(place.tower)[place.layer];
+    if (layer) w.set(layer.linearAt(place.linear).readWeight());
   };
   return { transform, merged };
 }

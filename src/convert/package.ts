@@ -13,6 +13,7 @@ import { EdgeClipError } from "../errors.ts";
 import type { TensorEntry } from "../io/safetensors.ts";
 import { type FileSet, memoryFileSet } from "../io/source.ts";
 import type { ClipConfig } from "../model/config.ts";
+import { towerOfKey } from "../model/names.ts";
 import type { WeightFile } from "../model/weights.ts";
 import { Q8_WEIGHTS } from "../wasm/formats.ts";
 
@@ -92,16 +93,10 @@ export function packageFiles(metadata: Readonly<Record<string, string>>, label: 
   return memoryFileSet(files, label);
 }
 
-/** Weight-key prefixes of each tower (HF CLIPModel names). */
-const TOWER_KEYS: Record<"text" | "vision", RegExp> = {
-  text: /^(text_model\.|text_projection\.)/,
-  vision: /^(vision_model\.|visual_projection\.)/,
-};
-
 /** True when `key` (without a `clip.` prefix) belongs to a tower that `towers` leaves out. */
 export function droppedByTowers(key: string, towers: Towers): boolean {
-  if (towers === "both") return false;
-  return TOWER_KEYS[towers === "text" ? "vision" : "text"].test(key);
+  const tower = towerOfKey(key);
+  return towers !== "both" && tower !== undefined && tower !== towers;
 }
 
 /** A view of a weight file without the tensors of the tower `towers` leaves out. */

@@ -8,7 +8,7 @@ import { toF32 } from "../io/safetensors.ts";
 import type { TensorOut } from "../io/safetensors_write.ts";
 import { EmbeddingQ8 } from "../model/embedding_q8.ts";
 import { LinearQ8 } from "../model/linear_q8.ts";
-import { IGNORED_KEYS } from "../model/weights.ts";
+import { isIgnoredKey } from "../model/names.ts";
 import { packedShape, paddedN } from "../wasm/formats.ts";
 import type { Buf } from "../wasm/kernels.ts";
 import { droppedByTowers } from "./package.ts";
@@ -36,7 +36,7 @@ export function planPackage(q: Quantized): { tensors: TensorOut[]; rows: PlanRow
   );
   for (const [fileKey, e] of entries) {
     const key = fileKey.slice(q.keyPrefix.length);
-    if (IGNORED_KEYS.some((r) => r.test(key)) || droppedByTowers(key, q.towers)) {
+    if (isIgnoredKey(key) || droppedByTowers(key, q.towers)) {
       rows.push({ source: fileKey, action: "dropped", outputs: [] });
       continue;
     }

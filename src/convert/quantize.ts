@@ -70,8 +70,8 @@ export async function quantizeCheckpoint(
     const linears = new Map<string, Linear>();
     const embeddings = new Map<string, Embedding>();
     const lin = quantizingLinearLoader(opts.policy ?? DEFAULT_Q8_POLICY, opts.transform);
-    const linear: LinearLoader = async (scope, inF, outF, hasBias, input) => {
-      const l = await lin(scope, inF, outF, hasBias, input);
+    const linear: LinearLoader = async (scope, spec) => {
+      const l = await lin(scope, spec);
       linears.set(scope.prefix, l);
       return l;
     };

@@ -5,9 +5,10 @@
 import type { Kernels, Mat, Owner } from "../wasm/kernels.ts";
 import type { ClipConfig } from "./config.ts";
 import { type EmbeddingLoader, loadEmbeddingF32 } from "./embedding.ts";
-import type { ModelHooks, SeqLayout } from "./hooks.ts";
+import type { ModelHooks, SeqLayout, Tower } from "./hooks.ts";
 import { type Linear, type LinearLoader, loadLinearF32 } from "./linear.ts";
 import { TextModel, type TextModel as TextTower, type TextSeq } from "./text_model.ts";
+import { MODULE, PROJECTION_MODULE, TOWER_MODULE } from "./names.ts";
 import { VisionModel } from "./vision_model.ts";
 import { type WeightFile, WeightStore } from "./weights.ts";
 
@@ -60,23 +61,30 @@ export class ClipModel {
     const embedding = opts.embedding ?? loadEmbeddingF32;
     const root = store.root();
     const text = cfg.text
-      ? await TextModel.load(root.pp("text_model"), cfg.text, linear, embedding)
+      ? await TextModel.load(root.pp(TOWER_MODULE.text), cfg.text, linear, embedding)
       : undefined;
     const vision = cfg.vision
-      ? await VisionModel.load(root.pp("vision_model"), cfg.vision, linear)
+      ? await VisionModel.load(root.pp(TOWER_MODULE.vision), cfg.vision, linear)
       : undefined;
-    const P = cfg.projectionDim;
+    const projection = (tower: Tower, hidden: number) =>
+      linear(root.pp(PROJECTION_MODULE[tower]), {
+        inFeatures: hidden,
+        outFeatures: cfg.projectionDim,
+        bias: false,
+        place: { tower, linear: "projection" },
+      });
     const textProjection = cfg.hasTextProjection
-      ? await linear(root.pp("text_projection"), cfg.text!.hiddenSize, P, false)
+      ? await projection("text", cfg.text!.hiddenSize)
       : undefined;
     const visualProjection = cfg.hasVisionProjection
-      ? await linear(root.pp("visual_projection"), cfg.vision!.hiddenSize, P, false)
+      ? await projection("vision", cfg.vision!.hiddenSize)
       : undefined;
     let logitScale: number | undefined;
     if (cfg.architecture === "CLIPModel") {
       // stored as [] (a scalar) by HF; some exports keep [1]
-      const shape = store.file.header.entries.get(store.keyPrefix + "logit_scale")?.shape;
-      logitScale = (await root.f32Array("logit_scale", shape?.length === 1 ? [1] : []))[0];
+      const key = MODULE.logitScale;
+      const shape = store.file.header.entries.get(store.keyPrefix + key)?.shape;
+      logitScale = (await root.f32Array(key, shape?.length === 1 ? [1] : []))[0];
     }
     store.finish();
     return new ClipModel(

@@ -9,6 +9,7 @@ import { attendSequences } from "./attention.ts";
 import type { LayerHooks, LayerInfo, LinearSite, ModelHooks, SeqLayout, Tower } from "./hooks.ts";
 import { LayerNorm } from "./layer_norm.ts";
 import type { Linear, LinearLoader, PreparedInput } from "./linear.ts";
+import { LAYER_LINEAR, type LayerLinear, MODULE } from "./names.ts";
 import type { WeightScope } from "./weights.ts";
 
 export interface LayerShape {
@@ -79,22 +80,30 @@ export class EncoderLayer {
     readonly fc2: Linear,
   ) {}
 
+  /** Loads layer `index` of `tower` from its scope (names.ts layerPath). */
   static async load(
     s: WeightScope,
     shape: LayerShape,
-    linear: LinearLoader,
+    at: { tower: Tower; index: number; linear: LinearLoader },
   ): Promise<EncoderLayer> {
     const H = shape.hidden, I = shape.intermediate;
-    const attn = s.pp("self_attn"), mlp = s.pp("mlp");
     // loaders are told which LayerNorm feeds a linear (int8 picks its activation format by it)
-    const ln1 = await LayerNorm.load(s.pp("layer_norm1"), H, shape.eps);
-    const q = await linear(attn.pp("q_proj"), H, H, true, { norm: ln1 });
-    const k = await linear(attn.pp("k_proj"), H, H, true, { norm: ln1 });
-    const v = await linear(attn.pp("v_proj"), H, H, true, { norm: ln1 });
-    const out = await linear(attn.pp("out_proj"), H, H, true);
-    const ln2 = await LayerNorm.load(s.pp("layer_norm2"), H, shape.eps);
-    const fc1 = await linear(mlp.pp("fc1"), H, I, true, { norm: ln2 });
-    const fc2 = await linear(mlp.pp("fc2"), I, H, true);
+    const lin = (linear: LayerLinear, inFeatures: number, outFeatures: number, norm?: LayerNorm) =>
+      at.linear(s.pp(...LAYER_LINEAR[linear]), {
+        inFeatures,
+        outFeatures,
+        bias: true,
+        place: { tower: at.tower, layer: at.index, linear },
+        norm,
+      });
+    const ln1 = await LayerNorm.load(s.pp(MODULE.layerNorm1), H, shape.eps);
+    const q = await lin("q", H, H, ln1);
+    const k = await lin("k", H, H, ln1);
+    const v = await lin("v", H, H, ln1);
+    const out = await lin("out", H, H);
+    const ln2 = await LayerNorm.load(s.pp(MODULE.layerNorm2), H, shape.eps);
+    const fc1 = await lin("fc1", H, I, ln2);
+    const fc2 = await lin("fc2", I, H);
     return new EncoderLayer(s.store.k, shape, ln1, q, k, v, out, ln2, fc1, fc2);
   }
 

@@ -4,6 +4,7 @@
 
 import type { Act, Kernels, Mat, PackedF32, Vec } from "../wasm/kernels.ts";
 import type { LayerNorm } from "./layer_norm.ts";
+import type { LinearPlace } from "./names.ts";
 import type { WeightScope } from "./weights.ts";
 
 export interface Linear {
@@ -41,17 +42,16 @@ export interface PreparedInput {
 }
 
 /** Reads `<scope>.weight` [out × in] (and `.bias` [out]) into a Linear of some format. */
-export type LinearLoader = (
-  scope: WeightScope,
-  inFeatures: number,
-  outFeatures: number,
-  hasBias: boolean,
-  input?: LinearInput,
-) => Promise<Linear>;
+export type LinearLoader = (scope: WeightScope, spec: LinearSpec) => Promise<Linear>;
 
-/** What the model knows about a linear's input, for loaders that care (int8 formats). */
-export interface LinearInput {
-  /** The LayerNorm (already loaded) whose output is this linear's input. */
+/** What the model asks a LinearLoader for. */
+export interface LinearSpec {
+  readonly inFeatures: number;
+  readonly outFeatures: number;
+  readonly bias: boolean;
+  /** Which linear of the model this is (policies and transforms decide by it). */
+  readonly place: LinearPlace;
+  /** The LayerNorm (already loaded) whose output is this linear's input, if one is. */
   readonly norm?: LayerNorm;
 }
 
@@ -114,9 +114,10 @@ export async function withDenseWeight<T>(
 }
 
 /** Loads an f32 Linear: the weight is read into temporary memory and packed. */
-export const loadLinearF32: LinearLoader = async (scope, inF, outF, hasBias) => {
+export const loadLinearF32: LinearLoader = async (scope, spec) => {
   const { k, owner } = scope.store;
-  const bias = hasBias ? await scope.vec("bias", outF) : undefined;
+  const { inFeatures: inF, outFeatures: outF } = spec;
+  const bias = spec.bias ? await scope.vec("bias", outF) : undefined;
   const packed = owner.packedF32(outF, inF);
   await withDenseWeight(scope, outF, inF, (raw) => k.packF32(raw, packed));
   return new LinearF32(k, packed, bias);

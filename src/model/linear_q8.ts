@@ -18,26 +18,27 @@ import type { Buf, Kernels, Mat, Vec } from "../wasm/kernels.ts";
 import type { PackedQ8, QuantizedAct } from "../wasm/q8.ts";
 import {
   type Linear,
-  type LinearInput,
   type LinearLoader,
   type LinearOptions,
+  type LinearSpec,
   loadLinearF32,
   type PreparedInput,
   withDenseWeight,
 } from "./linear.ts";
+import type { LayerLinear, LinearPlace } from "./names.ts";
 import type { LayerNorm } from "./layer_norm.ts";
 import type { WeightScope, WeightStore } from "./weights.ts";
 
-/** Which linears run int8 and how their activations are quantized, by weight-key prefix. */
+/** Which linears run int8 and how their activations are quantized, by their place in the model. */
 export interface Q8Policy {
   /** Linears kept in f32 (true) instead of int8. */
-  keepF32(prefix: string): boolean;
+  keepF32(place: LinearPlace): boolean;
   /**
    * Run-time activation format of an int8 linear (`variant`: the kernel build in use; `spread`:
    * how uneven its input channels are expected to be, when known — channelSpread of the
    * LayerNorm feeding it).
    */
-  actFormat(prefix: string, variant: KernelVariant, spread?: number): ActFormatName;
+  actFormat(place: LinearPlace, variant: KernelVariant, spread?: number): ActFormatName;
 }
 
 /**
@@ -79,9 +80,9 @@ function u7If(wanted: boolean, variant: KernelVariant, spread?: number): ActForm
  * - never u7 on a linear fed by a LayerNorm with uneven channels (spread > MAX_U7_SPREAD).
  */
 export const DEFAULT_Q8_POLICY: Q8Policy = Object.freeze({
-  keepF32: (prefix: string) => /(^|\.)(text_projection|visual_projection)$/.test(prefix),
-  actFormat: (prefix: string, variant: KernelVariant, spread?: number): ActFormatName =>
-    u7If(prefix.startsWith("vision_model."), variant, spread),
+  keepF32: (place: LinearPlace) => place.linear === "projection",
+  actFormat: (place: LinearPlace, variant: KernelVariant, spread?: number): ActFormatName =>
+    u7If(place.tower === "vision", variant, spread),
 });
 
 /**
@@ -91,14 +92,18 @@ export const DEFAULT_Q8_POLICY: Q8Policy = Object.freeze({
  * random prompts): median 0.99934, min 0.99879 against 0.99966 / 0.99948 with u12 (all-u7: 0.99888
  * on the 4 anchor prompts) — which is why it is not the default.
  */
-export const FAST_Q8_POLICY: Q8Policy = withTextU7(/\.(q_proj|k_proj|v_proj|fc1)$/);
+export const FAST_Q8_POLICY: Q8Policy = withTextU7(["q", "k", "v", "fc1"]);
 
-/** The default plus u7 on the text linears whose key matches `text` (FAST_Q8_POLICY, and trials). */
-export function withTextU7(text: RegExp): Q8Policy {
+/** The default plus u7 on the given text encoder linears (FAST_Q8_POLICY, and trials). */
+export function withTextU7(text: readonly LayerLinear[]): Q8Policy {
   return Object.freeze({
     keepF32: DEFAULT_Q8_POLICY.keepF32,
-    actFormat: (prefix: string, variant: KernelVariant, spread?: number): ActFormatName =>
-      u7If(prefix.startsWith("vision_model.") || text.test(prefix), variant, spread),
+    actFormat: (place: LinearPlace, variant: KernelVariant, spread?: number): ActFormatName =>
+      u7If(
+        place.tower === "vision" || ("layer" in place && text.includes(place.linear)),
+        variant,
+        spread,
+      ),
   });
 }
 
@@ -117,14 +122,14 @@ export const Q8_POLICIES: Readonly<Record<Int8Precision, Q8Policy>> = Object.fre
 });
 
 /** The policy's format for a layer with k inputs (u12 needs k ≤ 4096; wider layers use u8). */
-export function layerFormat(
+function layerFormat(
   policy: Q8Policy,
-  prefix: string,
+  place: LinearPlace,
   k: number,
   variant: KernelVariant,
   spread?: number,
 ): QaCode {
-  const name = policy.actFormat(prefix, variant, spread);
+  const name = policy.actFormat(place, variant, spread);
   return QA[k > ACT_FORMATS[name].maxK ? "u8" : name];
 }
 
@@ -132,21 +137,15 @@ export function layerFormat(
 const normSpreads = new WeakMap<LayerNorm, number>();
 
 /** layerFormat for a linear whose input may be a known LayerNorm's output. */
-function inputFormat(
-  policy: Q8Policy,
-  prefix: string,
-  k: Kernels,
-  inF: number,
-  input?: LinearInput,
-): QaCode {
-  const norm = input?.norm;
+function inputFormat(policy: Q8Policy, k: Kernels, spec: LinearSpec): QaCode {
+  const norm = spec.norm;
   // the spread can only turn u7 into u12: computed only for layers that would run u7
   let spread: number | undefined;
-  if (norm && policy.actFormat(prefix, k.variant) === "u7") {
+  if (norm && policy.actFormat(spec.place, k.variant) === "u7") {
     spread = normSpreads.get(norm) ?? channelSpread(k.readBuf(norm.gamma), k.readBuf(norm.beta));
     normSpreads.set(norm, spread);
   }
-  return layerFormat(policy, prefix, inF, k.variant, spread);
+  return layerFormat(policy, spec.place, spec.inFeatures, k.variant, spread);
 }
 
 /** Activations quantized for gemm_q8 (LinearQ8.prepare). */
@@ -157,7 +156,7 @@ interface PreparedQ8 extends PreparedInput {
 }
 
 /** Dense [out × in] f32 weight hook: adjust (e.g. merge an adapter) before quantization. */
-export type WeightTransform = (key: string, w: Float32Array, outF: number, inF: number) => void;
+export type WeightTransform = (place: LinearPlace, w: Float32Array) => void;
 
 export class LinearQ8 implements Linear {
   readonly dtype = "int8" as const;
@@ -244,25 +243,25 @@ export function quantizingLinearLoader(
   policy: Q8Policy = DEFAULT_Q8_POLICY,
   transform?: WeightTransform,
 ): LinearLoader {
-  return async (scope, inF, outF, hasBias, input) => {
-    if (policy.keepF32(scope.prefix)) {
-      if (!transform) return loadLinearF32(scope, inF, outF, hasBias);
-      const lin = await loadLinearF32(scope, inF, outF, hasBias);
+  return async (scope, spec) => {
+    if (policy.keepF32(spec.place)) {
+      const lin = await loadLinearF32(scope, spec);
+      if (!transform) return lin;
       const w = lin.readWeight();
-      transform(scope.key("weight"), w, outF, inF);
+      transform(spec.place, w);
       lin.writeWeight(w);
       return lin;
     }
+    const { inFeatures: inF, outFeatures: outF } = spec;
     checkK(scope, inF);
     const { k, owner } = scope.store;
-    const bias = hasBias ? await scope.vec("bias", outF) : undefined;
+    const bias = spec.bias ? await scope.vec("bias", outF) : undefined;
     const w = owner.packedQ8(outF, inF);
-    const key = scope.key("weight");
     await withDenseWeight(scope, outF, inF, (raw) => {
-      if (transform) k.withView(raw, (v) => transform(key, v, outF, inF));
+      if (transform) k.withView(raw, (v) => transform(spec.place, v));
       k.q8.quantizePack(raw, w);
     });
-    return new LinearQ8(k, w, bias, inputFormat(policy, scope.prefix, k, inF, input));
+    return new LinearQ8(k, w, bias, inputFormat(policy, k, spec));
   };
 }
 
@@ -292,15 +291,16 @@ export async function readRaw(
  * `<scope>.weight` (kept f32 by the converter's policy) loads as f32.
  */
 export function packagedLinearLoader(policy: Q8Policy = DEFAULT_Q8_POLICY): LinearLoader {
-  return async (scope, inF, outF, hasBias, input) => {
-    if (!scope.has("qweight")) return loadLinearF32(scope, inF, outF, hasBias);
+  return async (scope, spec) => {
+    if (!scope.has("qweight")) return loadLinearF32(scope, spec);
+    const { inFeatures: inF, outFeatures: outF } = spec;
     checkK(scope, inF);
     const { k, owner } = scope.store;
-    const bias = hasBias ? await scope.vec("bias", outF) : undefined;
+    const bias = spec.bias ? await scope.vec("bias", outF) : undefined;
     const w = owner.packedQ8(outF, inF);
     await readRaw(scope, "qweight", "I8", packedShape(outF, inF), w.data);
     await readRaw(scope, "qscale", "F32", [paddedN(outF)], w.scales);
     await readRaw(scope, "qsum", "I32", [paddedN(outF)], w.sums);
-    return new LinearQ8(k, w, bias, inputFormat(policy, scope.prefix, k, inF, input));
+    return new LinearQ8(k, w, bias, inputFormat(policy, k, spec));
   };
 }

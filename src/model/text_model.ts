@@ -12,6 +12,7 @@ import { allocWorkspace, EncoderLayer, layerShapeOf, runLayers } from "./encoder
 import type { ModelHooks, SeqLayout } from "./hooks.ts";
 import { LayerNorm } from "./layer_norm.ts";
 import type { LinearLoader } from "./linear.ts";
+import { MODULE } from "./names.ts";
 import type { WeightScope } from "./weights.ts";
 
 /** A text sequence to run: ids, and optionally its attention mask (1 = attend, 0 = padding). */
@@ -37,15 +38,16 @@ export class TextModel {
     embedding: EmbeddingLoader,
   ): Promise<TextModel> {
     const H = cfg.hiddenSize;
-    const emb = s.pp("embeddings");
-    const tok = await embedding(emb.pp("token_embedding"), cfg.vocabSize, H);
-    const pos = await emb.pp("position_embedding").mat("weight", [cfg.maxPositions, H]);
+    const emb = s.pp(MODULE.embeddings);
+    const tok = await embedding(emb.pp(MODULE.tokenEmbedding), cfg.vocabSize, H);
+    const pos = await emb.pp(MODULE.positionEmbedding).mat("weight", [cfg.maxPositions, H]);
     const shape = layerShapeOf(cfg, true);
     const layers: EncoderLayer[] = [];
-    for (let i = 0; i < cfg.numLayers; i++) {
-      layers.push(await EncoderLayer.load(s.pp("encoder").pp("layers").pp(i), shape, linear));
+    for (let index = 0; index < cfg.numLayers; index++) {
+      const ls = s.pp(...MODULE.encoderLayers, index);
+      layers.push(await EncoderLayer.load(ls, shape, { tower: "text", index, linear }));
     }
-    const fln = await LayerNorm.load(s.pp("final_layer_norm"), H, cfg.layerNormEps);
+    const fln = await LayerNorm.load(s.pp(MODULE.finalLayerNorm), H, cfg.layerNormEps);
     return new TextModel(s.store.k, cfg, tok, pos, layers, fln);
   }
 

@@ -10,6 +10,7 @@ import { allocWorkspace, EncoderLayer, layerShapeOf, runLayers } from "./encoder
 import type { ModelHooks, SeqLayout } from "./hooks.ts";
 import { LayerNorm } from "./layer_norm.ts";
 import type { Linear, LinearLoader } from "./linear.ts";
+import { MODULE } from "./names.ts";
 import type { WeightScope } from "./weights.ts";
 
 export class VisionModel {
@@ -35,20 +36,26 @@ export class VisionModel {
   static async load(s: WeightScope, cfg: VisionConfig, linear: LinearLoader): Promise<VisionModel> {
     const H = cfg.hiddenSize, P = cfg.patchSize, C = cfg.numChannels;
     const g = cfg.imageSize / P;
-    const emb = s.pp("embeddings");
+    const emb = s.pp(MODULE.embeddings);
     // the conv weight [H, C, P, P] is a [H × C·P·P] matrix in row-major order: a Linear
-    const pe = emb.pp("patch_embedding");
+    const pe = emb.pp(MODULE.patchEmbedding);
     s.store.reshape(pe.key("weight"), [H, C, P, P], [H, C * P * P]);
-    const patch = await linear(pe, C * P * P, H, false);
-    const cls = await emb.mat("class_embedding", [H]);
-    const pos = await emb.pp("position_embedding").mat("weight", [g * g + 1, H]);
+    const patch = await linear(pe, {
+      inFeatures: C * P * P,
+      outFeatures: H,
+      bias: false,
+      place: { tower: "vision", linear: "patch" },
+    });
+    const cls = await emb.mat(MODULE.classEmbedding, [H]);
+    const pos = await emb.pp(MODULE.positionEmbedding).mat("weight", [g * g + 1, H]);
     const shape = layerShapeOf(cfg, false);
-    const pre = await LayerNorm.load(s.pp("pre_layrnorm"), H, cfg.layerNormEps);
+    const pre = await LayerNorm.load(s.pp(MODULE.preLayrnorm), H, cfg.layerNormEps);
     const layers: EncoderLayer[] = [];
-    for (let i = 0; i < cfg.numLayers; i++) {
-      layers.push(await EncoderLayer.load(s.pp("encoder").pp("layers").pp(i), shape, linear));
+    for (let index = 0; index < cfg.numLayers; index++) {
+      const ls = s.pp(...MODULE.encoderLayers, index);
+      layers.push(await EncoderLayer.load(ls, shape, { tower: "vision", index, linear }));
     }
-    const post = await LayerNorm.load(s.pp("post_layernorm"), H, cfg.layerNormEps);
+    const post = await LayerNorm.load(s.pp(MODULE.postLayernorm), H, cfg.layerNormEps);
     return new VisionModel(s.store.k, cfg, patch, cls, pos, pre, layers, post);
   }
 

@@ -6,6 +6,7 @@
 import { EdgeClipError, fmtShape } from "../errors.ts";
 import { type SafetensorsHeader, type TensorEntry, toF32 } from "../io/safetensors.ts";
 import type { Kernels, Mat, Owner, Vec } from "../wasm/kernels.ts";
+import { isIgnoredKey } from "./names.ts";
 
 /** A safetensors file whose tensors can be read by entry. */
 export interface WeightFile {
@@ -13,11 +14,6 @@ export interface WeightFile {
   readonly header: SafetensorsHeader;
   read(entry: TensorEntry, dest: Uint8Array): Promise<void>;
 }
-
-/** Keys that are buffers, not parameters: present in some checkpoints, never used. */
-export const IGNORED_KEYS: readonly RegExp[] = [
-  /^(text_model|vision_model)\.embeddings\.position_ids$/, // old HF checkpoints saved the arange buffer
-];
 
 export class WeightStore {
   readonly file: WeightFile;
@@ -132,9 +128,9 @@ export class WeightStore {
 
   /** Throws `model_weights` naming every tensor in the file that no module asked for. */
   finish(extraIgnored: readonly RegExp[] = []): void {
-    const ignored = [...IGNORED_KEYS, ...extraIgnored];
+    const ignored = (key: string) => isIgnoredKey(key) || extraIgnored.some((r) => r.test(key));
     const unused = [...this.file.header.entries.keys()].filter((name) =>
-      !this.#consumed.has(name) && !ignored.some((r) => r.test(name.slice(this.keyPrefix.length)))
+      !this.#consumed.has(name) && !ignored(name.slice(this.keyPrefix.length))
     );
     if (unused.length) {
       const shown = unused.slice(0, 8).map((n) =>
@@ -155,8 +151,10 @@ export class WeightStore {
 export class WeightScope {
   constructor(readonly store: WeightStore, readonly prefix: string) {}
 
-  pp(segment: string | number): WeightScope {
-    return new WeightScope(this.store, this.prefix ? `${this.prefix}.${segment}` : `${segment}`);
+  /** The scope of a sub-module: `pp("self_attn", "q_proj")` = `pp("self_attn").pp("q_proj")`. */
+  pp(...segments: (string | number)[]): WeightScope {
+    const path = segments.join(".");
+    return new WeightScope(this.store, this.prefix ? `${this.prefix}.${path}` : path);
   }
 
   key(name: string): string {

@@ -3,6 +3,7 @@
 // cosine bound of the golden f32 outputs, and on a relaxed-SIMD host they differ where the
 // policies do.
 
+import type { LayerLinear } from "../../src/model/names.ts";
 import { deepStrictEqual, notDeepStrictEqual, ok, rejects, strictEqual } from "node:assert/strict";
 import { EdgeClipError, loadClip } from "../../mod.ts";
 import { openModel } from "../../src/api/load.ts";
@@ -82,16 +83,16 @@ Deno.test({ name: "int8Precision: an unknown setting is invalid_input", ignore }
 });
 
 Deno.test("q8 policies: u7 only on relaxed hosts; text u7 only in FAST on LayerNorm-fed linears", () => {
-  const t = "text_model.encoder.layers.3.";
-  for (const name of ["self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "mlp.fc1"]) {
-    strictEqual(FAST_Q8_POLICY.actFormat(t + name, "relaxed"), "u7", name);
-    strictEqual(FAST_Q8_POLICY.actFormat(t + name, "simd128"), "u12", name);
-    strictEqual(DEFAULT_Q8_POLICY.actFormat(t + name, "relaxed"), "u12", name);
+  const t = (linear: LayerLinear) => ({ tower: "text", layer: 3, linear }) as const;
+  for (const name of ["q", "k", "v", "fc1"] as const) {
+    strictEqual(FAST_Q8_POLICY.actFormat(t(name), "relaxed"), "u7", name);
+    strictEqual(FAST_Q8_POLICY.actFormat(t(name), "simd128"), "u12", name);
+    strictEqual(DEFAULT_Q8_POLICY.actFormat(t(name), "relaxed"), "u12", name);
   }
-  for (const name of ["self_attn.out_proj", "mlp.fc2"]) {
-    strictEqual(FAST_Q8_POLICY.actFormat(t + name, "relaxed"), "u12", name);
+  for (const name of ["out", "fc2"] as const) {
+    strictEqual(FAST_Q8_POLICY.actFormat(t(name), "relaxed"), "u12", name);
   }
-  const v = "vision_model.encoder.layers.0.mlp.fc2";
+  const v = { tower: "vision", layer: 0, linear: "fc2" } as const;
   for (const policy of [DEFAULT_Q8_POLICY, FAST_Q8_POLICY]) {
     strictEqual(policy.actFormat(v, "relaxed"), "u7");
     strictEqual(policy.actFormat(v, "simd128"), "u12");

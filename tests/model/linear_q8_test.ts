@@ -7,6 +7,7 @@ import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { type Dtype, parseSafetensors } from "../../src/io/safetensors.ts";
 import { quantizingEmbeddingLoader } from "../../src/model/embedding_q8.ts";
 import { LinearQ8, quantizingLinearLoader } from "../../src/model/linear_q8.ts";
+import type { LinearPlace } from "../../src/model/names.ts";
 import { WeightStore } from "../../src/model/weights.ts";
 import { ACT_FORMATS } from "../../src/wasm/formats.ts";
 import {
@@ -53,14 +54,20 @@ Deno.test("LinearQ8: forward, readWeight, writeWeight, transform before quantiza
   const n = 13, kk = 21, m = 5;
   const w = r.f32(n * kk), b = r.f32(n);
   const store = storeOf({ "l.weight": f32Tensor([n, kk], w), "l.bias": f32Tensor([n], b) }, k);
-  const seen: string[] = [];
-  const loader = quantizingLinearLoader(undefined, (key, wf) => {
-    seen.push(key);
+  const seen: LinearPlace[] = [];
+  const place = { tower: "text", layer: 0, linear: "fc1" } as const;
+  const loader = quantizingLinearLoader(undefined, (at, wf) => {
+    seen.push(at);
     deepStrictEqual(wf, w); // the f32 weight, before quantization
   });
-  const lin = await loader(store.root().pp("l"), kk, n, true);
+  const lin = await loader(store.root().pp("l"), {
+    inFeatures: kk,
+    outFeatures: n,
+    bias: true,
+    place,
+  });
   ok(lin instanceof LinearQ8);
-  deepStrictEqual(seen, ["l.weight"]);
+  deepStrictEqual(seen, [place]);
   store.finish();
   // forward = the reference int8 GEMM in the layer's activation format
   const fmt = Object.values(ACT_FORMATS).find((f) => f.id === lin.fmt)!;
@@ -103,9 +110,12 @@ Deno.test("F16 checkpoints quantize like their values widened to f32", async () 
   const w = r.f32(n * kk);
   const lin16 = await quantizingLinearLoader()(
     storeOf({ "l.weight": f16Tensor([n, kk], w) }, k).root().pp("l"),
-    kk,
-    n,
-    false,
+    {
+      inFeatures: kk,
+      outFeatures: n,
+      bias: false,
+      place: { tower: "text", layer: 0, linear: "q" },
+    },
   );
   const ref = storeOf({ "l.weight": f16Tensor([n, kk], w) }, k);
   const dst = ref.owner.mat(n, kk);

@@ -38,8 +38,8 @@ Deno.test("channelSpread: max / median of |γ| + |β|/3", () => {
 });
 
 Deno.test("q8 policies: a spread above MAX_U7_SPREAD turns u7 into u12, never the reverse", () => {
-  const v = "vision_model.encoder.layers.0.self_attn.q_proj";
-  const t = "text_model.encoder.layers.0.mlp.fc1";
+  const v = { tower: "vision", layer: 0, linear: "q" } as const;
+  const t = { tower: "text", layer: 0, linear: "fc1" } as const;
   strictEqual(DEFAULT_Q8_POLICY.actFormat(v, "relaxed", 1.2), "u7");
   strictEqual(DEFAULT_Q8_POLICY.actFormat(v, "relaxed", MAX_U7_SPREAD), "u7");
   strictEqual(DEFAULT_Q8_POLICY.actFormat(v, "relaxed", MAX_U7_SPREAD + 0.01), "u12");
