@@ -1,4 +1,4 @@
-// Embedding calls run the last encoder layer on the pooled rows only (EncoderLayer.forwardRows).
+// Embedding calls run the last encoder layer on the pooled rows only (EncoderLayer.forward with rows).
 // That must give the same bits as the full layer (what forward/hidden states use), in f32 and
 // int8, for packed text of mixed lengths with padding masks and for image batches; and a hook on
 // the last layer must make the tower run it in full.
