@@ -3,8 +3,8 @@
 // with spaces to a multiple of 8 bytes, as the reference implementation does, so data starts aligned.
 
 import { EdgeClipError } from "../errors.ts";
-import { type Dtype, DTYPE_BYTES } from "./safetensors.ts";
 import { concatBytes } from "./bytes.ts";
+import { type Dtype, DTYPE_BYTES } from "./safetensors.ts";
 
 /** A tensor to write: its bytes are asked for once, when its turn comes. */
 export interface TensorOut {

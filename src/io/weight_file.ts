@@ -7,7 +7,8 @@ import {
   type SafetensorsHeader,
   type TensorEntry,
 } from "./safetensors.ts";
-import type { FileSet, RandomAccess } from "./source.ts";
+import type { RandomAccess } from "./host.ts";
+import type { FileSet } from "./source.ts";
 
 export interface OpenedSafetensors {
   readonly label: string;

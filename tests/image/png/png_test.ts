@@ -4,6 +4,7 @@
 import { deepStrictEqual, ok, strictEqual, throws } from "node:assert/strict";
 import { deflateSync } from "node:zlib";
 import { EdgeClipError } from "../../../src/errors.ts";
+import { concatBytes } from "../../../src/io/bytes.ts";
 import { toRGB } from "../../../src/image/convert.ts";
 import { decodePng } from "../../../src/image/png/mod.ts";
 import { Prng } from "../../_util/prng.ts";
@@ -15,7 +16,6 @@ import {
   pngChunk,
   type PngSpec,
 } from "./png_encoder.ts";
-import { concatBytes } from "../../../src/io/bytes.ts";
 
 const isCode = (code: string) => (e: unknown) => e instanceof EdgeClipError && e.code === code;
 
