@@ -17,8 +17,12 @@ const ALLOWED: Record<string, readonly string[]> = {
   // io: the model reads its weight files itself (WeightStore), below ARCHITECTURE.md's line
   model: ["errors.ts", "tensor.ts", "wasm", "io"],
   adapters: ["errors.ts", "tensor.ts", "wasm", "io", "model"],
+  // the edgeclip package format: its reader and writer build on the model's int8 layers;
   // tokenizer: a package carries the tokenizer's merges resolved to ids (tokenizer/resolved.ts)
-  convert: ["errors.ts", "tensor.ts", "wasm", "io", "model", "tokenizer"],
+  package: ["errors.ts", "tensor.ts", "wasm", "io", "tokenizer", "model"],
+  // the one opener of model sources (HF folder or package), below loadClip and the converter
+  checkpoint: ["errors.ts", "tensor.ts", "wasm", "io", "model", "package"],
+  convert: ["errors.ts", "tensor.ts", "wasm", "io", "model", "package", "checkpoint"],
   api: [
     "errors.ts",
     "tensor.ts",
@@ -28,7 +32,7 @@ const ALLOWED: Record<string, readonly string[]> = {
     "image",
     "model",
     "adapters",
-    "convert",
+    "checkpoint",
   ],
   // io: generic byte-stream utilities (read_capped.ts)
   server: ["errors.ts", "tensor.ts", "api", "io"],

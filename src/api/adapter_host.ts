@@ -10,7 +10,7 @@ import { at, type ModelShape, type TowerShape } from "../adapters/adapter.ts";
 import { AdapterSet, type CallInfo } from "../adapters/attach.ts";
 import type { Block, Setup } from "../adapters/composition.ts";
 import { loadAdapterFolder, loadFusionFolder } from "../adapters/loading.ts";
-import type { LoadedModel } from "./load.ts";
+import type { LoadedModel } from "../checkpoint/open.ts";
 
 /** An adapter name, or composition blocks nested as the adapters library allows. */
 export type AdapterSetup = Setup;

@@ -5,9 +5,9 @@
 import { EdgeClipError } from "../errors.ts";
 import type { Source } from "../io/source.ts";
 import type { Tower } from "../model/hooks.ts";
-import type { WeightTransform } from "../model/linear_q8.ts";
+import type { WeightTransform } from "../model/linear.ts";
 import { AdapterHost } from "./adapter_host.ts";
-import { openModel } from "./load.ts";
+import { openModel } from "../checkpoint/open.ts";
 
 /** A weight transform that replaces wrapped linears by their adapter-merged f32 weights. */
 export async function mergedWeights(

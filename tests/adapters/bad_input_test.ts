@@ -6,7 +6,7 @@
 import { ok, rejects, throws } from "node:assert/strict";
 import { BatchSplit, EdgeClipError, loadClip, Parallel, Stack } from "../../mod.ts";
 import { AdapterHost } from "../../src/api/adapter_host.ts";
-import { openModel } from "../../src/api/load.ts";
+import { openModel } from "../../src/checkpoint/open.ts";
 import { ALT_GOLDEN_DIR } from "../golden/clip_cases.ts";
 import { goldenCase, readFolder, writeFolder } from "./_folders.ts";
 

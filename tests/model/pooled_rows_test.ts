@@ -4,7 +4,7 @@
 // the last layer must make the tower run it in full.
 
 import { deepStrictEqual, notDeepStrictEqual, ok } from "node:assert/strict";
-import { openModel } from "../../src/api/load.ts";
+import { openModel } from "../../src/checkpoint/open.ts";
 import type { ClipModel } from "../../src/model/clip_model.ts";
 import { type ModelHooks, NO_HOOKS } from "../../src/model/hooks.ts";
 import { ALT_GOLDEN_DIR, listCases } from "../golden/clip_cases.ts";
