@@ -22,7 +22,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   package: ["errors.ts", "tensor.ts", "wasm", "io", "tokenizer", "model"],
   // the one opener of model sources (HF folder or package), below loadClip and the converter
   checkpoint: ["errors.ts", "tensor.ts", "wasm", "io", "model", "package"],
-  convert: ["errors.ts", "tensor.ts", "wasm", "io", "model", "package", "checkpoint"],
+  // adapters: LoRA-family adapters merged into the weights at conversion
+  convert: ["errors.ts", "tensor.ts", "wasm", "io", "model", "adapters", "package", "checkpoint"],
   api: [
     "errors.ts",
     "tensor.ts",

@@ -1,10 +1,11 @@
 // Conversion of a Hugging Face CLIP folder into an edgeclip int8 package: open the checkpoint once
-// with the quantize-at-load loaders (the code `loadClip(dir, { dtype: "int8" })` runs), recording
-// what the load built; then plan the package's tensors and write them with the package metadata.
-// Entry point: convertClip.
+// with the quantize-at-load loaders (the code `loadClip(dir, { dtype: "int8" })` runs), merging
+// adapters into the f32 weights on the way when asked, recording what the load built; then plan
+// the package's tensors and write them with the package metadata. Entry point: convertClip.
 
 import { openModel } from "../checkpoint/open.ts";
 import { resolveCheckpoint } from "../checkpoint/resolve.ts";
+import { configShape, type MergeTransform, mergeTransform } from "../adapters/merge.ts";
 import { EdgeClipError } from "../errors.ts";
 import { type ByteSink, memorySink, writeSafetensors } from "../io/safetensors_write.ts";
 import type { FileSet, Source } from "../io/source.ts";
@@ -13,6 +14,7 @@ import type { WeightTransform } from "../model/linear.ts";
 import type { Q8Policy } from "../model/q8_policy.ts";
 import { META } from "../package/format.ts";
 import { packageMetadata } from "../package/write.ts";
+import { Kernels } from "../wasm/kernels.ts";
 import type { KernelVariant } from "../wasm/module.ts";
 import { LoadRecord, planPackage, type PlanRow } from "./plan.ts";
 import { Sha256 } from "./sha256.ts";
@@ -20,7 +22,9 @@ import { Sha256 } from "./sha256.ts";
 export interface ConvertOptions {
   towers?: Towers;
   policy?: Q8Policy;
-  /** Adjusts each dense f32 weight before it is quantized (e.g. merging an adapter). */
+  /** Adapter folders (LoRA, IA3, DoRA, VeRA) merged into the f32 weights before quantization. */
+  adapters?: readonly Source[];
+  /** Adjusts each dense f32 weight before it is quantized (after any adapter merge). */
   transform?: WeightTransform;
   variant?: KernelVariant;
 }
@@ -32,6 +36,8 @@ export interface ConvertReport {
   readonly sourceSha256: string;
   readonly towers: string;
   readonly rows: readonly PlanRow[];
+  /** Names of the adapters merged into the weights. */
+  readonly merged: readonly string[];
   readonly ms: number;
 }
 
@@ -52,6 +58,12 @@ export async function sha256Of(files: FileSet, name: string): Promise<string> {
   }
 }
 
+/** The transform the options ask for: the adapters merged first, then `transform`. */
+function composed(merge: MergeTransform | undefined, transform?: WeightTransform) {
+  if (!merge || !transform) return merge?.transform ?? transform;
+  return ((place, w) => (merge.transform(place, w), transform(place, w))) as WeightTransform;
+}
+
 /**
  * Converts a Hugging Face CLIP folder (path, URL or in-memory files) into an edgeclip int8 package
  * written to `sink`: packed int8 weights, their scales, f32 norms/biases, the int8 token table and
@@ -64,6 +76,7 @@ export async function convertClip(
 ): Promise<ConvertReport> {
   const t0 = performance.now();
   const ckpt = await resolveCheckpoint(source);
+  let merge: MergeTransform | undefined;
   try {
     if (ckpt.isPackage) {
       throw new EdgeClipError(
@@ -71,12 +84,16 @@ export async function convertClip(
         `${ckpt.label}: convert takes a Hugging Face folder (config.json beside model.safetensors)`,
       );
     }
+    // read against every tower, as a loaded model would (layer ids count text then vision)
+    merge = opts.adapters?.length
+      ? await mergeTransform(Kernels.create(opts.variant), opts.adapters, configShape(ckpt.cfg))
+      : undefined;
     const record = new LoadRecord();
     const { kernels, towers, model } = await openModel(ckpt, {
       dtype: "int8",
       towers: opts.towers,
       q8Policy: opts.policy,
-      transform: opts.transform,
+      transform: composed(merge, opts.transform),
       observer: record,
       variant: opts.variant,
     });
@@ -94,9 +111,11 @@ export async function convertClip(
       sourceSha256: metadata[META.sourceSha256],
       towers,
       rows,
+      merged: merge?.names ?? [],
       ms: performance.now() - t0,
     };
   } finally {
+    merge?.free();
     ckpt.close();
   }
 }
