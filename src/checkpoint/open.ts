@@ -166,7 +166,7 @@ function towersOf(ckpt: Checkpoint, opts: OpenOptions): Towers {
 }
 
 /** A view of a weight file without the tensors of the tower `towers` leaves out. */
-export function towerView(file: WeightFile, towers: Towers): WeightFile {
+function towerView(file: WeightFile, towers: Towers): WeightFile {
   if (towers === "both") return file;
   const prefix = keyPrefixOf(file.header.entries);
   const entries = new Map<string, TensorEntry>();

@@ -59,9 +59,15 @@ export async function sha256Of(files: FileSet, name: string): Promise<string> {
 }
 
 /** The transform the options ask for: the adapters merged first, then `transform`. */
-function composed(merge: MergeTransform | undefined, transform?: WeightTransform) {
+function composed(
+  merge: MergeTransform | undefined,
+  transform?: WeightTransform,
+): WeightTransform | undefined {
   if (!merge || !transform) return merge?.transform ?? transform;
-  return ((place, w) => (merge.transform(place, w), transform(place, w))) as WeightTransform;
+  return (place, w) => {
+    merge.transform(place, w);
+    transform(place, w);
+  };
 }
 
 /**
