@@ -1,13 +1,14 @@
 // Compiles assembly/ into two WebAssembly modules (relaxed SIMD, and SIMD128 only), checks each
-// against the ABI in src/wasm/abi.ts, and embeds them as base64 in src/wasm/_generated/ so the
-// library imports by URL with no build step and no file access.
+// against the ABI in src/wasm/abi.ts, and writes them to src/wasm/_generated/ twice: as base64 in
+// a .ts module (so the library imports by URL with no build step and no file access) and as a
+// .wasm file (for hosts that take precompiled modules, e.g. Cloudflare Workers' wasm imports).
 //
 //   deno task build            rebuild and write the generated files
 //   deno task build --check    rebuild in memory; exit 1 if the committed files are stale
 
 import asc from "assemblyscript/asc";
 import { decode } from "@webassemblyjs/wasm-parser";
-import { KERNEL_ABI, RELAXED_KERNELS, SIMD_KERNELS } from "./src/wasm/abi.ts";
+import { KERNEL_ABI, RELAXED_KERNELS, SIMD_KERNELS, VARIANT_SECTION } from "./src/wasm/abi.ts";
 
 const ROOT = new URL(".", import.meta.url);
 const ENTRY = "assembly/index.ts";
@@ -64,7 +65,23 @@ export async function compile(variant: Variant): Promise<Built> {
   if (!(binary instanceof Uint8Array) || typeof text !== "string") {
     throw new Error(`asc produced no output for ${variant}`);
   }
-  return { variant, binary, text };
+  return { variant, binary: withCustomSection(binary, VARIANT_SECTION, variant), text };
+}
+
+function leb128(n: number): number[] {
+  const out: number[] = [];
+  do {
+    out.push((n & 0x7f) | (n >= 0x80 ? 0x80 : 0));
+    n >>>= 7;
+  } while (n > 0);
+  return out;
+}
+
+/** The module with a custom section appended (it names the variant: setKernelModules checks it). */
+function withCustomSection(binary: Uint8Array, name: string, value: string): Uint8Array {
+  const enc = new TextEncoder();
+  const payload = [...leb128(name.length), ...enc.encode(name), ...enc.encode(value)];
+  return Uint8Array.from([...binary, 0x00, ...leb128(payload.length), ...payload]);
 }
 
 type Sig = [string[], string[]];
@@ -175,8 +192,19 @@ export function render(b: Built): string {
     `export const WASM_BASE64 =\n${lines.join(" +\n")};\n`;
 }
 
-export function outPath(variant: Variant): URL {
-  return new URL(`${OUT_DIR}kernels_${variant}.ts`, ROOT);
+export function outPath(variant: Variant, ext: "ts" | "wasm" = "ts"): URL {
+  return new URL(`${OUT_DIR}kernels_${variant}.${ext}`, ROOT);
+}
+
+/** True when the file at `path` holds exactly `want`. */
+async function same(path: URL, want: Uint8Array): Promise<boolean> {
+  let current: Uint8Array;
+  try {
+    current = await Deno.readFile(path);
+  } catch {
+    return false; // missing counts as stale
+  }
+  return current.length === want.length && current.every((b, i) => b === want[i]);
 }
 
 if (import.meta.main) {
@@ -185,17 +213,17 @@ if (import.meta.main) {
   for (const variant of VARIANTS) {
     const built = await compile(variant);
     verify(built);
-    const rendered = render(built);
-    const path = outPath(variant);
-    if (check) {
-      let current = "";
-      try {
-        current = await Deno.readTextFile(path);
-      } catch { /* missing counts as stale */ }
-      if (current !== rendered) stale.push(path.pathname);
-    } else {
-      await Deno.mkdir(new URL(OUT_DIR, ROOT), { recursive: true });
-      await Deno.writeTextFile(path, rendered);
+    const files: [URL, Uint8Array][] = [
+      [outPath(variant), new TextEncoder().encode(render(built))],
+      [outPath(variant, "wasm"), built.binary],
+    ];
+    for (const [path, bytes] of files) {
+      if (check) {
+        if (!(await same(path, bytes))) stale.push(path.pathname);
+      } else {
+        await Deno.mkdir(new URL(OUT_DIR, ROOT), { recursive: true });
+        await Deno.writeFile(path, bytes);
+      }
     }
     console.log(`${variant}: ${built.binary.length} bytes, ABI ok, SIMD ok`);
   }
