@@ -14,11 +14,22 @@ export interface FileSet {
   open(name: string): Promise<RandomAccess>;
 }
 
-/** In-memory files: name → bytes (or text). */
-export type MemoryFiles = Record<string, Uint8Array | ArrayBuffer | string>;
+/** In-memory files: name → bytes, text, or a Blob (a browser's File, read only as needed). */
+export type MemoryFiles = Record<string, Uint8Array | ArrayBuffer | string | Blob>;
 
-/** What loadClip/loadAdapter accept as a source. */
-export type Source = string | URL | MemoryFiles;
+/**
+ * What loadClip/loadAdapter accept as a source: a path, a URL, in-memory files, the Files of a
+ * folder (e.g. from `<input type="file" webkitdirectory>`), or one File/Blob holding a package.
+ */
+export type Source = string | URL | MemoryFiles | readonly File[] | Blob;
+
+function isList(s: Source): s is readonly File[] {
+  return Array.isArray(s); // Array.isArray does not narrow a readonly array type
+}
+
+function isBlob(v: unknown): v is Blob {
+  return typeof Blob !== "undefined" && v instanceof Blob;
+}
 
 function unavailable(label: string, name: string, why: string, cause?: unknown): EdgeClipError {
   return new EdgeClipError(
@@ -49,6 +60,20 @@ function memoryAccess(data: Uint8Array): RandomAccess {
   };
 }
 
+/** Random access to a Blob: each read fetches only its own range. */
+function blobAccess(blob: Blob): RandomAccess {
+  return {
+    size: blob.size,
+    async read(offset, dest) {
+      if (offset < 0 || offset + dest.length > blob.size) {
+        throw new RangeError(`read past end (${offset}+${dest.length} > ${blob.size})`);
+      }
+      dest.set(new Uint8Array(await blob.slice(offset, offset + dest.length).arrayBuffer()));
+    },
+    close() {},
+  };
+}
+
 function toBytes(v: Uint8Array | ArrayBuffer | string): Uint8Array {
   if (typeof v === "string") return new TextEncoder().encode(v);
   return v instanceof Uint8Array ? v : new Uint8Array(v);
@@ -58,16 +83,24 @@ function toBytes(v: Uint8Array | ArrayBuffer | string): Uint8Array {
 export function memoryFileSet(files: MemoryFiles, label = "in-memory files"): FileSet {
   // own entries only: a file named "constructor" is not Object.prototype.constructor
   const has = (name: string) => Object.hasOwn(files, name) && files[name] !== undefined;
-  const get = (name: string): Uint8Array => {
+  const entry = (name: string) => {
     if (!has(name)) throw unavailable(label, name, "not among the given files");
-    return toBytes(files[name]);
+    return files[name];
+  };
+  const get = async (name: string): Promise<Uint8Array> => {
+    const v = entry(name);
+    return isBlob(v) ? new Uint8Array(await v.arrayBuffer()) : toBytes(v);
   };
   return {
     label,
     exists: (name) => Promise.resolve(has(name)),
     bytes: (name) => Promise.resolve().then(() => get(name)),
-    text: (name) => Promise.resolve().then(() => new TextDecoder().decode(get(name))),
-    open: (name) => Promise.resolve().then(() => memoryAccess(get(name))),
+    text: async (name) => new TextDecoder().decode(await get(name)),
+    open: (name) =>
+      Promise.resolve().then(() => {
+        const v = entry(name);
+        return isBlob(v) ? blobAccess(v) : memoryAccess(toBytes(v));
+      }),
   };
 }
 
@@ -188,6 +221,21 @@ export async function resolveSource(
     }
     return { files: folderFileSet(dir), single: name };
   }
+  if (isBlob(source)) {
+    // one File or Blob: a package file (a File keeps its name)
+    const name = source instanceof File && source.name ? source.name : "model.safetensors";
+    return { files: memoryFileSet({ [name]: source }, name), single: name };
+  }
+  if (isList(source)) {
+    const files: MemoryFiles = {};
+    for (const f of source as readonly unknown[]) {
+      if (!(typeof File !== "undefined" && f instanceof File)) {
+        throw new EdgeClipError("invalid_input", "an array source must hold File objects only");
+      }
+      files[f.name] = f;
+    }
+    return resolveSource(files);
+  }
   if (source && typeof source === "object") {
     const names = Object.keys(source);
     const single = names.length === 1 && /\.safetensors$/i.test(names[0]) ? names[0] : undefined;
@@ -195,6 +243,6 @@ export async function resolveSource(
   }
   throw new EdgeClipError(
     "invalid_input",
-    "source must be a folder or file path, a URL, or an object of in-memory files",
+    "source must be a folder or file path, a URL, an object of in-memory files, Files, or a Blob",
   );
 }
