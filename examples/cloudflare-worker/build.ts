@@ -1,8 +1,9 @@
 // Bundles worker.js with the installed edgeclip package into dist/worker.js (`deno bundle`, as
 // wrangler bundles with esbuild) and copies the kernels' .wasm files beside it for config.capnp.
-//   npm install edgeclip && deno run -A build.ts
+//   npm install edgeclip && deno run -A build.ts [ENTRY.js, default worker.js]
 
 const here = decodeURIComponent(new URL(".", import.meta.url).pathname);
+const entry = Deno.args[0] ?? "worker.js";
 const out = await new Deno.Command(Deno.execPath(), {
   args: [
     "bundle",
@@ -11,8 +12,8 @@ const out = await new Deno.Command(Deno.execPath(), {
     "--format=esm",
     "--minify",
     "--external=*.wasm",
-    "--output=dist/worker.js",
-    "worker.js",
+    `--output=dist/${entry}`,
+    entry,
   ],
   cwd: here,
 }).output();

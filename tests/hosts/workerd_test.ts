@@ -105,9 +105,11 @@ Deno.test(
     }
     await must(Deno.execPath(), ["run", "-A", "build.ts"], { cwd: worker });
     // the same worker without setKernelModules: run-time compilation, which workerd refuses
-    const bare = (await Deno.readTextFile(`${worker}/dist/worker.js`))
-      .replace(/^setKernelModules\(\{ relaxed, simd128 \}\);$/m, "");
-    await Deno.writeTextFile(`${worker}/dist/bare.js`, bare);
+    const source = await Deno.readTextFile(`${worker}/worker.js`);
+    const bare = source.replace(/^setKernelModules\(\{ relaxed, simd128 \}\);$/m, "");
+    ok(bare !== source);
+    await Deno.writeTextFile(`${worker}/bare.js`, bare);
+    await must(Deno.execPath(), ["run", "-A", "build.ts", "bare.js"], { cwd: worker });
     await Deno.writeTextFile(
       `${worker}/bare.capnp`,
       (await Deno.readTextFile(`${worker}/config.capnp`)).replace(
