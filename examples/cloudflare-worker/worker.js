@@ -17,7 +17,7 @@ function load(env) {
   if (!model) throw new Error("set EDGECLIP_MODEL to the model's URL (a folder or a package file)");
   // a 128 MB isolate holds a one-tower int8 package of ViT-B/32, not both towers (see README.md)
   return loadClip(model, { towers: env.EDGECLIP_TOWERS || "both" }).then((clip) =>
-    createHandler(clip, { maxBatch: 16, cors: env.EDGECLIP_CORS || undefined })
+    createHandler(clip, { maxBatch: 16 })
   );
 }
 

@@ -3,7 +3,7 @@
 // by Deno; they must agree within 1e-6 (hosts without relaxed SIMD run the SIMD128 kernels).
 
 import { ok } from "node:assert/strict";
-import { loadClip } from "../../mod.ts";
+import { loadClip, type LoadClipOptions } from "../../mod.ts";
 import { createHandler } from "../../server.ts";
 import { gunzipFile } from "../_util/files.ts";
 import { goldenPath } from "../_util/golden.ts";
@@ -94,9 +94,12 @@ export async function embeddingsRequest(dir: string): Promise<unknown> {
   };
 }
 
-/** Deno's handler's answer to a request body (in process). */
-export async function denoAnswer(body: unknown): Promise<{ data: { embedding: number[] }[] }> {
-  const handler = createHandler(await loadClip(MODEL_DIR!));
+/** Deno's handler's answer to a request body (in process), the model loaded with `options`. */
+export async function denoAnswer(
+  body: unknown,
+  options: LoadClipOptions = {},
+): Promise<{ data: { embedding: number[] }[] }> {
+  const handler = createHandler(await loadClip(MODEL_DIR!, options));
   const res = await handler(
     new Request("http://localhost/v1/embeddings", {
       method: "POST",
@@ -116,4 +119,15 @@ export function assertSameAnswer(
 ): void {
   const d = maxDiff(got.data.map((x) => x.embedding), want.data.map((x) => x.embedding));
   ok(d <= HOST_TOLERANCE, `${host}: /v1/embeddings differs from Deno's by ${d}`);
+}
+
+/** Serves the golden model folder on 127.0.0.1 (a model by URL); shut it down when done. */
+export function serveModel(): Deno.HttpServer<Deno.NetAddr> {
+  return Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+    try {
+      return new Response(await Deno.readFile(`${MODEL_DIR}${new URL(req.url).pathname}`));
+    } catch {
+      return new Response("no such file", { status: 404 });
+    }
+  });
 }

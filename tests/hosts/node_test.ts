@@ -15,6 +15,7 @@ import {
   MODEL_DIR,
   probeFiles,
   type ProbeResult,
+  serveModel,
   TEXTS,
 } from "./_probe.ts";
 import { haveNode, ROOT, scratch, waitForHttp } from "./_tools.ts";
@@ -40,23 +41,12 @@ async function nodeProbe(p: Installed, dir: string, model: string): Promise<Prob
   return JSON.parse(r.stdout);
 }
 
-/** A file server for the golden model folder on 127.0.0.1. */
-function modelServer(): Deno.HttpServer<Deno.NetAddr> {
-  return Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
-    try {
-      return new Response(await Deno.readFile(`${MODEL_DIR}${new URL(req.url).pathname}`));
-    } catch {
-      return new Response("no such file", { status: 404 });
-    }
-  });
-}
-
 Deno.test(
   { name: "node: the library from the npm package embeds as Deno does", ignore },
   async () => {
     const p = await project();
     const dir = await scratch("node_test_");
-    const server = modelServer();
+    const server = serveModel();
     try {
       const want = await denoProbe(dir);
       const fromPath = await nodeProbe(p, dir, MODEL_DIR!);

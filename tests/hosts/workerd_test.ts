@@ -5,7 +5,13 @@
 
 import { ok, strictEqual } from "node:assert/strict";
 import { installedPackage } from "./_package.ts";
-import { assertSameAnswer, denoAnswer, embeddingsRequest, MODEL_DIR } from "./_probe.ts";
+import {
+  assertSameAnswer,
+  denoAnswer,
+  embeddingsRequest,
+  MODEL_DIR,
+  serveModel,
+} from "./_probe.ts";
 import { have, haveNode, must, ROOT, run, scratch } from "./_tools.ts";
 
 const EXAMPLE = `${ROOT}examples/cloudflare-worker/`;
@@ -117,13 +123,7 @@ Deno.test(
         '"dist/bare.js"',
       ),
     );
-    const models = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
-      try {
-        return new Response(await Deno.readFile(`${MODEL_DIR}${new URL(req.url).pathname}`));
-      } catch {
-        return new Response("no such file", { status: 404 });
-      }
-    });
+    const models = serveModel();
     const env = { EDGECLIP_MODEL: `http://127.0.0.1:${models.addr.port}/` };
     try {
       const body = await embeddingsRequest(dir);
