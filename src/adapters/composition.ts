@@ -1,16 +1,16 @@
 // Composition blocks (the adapters library's composition.py): Stack, Fuse, Split, BatchSplit,
-// Average (and Parallel, which CLIP rejects), the allowed nestings, and the `to_dict` form that
-// adapter_setup.json and golden case.json files hold.
+// Average, the allowed nestings, and the `to_dict` form that adapter_setup.json and golden
+// case.json files hold. Parallel exists only as a name to reject: the library refuses it on CLIP.
 
 import { EdgeClipError } from "../errors.ts";
 
 /** A composition block. Children are adapter names or nested blocks. */
-export type Block = Stack | Fuse | Split | BatchSplit | Average | Parallel;
+export type Block = Stack | Fuse | Split | BatchSplit | Average;
 /** What a call or setActiveAdapters accepts: a name, or a block. */
 export type Setup = string | Block;
 
 abstract class BlockBase {
-  abstract readonly type: "Stack" | "Fuse" | "Split" | "BatchSplit" | "Average" | "Parallel";
+  abstract readonly type: Block["type"];
   readonly children: readonly Setup[];
   constructor(children: readonly Setup[]) {
     if (children.length === 0) {
@@ -161,12 +161,17 @@ export class Average extends BlockBase {
   }
 }
 
-/** Parallel: the library rejects it on CLIP models; kept so setups name it and fail clearly. */
-export class Parallel extends BlockBase {
-  readonly type = "Parallel" as const;
-  constructor(...children: Setup[]) {
-    super(children);
-  }
+/** True for a composition block (not a name). */
+export function isBlock(x: unknown): x is Block {
+  return x instanceof BlockBase;
+}
+
+/** The library's validate_composition for model type clip: Parallel is not among its models. */
+function rejectParallel(): never {
+  throw new EdgeClipError(
+    "adapter_unsupported",
+    "Parallel composition is not supported on CLIP models (the library rejects it for model type clip)",
+  );
 }
 
 function isOpts(x: unknown): boolean {
@@ -193,12 +198,11 @@ function sizes(v: number[] | number, n: number, what: string): readonly number[]
   return Object.freeze([...list]);
 }
 
-/** The library's ALLOWED_NESTINGS. */
+/** The library's ALLOWED_NESTINGS (without Parallel's row: no Parallel block exists here). */
 const ALLOWED: Record<Block["type"], readonly string[]> = {
   Stack: ["str", "Fuse", "Split", "Parallel", "BatchSplit", "Average"],
   Fuse: ["str", "Stack"],
   Split: ["str", "Split", "Stack", "BatchSplit", "Average"],
-  Parallel: ["str", "Stack", "BatchSplit", "Average"],
   BatchSplit: ["str", "Stack", "Split", "BatchSplit", "Average"],
   Average: ["str", "Stack", "Split", "BatchSplit"],
 };
@@ -210,6 +214,7 @@ const ALLOWED: Record<Block["type"], readonly string[]> = {
  */
 export function parseSetup(setup: Setup): Block {
   const block = typeof setup === "string" ? new Stack(setup) : setup;
+  if ((block as { type?: unknown })?.type === "Parallel") rejectParallel();
   if (!(block instanceof BlockBase)) {
     throw new EdgeClipError("adapter_setup", `not an adapter setup: ${JSON.stringify(setup)}`);
   }
@@ -223,12 +228,6 @@ function validate(b: Setup, level: number): void {
     throw new EdgeClipError(
       "adapter_setup",
       `Adapter setup is too deep: cannot have ${b.type} at level ${level}`,
-    );
-  }
-  if (b instanceof Parallel) {
-    throw new EdgeClipError(
-      "adapter_unsupported",
-      "Parallel composition is not supported on CLIP models (the library rejects it for model type clip)",
     );
   }
   for (const c of b.children) {
@@ -296,7 +295,7 @@ export function adapterSetupFromDict(obj: unknown): Block {
         normalizeWeights: kw.normalize_weights as boolean | undefined,
       });
     case "Parallel":
-      return new Parallel(...children);
+      return rejectParallel();
     default:
       throw new EdgeClipError(
         "adapter_setup",

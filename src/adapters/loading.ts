@@ -5,16 +5,16 @@
 import { EdgeClipError } from "../errors.ts";
 import type { FileSet } from "../io/source.ts";
 import { layerPath } from "../model/names.ts";
-import type { Kernels } from "../wasm/kernels.ts";
+import type { Kernels, OwnerLimit } from "../wasm/kernels.ts";
 import {
-  at,
   BN_MODULE,
   type BnLoc,
   buildAdapter,
   type LoadedAdapter,
+  type LoadedFusion,
   type ModelShape,
+  PerLayer,
 } from "./adapter.ts";
-import type { LoadedFusion } from "./attach.ts";
 import {
   type BnConfig,
   integerScalingInJson,
@@ -96,13 +96,21 @@ function checkMeta(cfg: Record<string, unknown>, files: FileSet, model: ModelSha
   }
 }
 
+/** What a load needs besides its files. */
+export interface LoadOptions {
+  /** The model the adapter attaches to. */
+  readonly model: ModelShape;
+  /** A cap on the linear memory the load may take (the adapter budget). */
+  readonly limit?: OwnerLimit;
+}
+
 /** Loads an adapter folder. `name` overrides the saved name (the library's load_as). */
 export async function loadAdapterFolder(
   k: Kernels,
   files: FileSet,
-  model: ModelShape,
-  opts: { name?: string; overrides?: Readonly<Record<string, unknown>> } = {},
+  opts: LoadOptions & { name?: string; overrides?: Readonly<Record<string, unknown>> },
 ): Promise<LoadedAdapter> {
+  const model = opts.model;
   const meta = await json(files, "adapter_config.json");
   checkMeta(meta, files, model);
   const saved = meta.name;
@@ -132,16 +140,16 @@ export async function loadAdapterFolder(
   const version = typeof meta.version === "string" ? meta.version : null;
   const config = parseAdapterConfig(meta.config, { version, overrides: opts.overrides });
   const t = await weights(files, ADAPTER_WEIGHTS);
-  return buildAdapter(k, name, saved, config, t, model);
+  return buildAdapter(k, { name, saved, config, tensors: t, model, limit: opts.limit });
 }
 
 /** Loads a fusion folder for already-loaded adapters (in the fusion's order). */
 export async function loadFusionFolder(
   k: Kernels,
   files: FileSet,
-  model: ModelShape,
-  adapters: readonly LoadedAdapter[],
+  opts: LoadOptions & { adapters: readonly LoadedAdapter[] },
 ): Promise<LoadedFusion> {
+  const { model, adapters } = opts;
   const meta = await json(files, "adapter_fusion_config.json");
   checkMeta(meta, files, model);
   const saved = typeof meta.name === "string" ? meta.name : undefined;
@@ -172,7 +180,7 @@ export async function loadFusionFolder(
   });
   // everything the fusion takes is given back if it fails
   return k.owned((o) => {
-    const layers = new Map<string, FusionLayer>();
+    const layers = new PerLayer<Partial<Record<BnLoc, FusionLayer>>>(model, () => ({}));
     for (const loc of ["mh", "out"] as BnLoc[]) {
       const flags = bns.map((cs) => cs.some((c) => (loc === "mh" ? c.mhAdapter : c.outputAdapter)));
       if (flags.some((f) => f !== flags[0])) {
@@ -185,12 +193,12 @@ export async function loadFusionFolder(
       for (const tw of model.towers) {
         for (let i = 0; i < tw.layers; i++) {
           const p = `${layerPath(tw.tower, i)}.${BN_MODULE[loc]}.adapter_fusion_layer.${keyName}.`;
-          layers.set(at(tw.tower, i, loc), FusionLayer.load(o, cfg, t, p, tw.hidden));
+          layers.at(tw.tower, i)![loc] = FusionLayer.load(o, cfg, t, p, tw.hidden);
         }
       }
     }
     t.finish();
     const name = adapters.map((a) => a.name).join(",");
     return { name, adapterNames: adapters.map((a) => a.name), cfg, layers, owner: o };
-  });
+  }, opts.limit);
 }

@@ -6,7 +6,7 @@ import { EdgeClipError } from "../errors.ts";
 import type { Source } from "../io/source.ts";
 import type { Tower } from "../model/hooks.ts";
 import type { WeightTransform } from "../model/linear_q8.ts";
-import { AdapterHost } from "./adapter_host.ts";
+import { AdapterHost } from "../adapters/host.ts";
 import { openModel } from "./load.ts";
 
 /** A weight transform that replaces wrapped linears by their adapter-merged f32 weights. */
@@ -18,7 +18,7 @@ export async function mergedWeights(
     throw new EdgeClipError("invalid_input", "no adapter to merge");
   }
   const loaded = await openModel(source);
-  const host = new AdapterHost(loaded);
+  const host = new AdapterHost(loaded.model);
   const merged: string[] = [];
   for (const dir of adapterDirs) {
     const name = await host.load(dir, {});

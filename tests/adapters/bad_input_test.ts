@@ -4,8 +4,8 @@
 // what was wrong.
 
 import { ok, rejects, throws } from "node:assert/strict";
-import { BatchSplit, EdgeClipError, loadClip, Parallel, Stack } from "../../mod.ts";
-import { AdapterHost } from "../../src/api/adapter_host.ts";
+import { adapterSetupFromDict, BatchSplit, EdgeClipError, loadClip, Stack } from "../../mod.ts";
+import { AdapterHost } from "../../src/adapters/host.ts";
 import { openModel } from "../../src/api/load.ts";
 import { ALT_GOLDEN_DIR } from "../golden/clip_cases.ts";
 import { goldenCase, readFolder, writeFolder } from "./_folders.ts";
@@ -163,7 +163,7 @@ Deno.test({
     );
     clip.dispose();
     // the same adapter on a model with other widths and layer counts
-    const host = new AdapterHost(await openModel(`${ALT_GOLDEN_DIR}/clip/model`));
+    const host = new AdapterHost((await openModel(`${ALT_GOLDEN_DIR}/clip/model`)).model);
     await rejects(host.load(writeFolder(meta, t)), code("adapter_mismatch"));
   },
 });
@@ -177,8 +177,18 @@ Deno.test({
     await clip.loadAdapter(writeFolder(meta, t));
     await rejects(clip.loadAdapter(writeFolder(meta, t)), code("adapter_setup", /already loaded/));
     throws(() => clip.setActiveAdapters("nope"), code("adapter_setup", /nope/));
+    // Parallel is not exported (the library rejects it on CLIP); its dict form and a look-alike
+    // object are refused clearly
+    const parallel = {
+      type: "Parallel",
+      children: [{ type: "single", children: ["seq_bn"] }, {
+        type: "single",
+        children: ["seq_bn"],
+      }],
+    };
+    throws(() => adapterSetupFromDict(parallel), code("adapter_unsupported", /Parallel/));
     throws(
-      () => clip.setActiveAdapters(new Parallel("seq_bn", "seq_bn")),
+      () => clip.setActiveAdapters(parallel as never),
       code("adapter_unsupported", /Parallel/),
     );
     throws(
