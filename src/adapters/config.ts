@@ -4,7 +4,19 @@
 // library, unknown fields and wrongly typed values are errors: a runtime cannot guess what an
 // unknown switch would have changed.
 
-import { EdgeClipError } from "../errors.ts";
+import {
+  bad,
+  bool,
+  checkFields,
+  type Dict,
+  intList,
+  isDict,
+  num,
+  optNum,
+  optStr,
+  str,
+  unsupported,
+} from "./config_fields.ts";
 import {
   BN_DEFAULTS,
   BN_REQUIRED,
@@ -15,8 +27,6 @@ import {
   PROMPT_FIELDS,
   REFT_DEFAULTS,
 } from "./presets.ts";
-
-type Dict = Record<string, unknown>;
 
 export interface BnConfig {
   readonly kind: "bottleneck";
@@ -105,74 +115,6 @@ export interface ConfigOptions {
   overrides?: Readonly<Record<string, unknown>>;
   /** Global layer ids to leave out in addition to the saved ones (load_adapter(leave_out=…)). */
   leaveOut?: readonly number[];
-}
-
-function bad(msg: string, ctx: Record<string, unknown> = {}): never {
-  throw new EdgeClipError("adapter_format", `adapter config: ${msg}`, ctx);
-}
-function unsupported(msg: string, ctx: Record<string, unknown> = {}): never {
-  throw new EdgeClipError("adapter_unsupported", msg, ctx);
-}
-
-// ---- typed field readers ----------------------------------------------------------------------
-
-const isDict = (v: unknown): v is Dict => !!v && typeof v === "object" && !Array.isArray(v);
-
-function bool(d: Dict, k: string): boolean {
-  const v = d[k];
-  if (typeof v !== "boolean") {
-    bad(`${k} must be true or false, found ${JSON.stringify(v)}`, { key: k });
-  }
-  return v;
-}
-function num(d: Dict, k: string, o: { int?: boolean; min?: number } = {}): number {
-  const v = d[k];
-  if (
-    typeof v !== "number" || !Number.isFinite(v) || (o.int && !Number.isInteger(v)) ||
-    (o.min !== undefined && v < o.min)
-  ) {
-    bad(
-      `${k} must be ${o.int ? "an integer" : "a number"}${
-        o.min !== undefined ? ` ≥ ${o.min}` : ""
-      }, found ${JSON.stringify(v)}`,
-      { key: k },
-    );
-  }
-  return v;
-}
-function optNum(d: Dict, k: string): number | null {
-  return d[k] === null || d[k] === undefined ? null : num(d, k);
-}
-function str(d: Dict, k: string): string {
-  const v = d[k];
-  if (typeof v !== "string") bad(`${k} must be a string, found ${JSON.stringify(v)}`, { key: k });
-  return v;
-}
-function optStr(d: Dict, k: string): string | null {
-  return d[k] === null || d[k] === undefined ? null : str(d, k);
-}
-function intList(d: Dict, k: string): number[] {
-  const v = d[k] ?? [];
-  if (!Array.isArray(v) || !v.every((x) => Number.isInteger(x) && x >= 0)) {
-    bad(`${k} must be a list of layer ids, found ${JSON.stringify(v)}`, { key: k });
-  }
-  return [...v];
-}
-
-function checkFields(d: Dict, known: Iterable<string>, what: string): void {
-  const set = new Set(known);
-  for (const k of Object.keys(d)) {
-    if (!set.has(k)) {
-      bad(
-        `unknown field ${
-          JSON.stringify(k)
-        } in a ${what} config; this runtime cannot tell what it changes`,
-        {
-          key: k,
-        },
-      );
-    }
-  }
 }
 
 // ---- per class -----------------------------------------------------------------------------------
