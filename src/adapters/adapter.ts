@@ -148,6 +148,7 @@ export function buildAdapter(k: Kernels, spec: AdapterSpec): LoadedAdapter {
   const { name, saved, config, tensors: t, model } = spec;
   return k.owned((o) => {
     const a = new LoadedAdapter(name, config, o, model);
+    // a union ("mam" = prefix tuning + parallel bottleneck) builds each of its parts in turn
     for (const c of methodConfigs(config)) {
       if (c.kind === "bottleneck") addBottleneck(o, a, saved, c, t, model);
       else if (c.kind === "lora") addLora(o, a, saved, c, t, model);
@@ -174,7 +175,7 @@ function addBottleneck(
   const widths = new Set<number>();
   for (const tw of m.towers) {
     for (let i = 0; i < tw.layers; i++) {
-      const g = tw.firstId + i;
+      const g = tw.firstId + i; // leave_out and reduction-factor maps count text, then vision
       if (c.leaveOut.includes(g)) continue;
       for (const loc of ["mh", "out"] as BnLoc[]) {
         if (!(loc === "mh" ? c.mhAdapter : c.outputAdapter)) continue;
@@ -192,6 +193,7 @@ function addBottleneck(
       }
     }
   }
+  // shared PHM parameters are one tensor per adapter: both towers must agree on its shape
   if (c.phmLayer && (c.sharedPhmRule || c.sharedWPhm) && widths.size > 1) {
     throw new EdgeClipError(
       "adapter_unsupported",
@@ -199,6 +201,7 @@ function addBottleneck(
         `(${[...widths].join(" vs ")}); the library raises for this model`,
     );
   }
+  // the invertible adapter sits on the text embeddings only (CLIP's "invertible_adapters")
   if (c.invAdapter) {
     const text = m.towers.find((tw) => tw.tower === "text");
     if (!text) {
@@ -225,6 +228,8 @@ function addLora(
   t: AdapterTensors,
   m: ModelShape,
 ) {
+  // the library's CLIP wiring: selfattn → q/k/v as attn_matrices lists, intermediate → fc1,
+  // output → fc2; out_proj is never wrapped
   const sites: LinearSite[] = [];
   if (c.selfattnLora) {
     for (const s of ["q", "k", "v"] as const) if (c.attnMatrices.includes(s)) sites.push(s);
@@ -250,7 +255,7 @@ function addLora(
           `shared_parameters.${saved}.`,
           inF,
           outF,
-          () => m.baseWeight(tw.tower, i, s),
+          () => m.baseWeight(tw.tower, i, s), // read only by DoRA
         );
         a.layers.at(tw.tower, i)!.lora[s] = mod;
       }
@@ -275,6 +280,8 @@ function addPrefix(
         `prefix tuning: hidden ${tw.hidden} not divisible by ${tw.heads} heads`,
       );
     }
+    // one generator per tower location; its output holds keys and values of every kept layer
+    // side by side ([P × Lp·2·H]), so the layers index it by their rank among the kept ones
     const loc = `prefix_tuning.prefix_tunings.${saved}.clip_${TOWER_MODULE[tw.tower]}_self_prefix.`;
     const N = layers.length * 2 * tw.hidden;
     const states = o.matFrom(
@@ -312,6 +319,7 @@ function addReft(
   for (const tw of m.towers) {
     for (let i = 0; i < tw.layers; i++) {
       const g = tw.firstId + i;
+      // `layers` and leave_out both count global ids (text first, then vision)
       if (c.leaveOut.includes(g) || (c.layers !== "all" && !c.layers.includes(g))) continue;
       a.layers.at(tw.tower, i)!.reft = ReftModule.load(
         o,

@@ -222,6 +222,7 @@ export function parseSetup(setup: Setup): Block {
   return block;
 }
 
+/** validate_composition: the depth rule and ALLOWED_NESTINGS, recursively. */
 function validate(b: Setup, level: number): void {
   if (typeof b === "string") return;
   if (level > 1 && !(b instanceof Stack)) {

@@ -15,12 +15,7 @@ import {
   type ModelShape,
   PerLayer,
 } from "./adapter.ts";
-import {
-  type BnConfig,
-  integerScalingInJson,
-  methodConfigs,
-  parseAdapterConfig,
-} from "./config.ts";
+import { type BnConfig, methodConfigs, parseAdapterConfig } from "./config.ts";
 import { FusionLayer, parseFusionConfig } from "./methods/fusion.ts";
 import { AdapterTensors, readWeightFile } from "./tensors.ts";
 
@@ -28,6 +23,12 @@ const ADAPTER_WEIGHTS = ["adapter.safetensors", "pytorch_adapter.bin"];
 const FUSION_WEIGHTS = ["model_adapter_fusion.safetensors", "pytorch_model_adapter_fusion.bin"];
 const MODEL_TYPES = new Set(["clip", "clip_text_model", "clip_vision_model"]);
 
+/** The raw `scaling` values written as JSON integers: the library rejects those (§3.1). */
+function integerScalingInJson(text: string): boolean {
+  return /"scaling"\s*:\s*-?\d+\s*[,}\]]/.test(text);
+}
+
+/** A JSON object file, kept with its text (`__text`: some checks need the literal spelling). */
 async function json(files: FileSet, name: string): Promise<Record<string, unknown>> {
   const text = await files.text(name);
   let v: unknown;
@@ -50,6 +51,7 @@ async function json(files: FileSet, name: string): Promise<Record<string, unknow
   return Object.assign(v as Record<string, unknown>, { __text: text });
 }
 
+/** The first weights file present, in the library's order of preference. */
 async function weights(files: FileSet, names: readonly string[]): Promise<AdapterTensors> {
   for (const n of names) {
     if (await files.exists(n)) {
@@ -67,6 +69,7 @@ async function weights(files: FileSet, names: readonly string[]): Promise<Adapte
   );
 }
 
+/** The saved model type and hidden size, against this model (before any weight is read). */
 function checkMeta(cfg: Record<string, unknown>, files: FileSet, model: ModelShape): void {
   const type = cfg.model_type;
   if (type !== undefined && type !== null && !MODEL_TYPES.has(type as string)) {
@@ -163,6 +166,8 @@ export async function loadFusionFolder(
       { key: "adapter_names", expected: listed, found: adapters.map((a) => a.name) },
     );
   }
+  // the weight keys carry the name the fusion was saved under; it is registered under the names
+  // of the adapters it is loaded for (what a Fuse block of them looks up)
   const keyName = saved ??
     (Array.isArray(listed) ? listed.join(",") : adapters.map((a) => a.name).join(","));
   const cfg = parseFusionConfig(meta.config ?? "dynamic");

@@ -99,7 +99,7 @@ export class LoraModule {
       A = t.take(prefix + "lora_A", [r, inF]);
       B = t.take(prefix + "lora_B", [outF, r]);
     }
-    // ΔW = B·A (unscaled) in f64, for DoRA's norm and for merging
+    // ΔW = B·A (unscaled) in f64, for DoRA's norm and for merging (the deltas run as two GEMMs)
     const delta = new Float32Array(outF * inF);
     for (let i = 0; i < outF; i++) {
       for (let j = 0; j < inF; j++) {
@@ -135,11 +135,17 @@ export class LoraModule {
     );
   }
 
-  /** compose_single: the delta of this adapter from the running `hidden` (or x when none). */
+  /**
+   * compose_single: the delta of this adapter from the running `hidden` (or x when none). In a
+   * Stack the next LoRA reads the previous delta, not x (LoRALinear.compose_stack), which is why
+   * stacking needs equal widths.
+   */
   forward(hidden: Mat | undefined, x: Mat, layout: SeqLayout): Mat {
     const k = this.k;
     let d: Mat;
     if (this.cfg.compositionMode === "scale") {
+      // IA3 (composition_mode "scale"): the delta is the scaling vector itself, multiplied into a
+      // stacked one; combine() then multiplies it into the base output
       d = k.mat(x.rows, this.outF);
       const v = this.ia3!;
       if (hidden) k.mul(hidden, v, d);
@@ -157,6 +163,7 @@ export class LoraModule {
       }
       d = linear(k, this.b!, linear(k, this.a!, inp));
     }
+    // a gate replaces the alpha/r scaling: one sigmoid mean per sequence, read from x
     if (this.gate) scaleSeqs(k, d, layout, seqGates(k, this.gate, x, layout).map((g) => g[0]));
     else k.affine(d, d, this.scaling);
     return d;
@@ -167,6 +174,7 @@ export class LoraModule {
     const k = this.k;
     if (this.cfg.compositionMode === "scale") k.mul(y, hidden, y);
     else if (this.cfg.useDora) {
+      // DoRA rescales the whole output (bias included) by m/‖W + ΔW‖, fixed at load
       k.add(y, hidden, y);
       k.mul(y, this.doraScale!, y);
     } else k.add(y, hidden, y);

@@ -138,6 +138,8 @@ export class ReftModule {
       throw new EdgeClipError("adapter_unsupported", `${where} ReFT ${this.name}: ${why}`);
     };
     const S = Math.max(0, ...layout.lengths);
+    // the library computes positions once per forward and reuses them in every later layer and
+    // in the later tower; it recomputes only when the cached ones no longer fit this run
     let invalid = false;
     if (cache.pref && cache.suff) {
       invalid = cache.suff.some((row, b) => row.some((i) => i >= (layout.lengths[b] ?? S))) ||
@@ -146,6 +148,7 @@ export class ReftModule {
     if ((!cache.pref && !cache.suff) || invalid) {
       let first: number[], last: number[];
       if (mask) {
+        // first attended position (argmax of the mask) and one past the last, per sequence
         first = mask.map((m) => {
           let best = 0;
           for (let i = 1; i < m.length; i++) if (m[i] > m[best]) best = i;
