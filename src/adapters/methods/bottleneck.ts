@@ -155,6 +155,7 @@ export class Bottleneck {
       return { out, up };
     }
     // adapter_residual_before_ln decides whether ln_after sees the residual
+    if (this.cfg.adapterResidualBeforeLn) k.add(out, res, out);
     if (this.lnAfter) layerNorm(k, out, this.lnAfter, out);
     if (!this.cfg.adapterResidualBeforeLn) k.add(out, res, out);
     return { out, up };
