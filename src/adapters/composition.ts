@@ -92,31 +92,44 @@ export class Fuse extends BlockBase {
   }
 }
 
-/** Splits each sequence along its tokens: child i gets `splits[i]` positions. */
-export class Split extends BlockBase {
-  readonly type = "Split" as const;
-  readonly splits: readonly number[];
-  constructor(...args: (Setup | { splits: number[] | number })[]) {
-    const opts = popOpts(args, "Split", "splits");
+/** The option and to_dict argument of the blocks whose children get a share each. */
+const SIZES = {
+  Split: { option: "splits", kwarg: "splits" },
+  BatchSplit: { option: "batchSizes", kwarg: "batch_sizes" },
+} as const;
+
+/** Split and BatchSplit: one size per child, given as the last argument. */
+abstract class SizedBlock extends BlockBase {
+  abstract override readonly type: keyof typeof SIZES;
+  readonly #sizes: readonly number[];
+  constructor(args: unknown[], block: keyof typeof SIZES) {
+    const { option } = SIZES[block];
+    const opts = popOpts(args, block, option);
     super(args as Setup[]);
-    this.splits = sizes(opts.splits, this.children.length, "Split splits");
+    this.#sizes = sizes(opts[option], this.children.length, `${block} ${option}`);
+    // the public field (splits / batchSizes), declared by the subclass
+    Object.defineProperty(this, option, { value: this.#sizes, enumerable: true });
   }
   protected override kwargs(): Record<string, unknown> {
-    return { splits: [...this.splits] };
+    return { [SIZES[this.type].kwarg]: [...this.#sizes] };
+  }
+}
+
+/** Splits each sequence along its tokens: child i gets `splits[i]` positions. */
+export class Split extends SizedBlock {
+  readonly type = "Split" as const;
+  declare readonly splits: readonly number[];
+  constructor(...args: (Setup | { splits: number[] | number })[]) {
+    super(args, "Split");
   }
 }
 
 /** Splits the batch: child i gets the next `batchSizes[i]` sequences. */
-export class BatchSplit extends BlockBase {
+export class BatchSplit extends SizedBlock {
   readonly type = "BatchSplit" as const;
-  readonly batchSizes: readonly number[];
+  declare readonly batchSizes: readonly number[];
   constructor(...args: (Setup | { batchSizes: number[] | number })[]) {
-    const opts = popOpts(args, "BatchSplit", "batchSizes");
-    super(args as Setup[]);
-    this.batchSizes = sizes(opts.batchSizes, this.children.length, "BatchSplit batchSizes");
-  }
-  protected override kwargs(): Record<string, unknown> {
-    return { batch_sizes: [...this.batchSizes] };
+    super(args, "BatchSplit");
   }
 }
 
@@ -177,15 +190,15 @@ function rejectParallel(): never {
 function isOpts(x: unknown): boolean {
   return !!x && typeof x === "object" && !(x instanceof BlockBase);
 }
-function popOpts<K extends string>(
+function popOpts(
   args: unknown[],
   block: string,
-  key: K,
-): Record<K, number[] | number> {
+  key: string,
+): Record<string, number[] | number> {
   if (!args.length || !isOpts(args[args.length - 1])) {
     throw new EdgeClipError("adapter_setup", `${block} needs { ${key} } as its last argument`);
   }
-  return args.pop() as Record<K, number[] | number>;
+  return args.pop() as Record<string, number[] | number>;
 }
 function sizes(v: number[] | number, n: number, what: string): readonly number[] {
   const list = Array.isArray(v) ? v : new Array(n).fill(v);

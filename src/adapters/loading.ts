@@ -31,23 +31,19 @@ function integerScalingInJson(text: string): boolean {
 /** A JSON object file, kept with its text (`__text`: some checks need the literal spelling). */
 async function json(files: FileSet, name: string): Promise<Record<string, unknown>> {
   const text = await files.text(name);
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch (e) {
-    throw new EdgeClipError(
-      "adapter_format",
-      `${files.label}/${name} is not valid JSON (${(e as Error).message})`,
-      {
-        file: name,
-      },
-    );
-  }
-  if (!v || typeof v !== "object" || Array.isArray(v)) {
-    throw new EdgeClipError("adapter_format", `${files.label}/${name} is not a JSON object`, {
+  const fail = (what: string): never => {
+    throw new EdgeClipError("adapter_format", `${files.label}/${name} is not ${what}`, {
       file: name,
     });
-  }
+  };
+  const v: unknown = (() => {
+    try {
+      return JSON.parse(text);
+    } catch (e) {
+      return fail(`valid JSON (${(e as Error).message})`);
+    }
+  })();
+  if (!v || typeof v !== "object" || Array.isArray(v)) fail("a JSON object");
   return Object.assign(v as Record<string, unknown>, { __text: text });
 }
 

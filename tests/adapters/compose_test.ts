@@ -86,15 +86,13 @@ function lin(
   inF: number,
   outF: number,
 ): A {
-  const y = new Float64Array(n * outF);
-  for (let t = 0; t < n; t++) {
-    for (let o = 0; o < outF; o++) {
-      let s = b ? b[o] : 0;
-      for (let i = 0; i < inF; i++) s += x[t * inF + i] * W[o * inF + i];
-      y[t * outF + o] = s;
-    }
-  }
-  return y;
+  // y[t, o] = b[o] + Σ_i x[t, i]·W[o, i], one output element at a time
+  return Float64Array.from({ length: n * outF }, (_, e) => {
+    const t = Math.floor(e / outF), o = e % outF;
+    let s = b ? b[o] : 0;
+    for (let i = 0; i < inF; i++) s += x[t * inF + i] * W[o * inF + i];
+    return s;
+  });
 }
 const add = (a: A, b: A) => a.map((v, i) => v + b[i]);
 const scale = (a: A, s: number) => a.map((v) => v * s);

@@ -9,7 +9,7 @@ import type { Kernels, Mat, Owner } from "../../wasm/kernels.ts";
 import { type Algebra, averageRows, composeAt, libraryRaises } from "../compose.ts";
 import type { Block } from "../composition.ts";
 import type { LoraConfig } from "../config.ts";
-import { concatRows, type Lin, linear, makeLin, scaleSeqs, seqGates } from "../ops.ts";
+import { concatRows, type Lin, linear, makeLin, matmul64, scaleSeqs, seqGates } from "../ops.ts";
 import type { AdapterTensors } from "../tensors.ts";
 
 export class LoraModule {
@@ -79,35 +79,14 @@ export class LoraModule {
       A = t.take(sharedPrefix + "lora_A", [r, inF]);
       const Bs = t.take(sharedPrefix + "lora_B", [outF, r]);
       const vD = t.take(prefix + "vera_D", [r, r]), vB = t.take(prefix + "vera_B", [outF, outF]);
-      const BsD = new Float64Array(outF * r);
-      for (let i = 0; i < outF; i++) {
-        for (let j = 0; j < r; j++) {
-          let s = 0;
-          for (let q = 0; q < r; q++) s += Bs[i * r + q] * vD[q * r + j];
-          BsD[i * r + j] = s;
-        }
-      }
-      B = new Float32Array(outF * r);
-      for (let i = 0; i < outF; i++) {
-        for (let j = 0; j < r; j++) {
-          let s = 0;
-          for (let q = 0; q < outF; q++) s += vB[i * outF + q] * BsD[q * r + j];
-          B[i * r + j] = s;
-        }
-      }
+      const BsD = matmul64(Bs, vD, { m: outF, k: r, n: r });
+      B = Float32Array.from(matmul64(vB, BsD, { m: outF, k: outF, n: r }));
     } else {
       A = t.take(prefix + "lora_A", [r, inF]);
       B = t.take(prefix + "lora_B", [outF, r]);
     }
     // ΔW = B·A (unscaled) in f64, for DoRA's norm and for merging (the deltas run as two GEMMs)
-    const delta = new Float32Array(outF * inF);
-    for (let i = 0; i < outF; i++) {
-      for (let j = 0; j < inF; j++) {
-        let s = 0;
-        for (let q = 0; q < r; q++) s += B[i * r + q] * A[q * inF + j];
-        delta[i * inF + j] = s;
-      }
-    }
+    const delta = Float32Array.from(matmul64(B, A, { m: outF, k: r, n: inF }));
     let doraScale: Mat | undefined;
     if (cfg.useDora) {
       const m = t.take(prefix + "m.weight", [outF, 1]);
