@@ -108,21 +108,27 @@ export class AdapterHost {
   async loadFusion(source: Source, names: readonly string[]): Promise<string> {
     const model = this.#live();
     const adapters = names.map((n) => this.#adapter(n, "fusion: "));
+    this.#freshFusion(names);
     const { files } = await resolveSource(source);
     const f = await loadFusionFolder(model.k, files, {
       model: this.#shape,
       adapters,
       limit: this.#limit(`loading the fusion of ${names.join(", ")}`),
     });
-    // a fused adapter deleted meanwhile (only possible without a use held by the caller)
-    if (this.#model === null || adapters.some((a) => this.#adapters.get(a.name) !== a)) {
+    // what changed meanwhile (only possible for a caller that does not queue its loads)
+    try {
+      this.#live();
+      if (adapters.some((a) => this.#adapters.get(a.name) !== a)) {
+        throw new EdgeClipError(
+          "adapter_setup",
+          `fusion ${f.name}: an adapter was deleted meanwhile`,
+        );
+      }
+      this.#freshFusion(names);
+    } catch (e) {
       f.owner.free();
-      throw new EdgeClipError(
-        "adapter_setup",
-        `fusion ${f.name}: an adapter was deleted meanwhile`,
-      );
+      throw e;
     }
-    this.#fusions.get(f.name)?.owner.free(); // replaced: no setup can reach it any more
     this.#fusions.set(f.name, f);
     return f.name;
   }
@@ -297,6 +303,16 @@ export class AdapterHost {
       throw new EdgeClipError(
         "adapter_setup",
         `an adapter named ${JSON.stringify(name)} is already loaded`,
+      );
+    }
+  }
+
+  /** A loaded fusion is not replaced: calls in flight may still run it (deleteFusion first). */
+  #freshFusion(names: readonly string[]): void {
+    if (this.#fusions.has(names.join(","))) {
+      throw new EdgeClipError(
+        "adapter_setup",
+        `a fusion of ${JSON.stringify(names)} is already loaded (deleteFusion it first)`,
       );
     }
   }

@@ -90,17 +90,15 @@ export class Calls {
   }
 
   /**
-   * Queues an operation on the adapters; the adapters it names are marked in use (`what`) from
-   * now until it has run. `exclusive`: it changes weights (a merge).
+   * Queues an operation on the adapters. `uses`: adapters it needs, marked in use (as `what`) from
+   * now until it has run; `exclusive`: it changes weights (a merge).
    */
   async op<T>(
-    names: readonly string[] | undefined,
-    what: string,
     op: (host: AdapterHost) => Promise<T>,
-    opts: { exclusive?: boolean } = {},
+    opts: { uses?: readonly string[]; what?: string; exclusive?: boolean } = {},
   ): Promise<T> {
     const { host } = this.live();
-    const release = host.use(names, what);
+    const release = opts.uses ? host.use(opts.uses, opts.what ?? "an operation") : () => {};
     try {
       return await this.#gate.queue(() => op(host), opts);
     } finally {

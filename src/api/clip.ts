@@ -278,15 +278,14 @@ export class Clip {
     source: Source,
     opts: { name?: string; overrides?: Record<string, unknown> } = {},
   ): Promise<string> {
-    return this.#calls.op(undefined, "", (host) => host.load(source, opts));
+    return this.#calls.op((host) => host.load(source, opts));
   }
 
   /** Loads an AdapterFusion folder for already-loaded adapters; returns the fusion name. */
   loadFusion(source: Source, adapterNames: readonly string[]): Promise<string> {
-    return this.#calls.op(adapterNames, "a fusion being loaded over it", async (host) => {
-      const name = await host.loadFusion(source, adapterNames);
-      this.#prompts.clear(); // it may replace a fusion that cached prompts were embedded with
-      return name;
+    return this.#calls.op((host) => host.loadFusion(source, adapterNames), {
+      uses: adapterNames,
+      what: "a fusion being loaded over it",
     });
   }
 
@@ -317,13 +316,14 @@ export class Clip {
    * started with; calls started after this one see the merged weights, awaited or not.
    */
   mergeAdapter(name: string): Promise<void> {
-    return this.#calls.op([name], "a merge in progress", async (host) => {
+    const merge = async (host: AdapterHost) => {
       try {
         await host.merge(name);
       } finally {
         this.#prompts.clear(); // merged weights change every embedding
       }
-    }, { exclusive: true });
+    };
+    return this.#calls.op(merge, { uses: [name], what: "a merge in progress", exclusive: true });
   }
 
   /**

@@ -72,6 +72,11 @@ Deno.test(
     const names = c.json.fusion!.name.split(",");
     await clip.loadFusion(resolve(c.dir, c.json.fusion!.path), names);
     throws(() => clip.deleteAdapter(names[1]), inUse(/fusion fuse_a,fuse_b,fuse_c.*deleteFusion/));
+    // a loaded fusion is not replaced under running calls: delete it first
+    await rejects(
+      clip.loadFusion(resolve(c.dir, c.json.fusion!.path), names),
+      code("adapter_setup", /already loaded/),
+    );
     // the fusion itself: refused while the active setup or a running call fuses with it
     clip.setActiveAdapters(new Fuse(...names));
     throws(() => clip.deleteFusion(names), inUse(/active setup/));
