@@ -65,14 +65,14 @@ function layerHooks(src: HookSources, c: LayerCall): LayerHooks | undefined {
   const bn = (loc: BnLoc) =>
     c.used.some((a) => a.layers.at(tower, i)?.bottleneck[loc])
       ? (o: Mat, r: Mat, info: { layout: SeqLayout }) => {
-        const loc_ = {
+        const location = {
           k,
           where: `${where} ${BN_WHERE[loc]}`,
           module: (n: string) => mods(n)?.bottleneck[loc],
           fusion: (n: string) => src.fusion(n)?.layers.at(tower, i)?.[loc],
         };
         // no adapter of the setup here after all: the plain residual add
-        return runBottleneckLocation(loc_, setup, o, r, info.layout) ?? added(k, o, r);
+        return runBottleneckLocation(location, setup, o, r, info.layout) ?? added(k, o, r);
       }
       : undefined;
   const hasPrefix = c.used.some((a) => a.layers.at(tower, i)?.prefix);

@@ -81,6 +81,7 @@ function compose<S>(m: Algebra<S>, b: Block, s: S, lvl: number): S {
   };
   switch (b.type) {
     case "Stack":
+      // each child on the previous one's output; a name without a module here is skipped
       for (const c of b.children) {
         if (typeof c !== "string") s = run(c, s)!;
         else if (m.has(c)) s = m.single(c, m.preBlock ? m.preBlock(c, s) : s);
@@ -91,6 +92,7 @@ function compose<S>(m: Algebra<S>, b: Block, s: S, lvl: number): S {
       break;
     case "Average":
       if (m.mean) {
+        // every child from the same input; skipped children leave the weights' length alone
         const from = m.preBlock ? m.preBlock(b, s) : s;
         const states = b.children.map((c) => run(c, from)).filter((x) => x !== undefined);
         return m.mean(states, b);
