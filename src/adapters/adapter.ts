@@ -35,8 +35,11 @@ export interface TowerShape {
 
 export interface ModelShape {
   readonly towers: readonly TowerShape[];
-  /** The current f32 weight [out × in] of a wrapped linear (DoRA's norm). */
-  baseWeight(tower: Tower, layer: number, site: LinearSite): Float32Array;
+  /**
+   * The current f32 weight [out × in] of a wrapped linear (DoRA's norm); absent when the adapter
+   * is only merged (merge.ts: the norm then comes from the weight merged into).
+   */
+  baseWeight?(tower: Tower, layer: number, site: LinearSite): Float32Array;
 }
 
 /** Bottleneck locations: after attention ("mh_adapter") and after the MLP ("output_adapter"). */
@@ -255,7 +258,7 @@ function addLora(
           `shared_parameters.${saved}.`,
           inF,
           outF,
-          () => m.baseWeight(tw.tower, i, s), // read only by DoRA
+          m.baseWeight && (() => m.baseWeight!(tw.tower, i, s)), // read only by DoRA
         );
         a.layers.at(tw.tower, i)!.lora[s] = mod;
       }

@@ -5,7 +5,7 @@
 // towers. What a call or operation names is marked in use for as long, so delete refuses it.
 
 import type { AdapterHost } from "../adapters/host.ts";
-import type { LoadedModel } from "./load.ts";
+import type { LoadedModel } from "../checkpoint/open.ts";
 import type { AdapterBlock, AdapterSetup } from "./setup.ts";
 
 export interface Ticket {

@@ -1,10 +1,9 @@
-// `convert --from HF_DIR --to OUT.safetensors [--towers both|text|vision] [--dtype int8]`: writes an
-// edgeclip int8 package. The file is written under a temporary name and renamed when complete, so
-// a failed conversion never leaves a truncated package behind.
+// `convert --from HF_DIR --to OUT.safetensors [--towers both|text|vision] [--dtype int8]
+// [--adapter DIR --merge]`: writes an edgeclip int8 package. The file is written under a temporary
+// name and renamed when complete, so a failed conversion never leaves a truncated package behind.
 
 import { EdgeClipError } from "../errors.ts";
 import { convertClip } from "../convert/mod.ts";
-import { mergedWeights } from "../api/merge_export.ts";
 import type { ByteSink } from "../io/safetensors_write.ts";
 import { parse, UsageError } from "./args.ts";
 import { printError, printLine } from "./output.ts";
@@ -78,10 +77,6 @@ export async function convertCommand(args: string[]): Promise<number> {
       "convert",
     );
   }
-  // LoRA/IA3 adapters are merged into the f32 weights before they are quantized
-  const merge = values.adapter?.length
-    ? await mergedWeights(values.from, values.adapter)
-    : undefined;
   const tmp = `${values.to}.partial-${Deno.pid}`;
   let f: Deno.FsFile;
   try {
@@ -90,9 +85,10 @@ export async function convertCommand(args: string[]): Promise<number> {
     throw cannotWrite(values.to, e);
   }
   try {
+    // LoRA-family adapters are merged into the f32 weights before they are quantized
     const report = await convertClip(values.from, fileSink(f), {
       towers,
-      transform: merge?.transform,
+      adapters: values.adapter,
     });
     f.close();
     try {
@@ -106,9 +102,9 @@ export async function convertCommand(args: string[]): Promise<number> {
         `wrote ${values.to}: ${
           (report.bytes / 2 ** 20).toFixed(1)
         } MiB, ${report.tensors} tensors ` +
-          `(${int8} source weights int8), towers ${report.towers}, ${
-            (report.ms / 1000).toFixed(1)
-          } s`,
+          `(${int8} source weights int8), towers ${report.towers}${
+            report.merged.length ? `, merged ${report.merged.join(", ")}` : ""
+          }, ${(report.ms / 1000).toFixed(1)} s`,
       );
     }
     printLine({
@@ -117,6 +113,7 @@ export async function convertCommand(args: string[]): Promise<number> {
       tensors: report.tensors,
       towers: report.towers,
       source_sha256: report.sourceSha256,
+      ...(report.merged.length ? { merged: report.merged } : {}),
       ms: Math.round(report.ms),
     });
     return 0;

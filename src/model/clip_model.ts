@@ -10,7 +10,8 @@ import { type Linear, type LinearLoader, loadLinearF32 } from "./linear.ts";
 import { TextModel, type TextModel as TextTower, type TextSeq } from "./text_model.ts";
 import { MODULE, PROJECTION_MODULE, TOWER_MODULE } from "./names.ts";
 import { VisionModel } from "./vision_model.ts";
-import { type WeightFile, WeightStore } from "./weights.ts";
+import type { WeightFile } from "../io/weight_file.ts";
+import { WeightStore } from "./weights.ts";
 
 export interface LoadOptions {
   /** How linear weights are stored in memory (f32 packed by default). */

@@ -1,9 +1,9 @@
 // int8 token-embedding table: symmetric int8 per row (one scale per token), dequantized rows are
-// gathered on lookup. 4× smaller than f32 (CLIP: 25 MB instead of 101 MB).
+// gathered on lookup. 4× smaller than f32 (CLIP: 25 MB instead of 101 MB). Quantized at load
+// here; the package reader (package/read.ts) copies a packaged table as stored.
 
 import type { Buf, Kernels, Mat, Vec } from "../wasm/kernels.ts";
 import { checkIds, type Embedding, type EmbeddingLoader } from "./embedding.ts";
-import { readRaw, readRowsF32 } from "./linear_q8.ts";
 
 export class EmbeddingQ8 implements Embedding {
   constructor(
@@ -34,21 +34,11 @@ export const quantizingEmbeddingLoader: EmbeddingLoader = async (scope, vocab, d
     const buf = tmp.mat(Math.min(SLICE_ROWS, vocab), dim);
     for (let r0 = 0; r0 < vocab; r0 += SLICE_ROWS) {
       const rows = k.view(buf, 0, Math.min(SLICE_ROWS, vocab - r0));
-      await readRowsF32(store, e, r0, rows);
+      await store.readRowsF32(e, r0, rows);
       k.q8.quantizeRows(rows, table, scales, r0);
     }
   } finally {
     tmp.free();
   }
-  return new EmbeddingQ8(k, table, scales, vocab, dim);
-};
-
-/** Copies a package's `<scope>.qweight` I8 [vocab × dim] and `.qscale` F32 [vocab]. */
-export const packagedEmbeddingLoader: EmbeddingLoader = async (scope, vocab, dim) => {
-  const { k, owner } = scope.store;
-  const table = owner.buf("i8", vocab * dim);
-  const scales = owner.vec(vocab);
-  await readRaw(scope, "qweight", "I8", [vocab, dim], table);
-  await readRaw(scope, "qscale", "F32", [vocab], scales);
   return new EmbeddingQ8(k, table, scales, vocab, dim);
 };

@@ -94,31 +94,46 @@ export class LinearF32 implements Linear {
   }
 }
 
-/** Reads `<scope>.weight` [out × in] as f32 into a temporary buffer, hands it to `use`, frees it. */
+/**
+ * Dense [out × in] f32 weight hook: adjusts a weight (e.g. merges an adapter) before it is packed
+ * or quantized. `w` may be a view of linear memory: a transform must not allocate in the model's
+ * kernels.
+ */
+export type WeightTransform = (place: LinearPlace, w: Float32Array) => void;
+
+/**
+ * Reads `<scope>.weight` [out × in] as f32 into a temporary buffer, lets `spec.transform` adjust
+ * it, hands it to `use`, frees it.
+ */
 export async function withDenseWeight<T>(
   scope: WeightScope,
-  outF: number,
-  inF: number,
+  spec: LinearSpec & { transform?: WeightTransform },
   use: (raw: Mat) => T,
 ): Promise<T> {
-  const store = scope.store;
+  const { store } = scope, { outFeatures: outF, inFeatures: inF, transform } = spec;
   const e = store.entry(scope.key("weight"), [outF, inF]);
   const tmp = store.k.owner(); // not scratch: the read awaits
   try {
     const raw = tmp.mat(outF, inF);
     await store.readF32Into(e, raw);
+    if (transform) store.k.withView(raw, (v) => transform(spec.place, v));
     return use(raw);
   } finally {
     tmp.free();
   }
 }
 
-/** Loads an f32 Linear: the weight is read into temporary memory and packed. */
-export const loadLinearF32: LinearLoader = async (scope, spec) => {
-  const { k, owner } = scope.store;
-  const { inFeatures: inF, outFeatures: outF } = spec;
-  const bias = spec.bias ? await scope.vec("bias", outF) : undefined;
-  const packed = owner.packedF32(outF, inF);
-  await withDenseWeight(scope, outF, inF, (raw) => k.packF32(raw, packed));
-  return new LinearF32(k, packed, bias);
-};
+/** An f32 LinearLoader: the weight is read into temporary memory, transformed, and packed. */
+export function f32LinearLoader(transform?: WeightTransform): LinearLoader {
+  return async (scope, spec) => {
+    const { k, owner } = scope.store;
+    const { inFeatures: inF, outFeatures: outF } = spec;
+    const bias = spec.bias ? await scope.vec("bias", outF) : undefined;
+    const packed = owner.packedF32(outF, inF);
+    await withDenseWeight(scope, { ...spec, transform }, (raw) => k.packF32(raw, packed));
+    return new LinearF32(k, packed, bias);
+  };
+}
+
+/** Loads an f32 Linear as the checkpoint stores it. */
+export const loadLinearF32: LinearLoader = f32LinearLoader();

@@ -23,7 +23,7 @@ export interface TextSeq {
 
 export class TextModel {
   constructor(
-    readonly k: Kernels,
+    readonly kernels: Kernels,
     readonly cfg: TextConfig,
     readonly tokenEmbedding: Embedding, // [vocab × H]
     readonly positionEmbedding: Mat, // [maxPositions × H]
@@ -70,14 +70,14 @@ export class TextModel {
    * each sequence's pool index) and, when `keepHidden` (or when the last layer is hooked), the
    * final-layer-normed hidden states [total × H], all in scratch memory (valid until the
    * caller's scratch scope ends), and the layout. Without them, the last layer runs on the pooled
-   * rows only (EncoderLayer.forwardRows): same numbers, ~1/12 less work.
+   * rows only (EncoderLayer.forward with rows): same numbers, ~1/12 less work.
    */
   run(
     seqs: readonly TextSeq[],
     hooks: ModelHooks,
     keepHidden = true,
   ): { hidden?: Mat; pooled: Mat; layout: SeqLayout } {
-    const k = this.k, H = this.cfg.hiddenSize;
+    const kr = this.kernels, H = this.cfg.hiddenSize;
     const offsets: number[] = [], lengths: number[] = [];
     let total = 0;
     for (const s of seqs) {
@@ -96,32 +96,39 @@ export class TextModel {
       total += s.ids.length;
     }
     const layout: SeqLayout = { offsets, lengths, total };
-    const h = k.mat(total, H);
+    const h = kr.mat(total, H);
     // token embeddings, then + position_embedding[0..len) per sequence (position_ids = arange)
     for (let b = 0; b < seqs.length; b++) {
       if (lengths[b] === 0) continue;
-      const hb = k.view(h, offsets[b], lengths[b]);
+      const hb = kr.view(h, offsets[b], lengths[b]);
       this.tokenEmbedding.gather(seqs[b].ids, hb);
-      k.add(hb, k.view(this.positionEmbedding, 0, lengths[b]), hb);
+      kr.add(hb, kr.view(this.positionEmbedding, 0, lengths[b]), hb);
     }
     hooks.textEmbeddings?.(h, layout);
     // padding masks: (1 − mask)·min per key, as HF's _prepare_4d_attention_mask
     const bias = seqs.map((s): Vec | undefined => {
       if (!s.mask || Array.from(s.mask).every((m) => m !== 0)) return undefined;
-      return k.vecFrom(Float32Array.from(s.mask, (m) => (m ? 0 : MASK_MIN)));
+      return kr.vecFrom(Float32Array.from(s.mask, (m) => (m ? 0 : MASK_MIN)));
     });
-    const ws = allocWorkspace(k, total, layerShapeOf(this.cfg, true));
+    const ws = allocWorkspace(kr, total, layerShapeOf(this.cfg, true));
     const at = seqs.map((s) => this.poolIndex(s.ids));
-    const pooled = k.mat(seqs.length, H);
-    const keyBias = (b: number) => bias[b];
-    const rows = keepHidden ? undefined : { at, out: pooled };
-    const rowsOnly = runLayers(this.layers, h, ws, layout, keyBias, hooks, "text", rows);
+    const pooled = kr.mat(seqs.length, H);
+    const rowsOnly = runLayers(this.layers, h, {
+      tower: "text",
+      ws,
+      layout,
+      keyBias: (b) => bias[b],
+      hooks,
+      rows: keepHidden ? undefined : { at, out: pooled },
+    });
     if (rowsOnly) {
       this.finalLayerNorm.forward(pooled, pooled);
       return { pooled, layout };
     }
     this.finalLayerNorm.forward(h, h);
-    seqs.forEach((_, b) => k.copy(k.view(h, layout.offsets[b] + at[b], 1), k.view(pooled, b, 1)));
+    seqs.forEach((_, b) =>
+      kr.copy(kr.view(h, layout.offsets[b] + at[b], 1), kr.view(pooled, b, 1))
+    );
     return { hidden: h, pooled, layout };
   }
 }

@@ -15,7 +15,7 @@ import type { WeightScope } from "./weights.ts";
 
 export class VisionModel {
   constructor(
-    readonly k: Kernels,
+    readonly kernels: Kernels,
     readonly cfg: VisionConfig,
     readonly patchEmbedding: Linear, // conv weight [H, C, P, P] viewed as [H × C·P·P], no bias
     readonly classEmbedding: Mat, // [1 × H]
@@ -71,7 +71,10 @@ export class VisionModel {
     hooks: ModelHooks,
     keepHidden = true,
   ): { hidden?: Mat; pooled: Mat; layout: SeqLayout } {
-    const k = this.k, H = this.cfg.hiddenSize, P = this.cfg.patchSize, C = this.cfg.numChannels;
+    const kr = this.kernels,
+      H = this.cfg.hiddenSize,
+      P = this.cfg.patchSize,
+      C = this.cfg.numChannels;
     const S = this.cfg.imageSize, g = this.grid, N = this.tokens;
     if (pixels.length !== count * C * S * S) {
       throw new EdgeClipError(
@@ -86,28 +89,37 @@ export class VisionModel {
       lengths: Array.from({ length: count }, () => N),
       total: count * N,
     };
-    const h = k.mat(count * N, H);
+    const h = kr.mat(count * N, H);
     const pos = this.positionEmbedding, cls = this.classEmbedding;
-    k.scratch(() => {
-      const img = k.vec(C * S * S);
-      const patches = k.mat(g * g, C * P * P);
+    kr.scratch(() => {
+      const img = kr.vec(C * S * S);
+      const patches = kr.mat(g * g, C * P * P);
       for (let b = 0; b < count; b++) {
-        k.writeBuf(img, pixels.subarray(b * C * S * S, (b + 1) * C * S * S));
-        k.im2col(img, C, S, S, P, patches);
-        const hb = k.view(h, b * N, N);
-        k.copy(cls, k.view(hb, 0, 1)); // token 0: class embedding
-        this.patchEmbedding.forward(patches, k.view(hb, 1, g * g)); // tokens 1..: patches
-        k.add(hb, pos, hb); // + position_embedding
+        kr.writeBuf(img, pixels.subarray(b * C * S * S, (b + 1) * C * S * S));
+        kr.im2col(img, C, S, S, P, patches);
+        const hb = kr.view(h, b * N, N);
+        kr.copy(cls, kr.view(hb, 0, 1)); // token 0: class embedding
+        this.patchEmbedding.forward(patches, kr.view(hb, 1, g * g)); // tokens 1..: patches
+        kr.add(hb, pos, hb); // + position_embedding
       }
     });
     this.preLayrnorm.forward(h, h);
-    const ws = allocWorkspace(k, count * N, layerShapeOf(this.cfg, false));
-    const pooled = k.mat(count, H);
+    const ws = allocWorkspace(kr, count * N, layerShapeOf(this.cfg, false));
+    const pooled = kr.mat(count, H);
     const clsAt = layout.offsets.map(() => 0); // the class token of each image
     const rows = keepHidden ? undefined : { at: clsAt, out: pooled };
-    const rowsOnly = runLayers(this.layers, h, ws, layout, () => undefined, hooks, "vision", rows);
+    const rowsOnly = runLayers(this.layers, h, {
+      tower: "vision",
+      ws,
+      layout,
+      keyBias: () => undefined,
+      hooks,
+      rows,
+    });
     if (!rowsOnly) {
-      for (let b = 0; b < count; b++) k.copy(k.view(h, layout.offsets[b], 1), k.view(pooled, b, 1));
+      for (let b = 0; b < count; b++) {
+        kr.copy(kr.view(h, layout.offsets[b], 1), kr.view(pooled, b, 1));
+      }
     }
     this.postLayernorm.forward(pooled, pooled);
     return { hidden: rowsOnly ? undefined : h, pooled, layout };

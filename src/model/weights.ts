@@ -4,15 +4,25 @@
 // key. finish() fails on any key left over.
 
 import { EdgeClipError, fmtShape } from "../errors.ts";
-import { type SafetensorsHeader, type TensorEntry, toF32 } from "../io/safetensors.ts";
-import type { Kernels, Mat, Owner, Vec } from "../wasm/kernels.ts";
+import { type Dtype, DTYPE_BYTES, type TensorEntry, toF32 } from "../io/safetensors.ts";
+import type { WeightFile } from "../io/weight_file.ts";
+import type { Buf, Kernels, Mat, Owner, Vec } from "../wasm/kernels.ts";
+import { numel } from "../tensor.ts";
 import { isIgnoredKey } from "./names.ts";
 
-/** A safetensors file whose tensors can be read by entry. */
-export interface WeightFile {
-  readonly label: string;
-  readonly header: SafetensorsHeader;
-  read(entry: TensorEntry, dest: Uint8Array): Promise<void>;
+/** `clip.` when every key of a file carries it (CLIPAdapterModel checkpoints), else "". */
+export function keyPrefixOf(entries: ReadonlyMap<string, unknown>): string {
+  const keys = [...entries.keys()];
+  return keys.length > 0 && keys.every((n) => n.startsWith("clip.")) ? "clip." : "";
+}
+
+/** A float tensor of any float dtype, read into a JS array as f32 (small tensors, merging). */
+export async function readF32(file: WeightFile, e: TensorEntry): Promise<Float32Array> {
+  const raw = new Uint8Array(e.end - e.begin);
+  await file.read(e, raw);
+  const out = new Float32Array(numel(e.shape));
+  toF32(raw, e.dtype, out, e.name);
+  return out;
 }
 
 export class WeightStore {
@@ -29,8 +39,7 @@ export class WeightStore {
     this.file = file;
     this.k = k;
     this.owner = owner;
-    const keys = [...file.header.entries.keys()];
-    this.keyPrefix = keys.length > 0 && keys.every((n) => n.startsWith("clip.")) ? "clip." : "";
+    this.keyPrefix = keyPrefixOf(file.header.entries);
   }
 
   root(): WeightScope {
@@ -95,13 +104,8 @@ export class WeightStore {
   }
 
   /** Reads a float tensor into a JS array (small tensors: logit_scale, class tokens…). */
-  async f32Array(key: string, shape: readonly number[]): Promise<Float32Array> {
-    const e = this.entry(key, shape);
-    const raw = new Uint8Array(e.end - e.begin);
-    await this.file.read(e, raw);
-    const out = new Float32Array(shape.reduce((a, d) => a * d, 1));
-    toF32(raw, e.dtype, out, e.name);
-    return out;
+  f32Array(key: string, shape: readonly number[]): Promise<Float32Array> {
+    return readF32(this.file, { ...this.entry(key, shape), shape });
   }
 
   /**
@@ -124,6 +128,29 @@ export class WeightStore {
     const raw = new Uint8Array(e.end - e.begin);
     await this.file.read(e, raw);
     this.k.withView(dst, (f) => toF32(raw, e.dtype, f, e.name));
+  }
+
+  /**
+   * Reads rows [r0, r0 + dst.rows) of 2-D float tensor `e` (`dst.cols` wide) into `dst`, in its
+   * own dtype then widened, so big tables pass through memory a slice at a time.
+   */
+  async readRowsF32(e: TensorEntry, r0: number, dst: Mat): Promise<void> {
+    const row = dst.cols * DTYPE_BYTES[e.dtype];
+    const part = { ...e, begin: e.begin + r0 * row, end: e.begin + (r0 + dst.rows) * row };
+    await this.readF32Into(part, dst);
+  }
+
+  /** Copies tensor `key` into `dst` byte for byte after checking its dtype and shape. */
+  async readRaw(key: string, dtype: Dtype, shape: readonly number[], dst: Buf): Promise<void> {
+    const e = this.entry(key, shape);
+    if (e.dtype !== dtype) {
+      throw new EdgeClipError(
+        "model_format",
+        `${this.file.label}: ${e.name} is ${e.dtype}, expected ${dtype} (read as stored)`,
+        { key: e.name, dtype: e.dtype },
+      );
+    }
+    await this.k.withBytes(dst, (bytes) => this.file.read(e, bytes));
   }
 
   /** Throws `model_weights` naming every tensor in the file that no module asked for. */
@@ -175,6 +202,10 @@ export class WeightScope {
 
   f32Array(name: string, shape: readonly number[]): Promise<Float32Array> {
     return this.store.f32Array(this.key(name), shape);
+  }
+
+  readRaw(name: string, dtype: Dtype, shape: readonly number[], dst: Buf): Promise<void> {
+    return this.store.readRaw(this.key(name), dtype, shape, dst);
   }
 }
 

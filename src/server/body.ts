@@ -3,7 +3,7 @@
 
 import { EdgeClipError } from "../errors.ts";
 import { HttpError } from "./error_response.ts";
-import { readCapped as readStreamCapped } from "../api/read_capped.ts";
+import { readCapped as readStreamCapped } from "../io/read_capped.ts";
 
 /** True for application/json and application/<something>+json, with any parameters. */
 function isJson(contentType: string | null): boolean {

@@ -1,5 +1,15 @@
 // Small file helpers for tests: JSON, gunzip, and the image-index entry type.
 
+/** True when `path` exists (file or folder). */
+export function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Reads and parses a JSON file. */
 export function readJson<T = unknown>(path: string): T {
   return JSON.parse(Deno.readTextFileSync(path)) as T;

@@ -3,6 +3,8 @@
 // the repository alone: without the default folder the suites that need it are skipped (and
 // tests/shared_fixtures_test.ts says which, once); a CLIP_GOLDEN_DIR that does not exist fails.
 
+import { exists } from "./files.ts";
+
 const ROOT = new URL("../../", import.meta.url);
 
 /** The variable that points at a fixture folder. */
@@ -21,15 +23,6 @@ export function goldenDir(): string {
     ? new URL(`file://${dir}/`)
     : new URL(dir.replace(/\/?$/, "/"), ROOT);
   return decodeURIComponent(url.pathname).replace(/\/$/, "");
-}
-
-function exists(p: string): boolean {
-  try {
-    Deno.statSync(p);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** True when the golden folder exists; throws when $CLIP_GOLDEN_DIR names a missing folder. */

@@ -13,7 +13,7 @@ import {
   Stack,
 } from "../../mod.ts";
 import { AdapterHost } from "../../src/adapters/host.ts";
-import { openModel } from "../../src/api/load.ts";
+import { openModel } from "../../src/checkpoint/open.ts";
 import { ALT_GOLDEN_DIR } from "../golden/clip_cases.ts";
 import { goldenCase, readFolder, writeFolder } from "./_folders.ts";
 

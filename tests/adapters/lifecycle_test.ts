@@ -6,7 +6,7 @@
 import { ok, rejects, strictEqual, throws } from "node:assert/strict";
 import { EdgeClipError, Fuse, loadClip, Stack } from "../../mod.ts";
 import { AdapterHost } from "../../src/adapters/host.ts";
-import { openModel } from "../../src/api/load.ts";
+import { openModel } from "../../src/checkpoint/open.ts";
 import { resolve } from "../golden/clip_cases.ts";
 import { goldenCase, readFolder, writeFolder } from "./_folders.ts";
 

@@ -6,7 +6,7 @@ import { ok, rejects, strictEqual } from "node:assert/strict";
 import type { ModelShape } from "../../src/adapters/adapter.ts";
 import { loadAdapterFolder } from "../../src/adapters/loading.ts";
 import { AdapterHost } from "../../src/adapters/host.ts";
-import { type LoadedModel, openModel } from "../../src/api/load.ts";
+import { type LoadedModel, openModel } from "../../src/checkpoint/open.ts";
 import { EdgeClipError } from "../../src/errors.ts";
 import { memoryFileSet } from "../../src/io/source.ts";
 import { readTensors, resolve } from "../golden/clip_cases.ts";

@@ -3,7 +3,7 @@
 // prints whether the model's kernels (and with them its WebAssembly memory) were freed.
 
 import { Clip } from "../../src/api/clip.ts";
-import { openModel } from "../../src/api/load.ts";
+import { openModel } from "../../src/checkpoint/open.ts";
 import { EdgeClipError } from "../../src/errors.ts";
 
 const [modelDir, adapterDir, mode] = Deno.args;

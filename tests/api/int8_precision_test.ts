@@ -6,7 +6,7 @@
 import type { LayerLinear } from "../../src/model/names.ts";
 import { deepStrictEqual, notDeepStrictEqual, ok, rejects, strictEqual } from "node:assert/strict";
 import { EdgeClipError, loadClip } from "../../mod.ts";
-import { openModel } from "../../src/api/load.ts";
+import { openModel } from "../../src/checkpoint/open.ts";
 import { runForward } from "../../src/api/forward.ts";
 import { NO_HOOKS } from "../../src/model/hooks.ts";
 import {
@@ -14,7 +14,7 @@ import {
   FAST_Q8_POLICY,
   HIGH_PRECISION_Q8_POLICY,
   type Q8Policy,
-} from "../../src/model/linear_q8.ts";
+} from "../../src/model/q8_policy.ts";
 import { pickVariant } from "../../src/wasm/module.ts";
 import { forwardInputs, listCases, readTensors } from "../golden/clip_cases.ts";
 import { rowCosines } from "../_util/cosine.ts";

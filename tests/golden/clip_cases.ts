@@ -6,7 +6,7 @@ import { compareClose } from "../_util/assert_close.ts";
 import type { Tensor } from "../../src/tensor.ts";
 import type { ForwardInputs } from "../../src/api/forward.ts";
 import { goldenPath } from "../_util/golden.ts";
-import { readJson } from "../_util/files.ts";
+import { exists, readJson } from "../_util/files.ts";
 
 export interface CaseJson {
   name: string;
@@ -40,15 +40,6 @@ export interface Manifest {
 export const ALT_GOLDEN_DIR = decodeURIComponent(
   new URL("../fixtures/golden_alt", import.meta.url).pathname,
 );
-
-function exists(p: string): boolean {
-  try {
-    Deno.statSync(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * The cases of `<golden>/clip/manifest.json` ($CLIP_GOLDEN_DIR by default), or [] when that

@@ -3,7 +3,7 @@
 // input made for another matrix must be ignored, not used.
 
 import { deepStrictEqual, notDeepStrictEqual, ok } from "node:assert/strict";
-import { openModel } from "../../src/api/load.ts";
+import { openModel } from "../../src/checkpoint/open.ts";
 import { ALT_GOLDEN_DIR } from "../golden/clip_cases.ts";
 import { Prng } from "../_util/prng.ts";
 

@@ -9,7 +9,7 @@ import { ClipModel, type LoadOptions } from "../../src/model/clip_model.ts";
 import { parseClipConfig } from "../../src/model/config.ts";
 import { quantizingEmbeddingLoader } from "../../src/model/embedding_q8.ts";
 import { quantizingLinearLoader } from "../../src/model/linear_q8.ts";
-import type { WeightFile } from "../../src/model/weights.ts";
+import type { WeightFile } from "../../src/io/weight_file.ts";
 import { Kernels } from "../../src/wasm/kernels.ts";
 import { ALT_GOLDEN_DIR } from "../golden/clip_cases.ts";
 

@@ -5,7 +5,7 @@
 // function stays the same): quantized at load and from a package, the same formats and outputs.
 
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
-import { openModel } from "../../src/api/load.ts";
+import { openModel } from "../../src/checkpoint/open.ts";
 import { runForward } from "../../src/api/forward.ts";
 import { convertClipToBytes } from "../../src/convert/mod.ts";
 import type { EncoderLayer } from "../../src/model/encoder_layer.ts";
@@ -16,7 +16,7 @@ import {
   FAST_Q8_POLICY,
   HIGH_PRECISION_Q8_POLICY,
   MAX_U7_SPREAD,
-} from "../../src/model/linear_q8.ts";
+} from "../../src/model/q8_policy.ts";
 import { QA } from "../../src/wasm/formats.ts";
 import { pickVariant } from "../../src/wasm/module.ts";
 import { forwardInputs, listCases, readTensors } from "../golden/clip_cases.ts";

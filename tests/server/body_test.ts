@@ -4,7 +4,7 @@
 import { ok, rejects, strictEqual } from "node:assert/strict";
 import { EdgeClipError } from "../../src/errors.ts";
 import { readCapped, readJsonBody } from "../../src/server/body.ts";
-import { readCapped as readStream } from "../../src/api/read_capped.ts";
+import { readCapped as readStream } from "../../src/io/read_capped.ts";
 import { HttpError } from "../../src/server/error_response.ts";
 import { Prng } from "../_util/prng.ts";
 

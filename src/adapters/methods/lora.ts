@@ -29,6 +29,8 @@ export class LoraModule {
     readonly doraScale: Mat | undefined,
     /** Dense unscaled ΔW = B·A [out × in] (LoRA/VeRA) or lora_B [out] (IA3), for merging. */
     readonly delta: Float32Array,
+    /** DoRA: the magnitude m [out] (its scale is taken from the merged weight without a base). */
+    readonly magnitude?: Float32Array,
   ) {}
 
   /** alpha/r for LoRA/VeRA, alpha for IA3. */
@@ -45,7 +47,8 @@ export class LoraModule {
     sharedPrefix: string, // "shared_parameters.<saved name>."
     inF: number,
     outF: number,
-    baseWeight: () => Float32Array,
+    /** The base weight [out × in], for DoRA's norm; absent when the module is only merged. */
+    baseWeight: (() => Float32Array) | undefined,
   ): LoraModule {
     const r = cfg.r, k = o.kernels;
     const gate = cfg.useGating
@@ -87,17 +90,10 @@ export class LoraModule {
     }
     // ΔW = B·A (unscaled) in f64, for DoRA's norm and for merging (the deltas run as two GEMMs)
     const delta = Float32Array.from(matmul64(B, A, { m: outF, k: r, n: inF }));
-    let doraScale: Mat | undefined;
+    let doraScale: Mat | undefined, magnitude: Float32Array | undefined;
     if (cfg.useDora) {
-      const m = t.take(prefix + "m.weight", [outF, 1]);
-      const W = baseWeight();
-      const sc = new Float32Array(outF);
-      for (let i = 0; i < outF; i++) {
-        let s = 0;
-        for (let j = 0; j < inF; j++) s += (W[i * inF + j] + delta[i * inF + j]) ** 2;
-        sc[i] = m[i] / Math.sqrt(s);
-      }
-      doraScale = o.matFrom(sc, 1, outF);
+      magnitude = t.take(prefix + "m.weight", [outF, 1]);
+      if (baseWeight) doraScale = o.matFrom(doraNorm(magnitude, baseWeight(), delta), 1, outF);
     }
     return new LoraModule(
       k,
@@ -111,6 +107,7 @@ export class LoraModule {
       gate,
       doraScale,
       delta,
+      magnitude,
     );
   }
 
@@ -173,11 +170,26 @@ export class LoraModule {
         for (let j = 0; j < I; j++) out[i * I + j] = W[i * I + j] * (this.delta[i] * s); // bias not scaled
       }
     } else if (this.cfg.useDora) {
-      const m = this.k.read(this.doraScale!); // m / ‖W + BA‖ at load
+      // m / ‖W + BA‖ from the base weight at load, else from the weight merged into
+      const m = this.doraScale
+        ? this.k.read(this.doraScale)
+        : doraNorm(this.magnitude!, W, this.delta);
       for (let i = 0; i < W.length; i++) out[i] = m[Math.floor(i / I)] * (W[i] + this.delta[i]);
     } else for (let i = 0; i < W.length; i++) out[i] = W[i] + this.delta[i] * s;
     return out;
   }
+}
+
+/** DoRA's per-row scale m / ‖W + B·A‖ (unscaled ΔW, as the library's weight norm) [out]. */
+function doraNorm(m: Float32Array, W: Float32Array, delta: Float32Array): Float32Array {
+  const outF = m.length, inF = W.length / outF;
+  const sc = new Float32Array(outF);
+  for (let i = 0; i < outF; i++) {
+    let s = 0;
+    for (let j = 0; j < inF; j++) s += (W[i * inF + j] + delta[i * inF + j]) ** 2;
+    sc[i] = m[i] / Math.sqrt(s);
+  }
+  return sc;
 }
 
 /** The loras of one linear site, by adapter name. */

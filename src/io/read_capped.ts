@@ -1,6 +1,8 @@
 // Reads a byte stream, giving up as soon as it passes a limit: an oversized upload or download
 // costs at most `max` bytes of memory. Shared by image fetching and the HTTP body reader.
 
+import { concatBytes } from "./bytes.ts";
+
 /**
  * The whole stream (null = empty) if it holds at most `max` bytes. `declared` (a
  * content-length) over the limit fails before reading. `tooLarge(n)` must throw; the stream is
@@ -44,12 +46,5 @@ export async function readCapped(
     reader.releaseLock();
   }
   if (into) return n === into.length ? into : into.subarray(0, n);
-  if (chunks.length === 1) return chunks[0];
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
-  }
-  return out;
+  return chunks.length === 1 ? chunks[0] : concatBytes(chunks);
 }
