@@ -38,6 +38,7 @@ export const ERROR_CODES = {
   runtime: "runtime failure",
 } as const;
 
+/** A stable error code: a key of {@link ERROR_CODES}. */
 export type ErrorCode = keyof typeof ERROR_CODES;
 
 /**
@@ -51,9 +52,12 @@ export type ErrorCode = keyof typeof ERROR_CODES;
  * ```
  */
 export class EdgeClipError extends Error {
+  /** What went wrong, stable across versions: callers switch on it. */
   readonly code: ErrorCode;
+  /** Structured detail (the key, the shapes, the file…), frozen. */
   readonly context: Readonly<Record<string, unknown>>;
 
+  /** An error with its stable code, a message saying what to do, and optional detail. */
   constructor(
     code: ErrorCode,
     message: string,

@@ -2,7 +2,9 @@
 
 /** `{ data, shape }`, row-major; `data.length` is the product of `shape`. */
 export interface Tensor<D extends Float32Array | Int32Array = Float32Array | Int32Array> {
+  /** The values, row-major. */
   readonly data: D;
+  /** The size of each dimension, outermost first. */
   readonly shape: number[];
 }
 

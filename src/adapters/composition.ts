@@ -9,9 +9,13 @@ export type Block = Stack | Fuse | Split | BatchSplit | Average;
 /** What a call or setActiveAdapters accepts: a name, or a block. */
 export type Setup = string | Block;
 
-abstract class BlockBase {
+/** What every block has: its type, its children, and the library's to_dict form. */
+export abstract class BlockBase {
+  /** The block's class name, as the library spells it. */
   abstract readonly type: Block["type"];
+  /** Adapter names or nested blocks, in order. */
   readonly children: readonly Setup[];
+  /** Checks the children: at least one, each a name or a block. */
   constructor(children: readonly Setup[]) {
     if (children.length === 0) {
       throw new EdgeClipError("adapter_setup", `${new.target.name} needs at least one child`);
@@ -59,9 +63,11 @@ abstract class BlockBase {
     if (kw) d.kwargs = kw;
     return d;
   }
+  /** The block's to_dict kwargs, if it has any. */
   protected kwargs(): Record<string, unknown> | undefined {
     return undefined;
   }
+  /** JSON.stringify gives the to_dict form. */
   toJSON(): SetupDict {
     return this.toDict();
   }
@@ -69,7 +75,9 @@ abstract class BlockBase {
 
 /** Sequential stacking: each child runs on the previous one's output. */
 export class Stack extends BlockBase {
+  /** "Stack". */
   readonly type = "Stack" as const;
+  /** `Stack("a", "b")`: a runs, then b on its output. */
   constructor(...children: Setup[]) {
     super(children);
   }
@@ -77,8 +85,10 @@ export class Stack extends BlockBase {
 
 /** AdapterFusion over the children's outputs (bottleneck adapters only). */
 export class Fuse extends BlockBase {
+  /** "Fuse". */
   readonly type = "Fuse" as const;
   readonly #name?: string;
+  /** `Fuse("a", "b")`, or `Fuse("a", "b", { name })` for a fusion saved under a custom name. */
   constructor(...args: (Setup | { name?: string })[]) {
     const opts = args.length && isOpts(args[args.length - 1])
       ? args.pop() as { name?: string }
@@ -99,9 +109,11 @@ const SIZES = {
 } as const;
 
 /** Split and BatchSplit: one size per child, given as the last argument. */
-abstract class SizedBlock extends BlockBase {
-  abstract override readonly type: keyof typeof SIZES;
+export abstract class SizedBlock extends BlockBase {
+  /** "Split" or "BatchSplit". */
+  abstract override readonly type: "Split" | "BatchSplit";
   readonly #sizes: readonly number[];
+  /** Takes the sizes from the last argument. */
   constructor(args: unknown[], block: keyof typeof SIZES) {
     const { option } = SIZES[block];
     const opts = popOpts(args, block, option);
@@ -110,6 +122,7 @@ abstract class SizedBlock extends BlockBase {
     // the public field (splits / batchSizes), declared by the subclass
     Object.defineProperty(this, option, { value: this.#sizes, enumerable: true });
   }
+  /** `{ splits }` or `{ batch_sizes }`. */
   protected override kwargs(): Record<string, unknown> {
     return { [SIZES[this.type].kwarg]: [...this.#sizes] };
   }
@@ -117,8 +130,11 @@ abstract class SizedBlock extends BlockBase {
 
 /** Splits each sequence along its tokens: child i gets `splits[i]` positions. */
 export class Split extends SizedBlock {
+  /** "Split". */
   readonly type = "Split" as const;
+  /** Positions per child. */
   declare readonly splits: readonly number[];
+  /** `Split("a", "b", { splits: [5, 72] })` (one number: the same for every child). */
   constructor(...args: (Setup | { splits: number[] | number })[]) {
     super(args, "Split");
   }
@@ -126,8 +142,11 @@ export class Split extends SizedBlock {
 
 /** Splits the batch: child i gets the next `batchSizes[i]` sequences. */
 export class BatchSplit extends SizedBlock {
+  /** "BatchSplit". */
   readonly type = "BatchSplit" as const;
+  /** Sequences per child. */
   declare readonly batchSizes: readonly number[];
+  /** `BatchSplit("a", "b", { batchSizes: [2, 1] })` (one number: the same for every child). */
   constructor(...args: (Setup | { batchSizes: number[] | number })[]) {
     super(args, "BatchSplit");
   }
@@ -139,8 +158,11 @@ export class BatchSplit extends SizedBlock {
  * outputs, i.e. divides by n once more; the methods reproduce that.)
  */
 export class Average extends BlockBase {
+  /** "Average". */
   readonly type = "Average" as const;
+  /** The weights after normalisation, one per child. */
   readonly weights: readonly number[];
+  /** `Average("a", "b", { weights: [0.7, 0.3] })`; weights default to 1/n. */
   constructor(...args: (Setup | { weights?: number[]; normalizeWeights?: boolean })[]) {
     const opts = args.length && isOpts(args[args.length - 1])
       ? args.pop() as { weights?: number[]; normalizeWeights?: boolean }
@@ -169,6 +191,7 @@ export class Average extends BlockBase {
       );
     }
   }
+  /** `{ weights }`. */
   protected override kwargs(): Record<string, unknown> {
     return { weights: [...this.weights] };
   }
@@ -258,8 +281,11 @@ function validate(b: Setup, level: number): void {
 
 /** The library's to_dict form of a block (adapter_setup.json, case.json active_setup). */
 export interface SetupDict {
+  /** The block's class name ("Stack", "Fuse", …). */
   type: string;
+  /** Nested blocks, or adapter names as `{ type: "single", children: [name] }`. */
   children: (SetupDict | { type: "single"; children: [string] })[];
+  /** Constructor options (Average's weights, Split's sizes, …). */
   kwargs?: Record<string, unknown>;
 }
 

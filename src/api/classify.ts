@@ -5,6 +5,7 @@
 import { EdgeClipError } from "../errors.ts";
 import { TEMPLATE_PRESET_NAMES, TEMPLATE_PRESETS } from "./templates.ts";
 
+/** Options of `clip.classify`. */
 export interface ClassifyOptions {
   /**
    * A prompt with "{}" for the label, several (ensembled), or a preset name: "clip-imagenet-80"
@@ -16,8 +17,11 @@ export interface ClassifyOptions {
   topK?: number;
 }
 
+/** One label's probability in a classification. */
 export interface LabelScore {
+  /** The label as given. */
   label: string;
+  /** Softmax probability over the labels. */
   score: number;
 }
 

@@ -32,6 +32,7 @@ import {
 } from "./classify.ts";
 import { l2Normalize } from "./forward.ts";
 
+/** Options of {@link loadClip}. */
 export interface LoadClipOptions {
   /**
    * What to run: "f32" (default) or "int8". An f32 Hugging Face folder with "int8" is quantized at

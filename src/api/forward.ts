@@ -8,6 +8,7 @@ import type { ModelHooks } from "../model/hooks.ts";
 import type { TextSeq } from "../model/text_model.ts";
 import { type Tensor, tensor } from "../tensor.ts";
 
+/** The inputs of `clip.forward`, as Hugging Face's `CLIPModel.forward` takes them. */
 export interface ForwardInputs {
   /** int [B, S] token ids. */
   inputIds?: Tensor;
@@ -17,14 +18,26 @@ export interface ForwardInputs {
   pixelValues?: Tensor;
 }
 
+/**
+ * The outputs of `clip.forward`, named and shaped as Hugging Face's `CLIPOutput` (camelCase); a
+ * field is present when its tower ran (logits need both).
+ */
 export interface ForwardOutputs {
+  /** [B_text, D] projected text embeddings, L2-normalised. */
   textEmbeds?: Tensor<Float32Array>;
+  /** [B_image, D] projected image embeddings, L2-normalised. */
   imageEmbeds?: Tensor<Float32Array>;
+  /** [B_image, B_text] exp(logit_scale) · cosine similarity. */
   logitsPerImage?: Tensor<Float32Array>;
+  /** [B_text, B_image], the transpose of logitsPerImage. */
   logitsPerText?: Tensor<Float32Array>;
+  /** [B, S, H] the text tower's last hidden state (padded positions included). */
   textLastHiddenState?: Tensor<Float32Array>;
+  /** [B, H] the text tower's pooled output (the EOS token's row, after the final LayerNorm). */
   textPoolerOutput?: Tensor<Float32Array>;
+  /** [B, 1 + patches, H] the vision tower's last hidden state. */
   visionLastHiddenState?: Tensor<Float32Array>;
+  /** [B, H] the vision tower's pooled output (the class token, after post_layernorm). */
   visionPoolerOutput?: Tensor<Float32Array>;
 }
 

@@ -20,6 +20,7 @@ import { Kernels } from "../wasm/kernels.ts";
 /** One image as a call accepts it. */
 export type ImageInput = Uint8Array | ArrayBuffer | Blob | URL | string | RawPixels;
 
+/** Options of image calls (`embedImage`, `classify`). */
 export interface ImageOptions {
   /** Reject images with more pixels (default: Pillow's decompression-bomb limit, ~89.5 M). */
   maxPixels?: number;

@@ -9,6 +9,7 @@ import type { TextSeq } from "../model/text_model.ts";
 import { ClipTokenizer, readResolved, RESOLVED_FILE, resolvedKey } from "../tokenizer/mod.ts";
 import { l2Normalize } from "./forward.ts";
 
+/** Options of `clip.embedText`. */
 export interface EmbedTextOptions {
   /** L2-normalise each embedding (default true). */
   normalize?: boolean;

@@ -6,8 +6,11 @@ import { type DecodedImage, DEFAULT_MAX_PIXELS } from "./types.ts";
 
 /** Interleaved 8-bit RGB or RGBA pixels, row-major, no row padding. */
 export interface RawPixels {
+  /** width × height × 3 (RGB) or × 4 (RGBA, e.g. a canvas' ImageData) bytes. */
   readonly data: Uint8Array | Uint8ClampedArray;
+  /** Pixels per row. */
   readonly width: number;
+  /** Rows. */
   readonly height: number;
 }
 

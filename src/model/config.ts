@@ -6,30 +6,51 @@ import { EdgeClipError } from "../errors.ts";
 import type { ActName } from "../wasm/abi.ts";
 import { towerOfKey } from "./names.ts";
 
+/** The text tower's configuration (HF `CLIPTextConfig`, camelCase). */
 export interface TextConfig {
+  /** Width of the hidden states. */
   readonly hiddenSize: number;
+  /** Width of the MLP's inner layer. */
   readonly intermediateSize: number;
+  /** Encoder layers. */
   readonly numLayers: number;
+  /** Attention heads. */
   readonly numHeads: number;
+  /** Longest token row (CLIP: 77). */
   readonly maxPositions: number;
+  /** Tokens in the vocabulary. */
   readonly vocabSize: number;
+  /** LayerNorm epsilon. */
   readonly layerNormEps: number;
+  /** The MLP's activation (HF `hidden_act`). */
   readonly act: ActName;
   /** 2 in legacy configs: pool at argmax(ids) (OpenAI's EOT = highest id); else the first EOS. */
   readonly eosTokenId: number;
+  /** The start-of-text token. */
   readonly bosTokenId: number;
+  /** The padding token. */
   readonly padTokenId: number;
 }
 
+/** The vision tower's configuration (HF `CLIPVisionConfig`, camelCase). */
 export interface VisionConfig {
+  /** Width of the hidden states. */
   readonly hiddenSize: number;
+  /** Width of the MLP's inner layer. */
   readonly intermediateSize: number;
+  /** Encoder layers. */
   readonly numLayers: number;
+  /** Attention heads. */
   readonly numHeads: number;
+  /** Side of the (square) input image in pixels. */
   readonly imageSize: number;
+  /** Side of a patch in pixels. */
   readonly patchSize: number;
+  /** Colour channels (3). */
   readonly numChannels: number;
+  /** LayerNorm epsilon. */
   readonly layerNormEps: number;
+  /** The MLP's activation (HF `hidden_act`). */
   readonly act: ActName;
 }
 
@@ -41,13 +62,19 @@ export type ClipArchitecture =
   | "CLIPVisionModel"
   | "CLIPVisionModelWithProjection";
 
+/** A model's configuration, validated and frozen (`clip.config`). */
 export interface ClipConfig {
+  /** The model class the checkpoint is. */
   readonly architecture: ClipArchitecture;
+  /** The text tower, when the checkpoint has one. */
   readonly text?: TextConfig;
+  /** The vision tower, when the checkpoint has one. */
   readonly vision?: VisionConfig;
   /** Width of text_embeds / image_embeds when a projection exists. */
   readonly projectionDim: number;
+  /** Whether text embeddings go through a projection (text_projection). */
   readonly hasTextProjection: boolean;
+  /** Whether image embeddings go through a projection (visual_projection). */
   readonly hasVisionProjection: boolean;
   /** Free-form model name for messages (HF `_name_or_path`). */
   readonly name: string;

@@ -4,8 +4,11 @@
 
 /** The part of Node's `http.IncomingMessage` the listener reads. */
 export interface NodeRequest extends AsyncIterable<Uint8Array | string> {
+  /** The HTTP method. */
   readonly method?: string;
+  /** The request target (path and query). */
   readonly url?: string;
+  /** Header names in lower case. */
   readonly headers: Record<string, string | string[] | undefined>;
   /** Node's socket; a TLS socket has `encrypted: true`. */
   readonly socket?: object;
@@ -13,13 +16,21 @@ export interface NodeRequest extends AsyncIterable<Uint8Array | string> {
 
 /** The part of Node's `http.ServerResponse` the listener writes. */
 export interface NodeResponse {
+  /** The status to send. */
   statusCode: number;
+  /** Whether the head went out already. */
   readonly headersSent: boolean;
+  /** Whether `end()` was called. */
   readonly writableEnded: boolean;
+  /** Sets a response header before the head goes out. */
   setHeader(name: string, value: string | string[]): unknown;
+  /** Writes body bytes; false asks the writer to wait for "drain". */
   write(chunk: Uint8Array): boolean;
+  /** Ends the response. */
   end(chunk?: Uint8Array): unknown;
+  /** Drops the connection (a body that failed midway). */
   destroy(error?: Error): unknown;
+  /** Listens once for the client's hang-up ("close") or a drained buffer. */
   once(event: "close" | "drain", listener: () => void): unknown;
 }
 

@@ -134,6 +134,24 @@ export const SIMD_KERNELS: readonly string[] = [
 /** Exports that must use relaxed-SIMD instructions in the relaxed build. */
 export const RELAXED_KERNELS: readonly string[] = ["gemm_f32", "attention_f32", "gemm_q8"];
 
+/** An activation by name (the names of assembly/activation.ts; public through ClipConfig). */
+export type ActName =
+  | "none"
+  | "quick_gelu"
+  | "gelu"
+  | "gelu_tanh"
+  | "relu"
+  | "silu"
+  | "tanh"
+  | "sigmoid"
+  | "leaky_relu"
+  | "relu6"
+  | "mish"
+  | "relu2"
+  | "gelu_10"
+  | "laplace"
+  | "gelu_fast";
+
 /** Activation codes of assembly/activation.ts. */
 export const ACT = {
   none: 0,
@@ -151,8 +169,7 @@ export const ACT = {
   gelu_10: 12,
   laplace: 13,
   gelu_fast: 14,
-} as const;
-export type ActName = keyof typeof ACT;
+} as const satisfies Record<ActName, number>;
 
 /** Binary op codes of assembly/elementwise.ts. */
 export const OP = { add: 0, mul: 1 } as const;

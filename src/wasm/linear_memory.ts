@@ -54,7 +54,7 @@ export class LinearMemory extends Allocator {
   // ---- moving data -------------------------------------------------------------------------
 
   /** A sub-block view (no copy). */
-  view(m: Mat, r0: number, rows: number, c0 = 0, cols = m.cols - c0): Mat {
+  view(m: Mat, r0: number, rows: number, c0: number = 0, cols: number = m.cols - c0): Mat {
     if (r0 < 0 || c0 < 0 || r0 + rows > m.rows || c0 + cols > m.cols) {
       bad(`view [${r0}+${rows}, ${c0}+${cols}] outside ${m.rows}×${m.cols}`);
     }
