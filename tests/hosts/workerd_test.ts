@@ -13,21 +13,8 @@ import {
   serveModel,
 } from "./_probe.ts";
 import { have, haveNode, must, ROOT, run, scratch } from "./_tools.ts";
+import { buildWorker, postWhenUp, withWorkerd, WORKERD } from "./_workerd.ts";
 
-const EXAMPLE = `${ROOT}examples/cloudflare-worker/`;
-
-/** The workerd binary of the version deno.json pins, from Deno's npm cache. */
-async function workerdBinary(): Promise<string> {
-  const spec: string = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`)).imports.workerd;
-  const version = spec.slice(spec.lastIndexOf("@") + 1);
-  const os = { linux: "linux", darwin: "darwin", windows: "windows" }[Deno.build.os as string];
-  const arch = { x86_64: "64", aarch64: "arm64" }[Deno.build.arch];
-  const info = JSON.parse(await must(Deno.execPath(), ["info", "--json"]));
-  const exe = Deno.build.os === "windows" ? "workerd.exe" : "workerd";
-  return `${info.npmCache}/registry.npmjs.org/@cloudflare/workerd-${os}-${arch}/${version}/bin/${exe}`;
-}
-
-const WORKERD = await workerdBinary();
 const haveWorkerd = () =>
   have("workerd", async () => {
     if ((await run(WORKERD, ["--version"])).code === 0) return true;
@@ -37,79 +24,12 @@ const haveWorkerd = () =>
   }, "`deno install` caches the pinned npm package workerd (needs the npm registry)");
 const ignore = !MODEL_DIR || !(await haveNode()) || !(await haveWorkerd());
 
-/** A free port on 127.0.0.1 (workerd takes its socket address on the command line). */
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = l.addr as Deno.NetAddr;
-  l.close();
-  return port;
-}
-
-/**
- * Runs workerd on `config` until `use` returns; `use` gets the base URL and the spawn time.
- * Returns what workerd printed.
- */
-async function withWorkerd(
-  dir: string,
-  config: string,
-  env: Record<string, string>,
-  use: (base: string, started: number) => Promise<void>,
-): Promise<string> {
-  const port = freePort();
-  const started = performance.now();
-  const child = new Deno.Command(WORKERD, {
-    args: ["serve", config, "--socket-addr", `http=127.0.0.1:${port}`],
-    cwd: dir,
-    env,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const log = Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text()]);
-  let failure: unknown;
-  try {
-    await use(`http://127.0.0.1:${port}`, started);
-  } catch (e) {
-    failure = e;
-  }
-  try {
-    child.kill();
-  } catch { /* already gone */ }
-  await child.status;
-  const said = (await log).join("\n");
-  if (failure) throw new Error(`${failure}\nworkerd said:\n${said}`);
-  return said;
-}
-
-/** POSTs `body` to /v1/embeddings, retrying while workerd is not listening yet. */
-async function postWhenUp(base: string, body: unknown): Promise<Response> {
-  const end = Date.now() + 20_000;
-  for (;;) {
-    try {
-      return await fetch(`${base}/v1/embeddings`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(body),
-      });
-    } catch (e) {
-      if (Date.now() > end) throw e;
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  }
-}
-
 Deno.test(
   { name: "workerd: the Cloudflare Worker example answers as Deno does", ignore },
   async () => {
     const { project } = await installedPackage();
     const dir = await scratch("workerd_test_");
-    const worker = `${project}/worker`;
-    await Deno.remove(worker, { recursive: true }).catch(() => {});
-    await Deno.mkdir(worker);
-    for (const f of ["worker.js", "config.capnp", "build.ts"]) {
-      await Deno.copyFile(EXAMPLE + f, `${worker}/${f}`);
-    }
-    await must(Deno.execPath(), ["run", "-A", "build.ts"], { cwd: worker });
+    const worker = await buildWorker(project);
     // the same worker without setKernelModules: run-time compilation, which workerd refuses
     const source = await Deno.readTextFile(`${worker}/worker.js`);
     const bare = source.replace(/^setKernelModules\(\{ relaxed, simd128 \}\);$/m, "");
