@@ -15,7 +15,7 @@ let handler;
 function load(env) {
   const model = env.EDGECLIP_MODEL;
   if (!model) throw new Error("set EDGECLIP_MODEL to the model's URL (a folder or a package file)");
-  // a 128 MB isolate holds a one-tower int8 package of ViT-B/32, not both towers (see README.md)
+  // a 128 MB isolate holds a one-tower int8 package of ViT-B/32, not both towers (README, "Install")
   return loadClip(model, { towers: env.EDGECLIP_TOWERS || "both" }).then((clip) =>
     createHandler(clip, { maxBatch: 16 })
   );

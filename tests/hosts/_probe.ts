@@ -121,11 +121,11 @@ export function assertSameAnswer(
   ok(d <= HOST_TOLERANCE, `${host}: /v1/embeddings differs from Deno's by ${d}`);
 }
 
-/** Serves the golden model folder on 127.0.0.1 (a model by URL); shut it down when done. */
-export function serveModel(): Deno.HttpServer<Deno.NetAddr> {
+/** Serves a folder (the golden model's) on 127.0.0.1 (a model by URL); shut it down when done. */
+export function serveModel(dir = MODEL_DIR!): Deno.HttpServer<Deno.NetAddr> {
   return Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
     try {
-      return new Response(await Deno.readFile(`${MODEL_DIR}${new URL(req.url).pathname}`));
+      return new Response(await Deno.readFile(`${dir}${new URL(req.url).pathname}`));
     } catch {
       return new Response("no such file", { status: 404 });
     }
