@@ -1,6 +1,7 @@
 // Runs the CLI as a subprocess (Deno.execPath()), as a user would through `deno task`.
 
 import { goldenDir } from "../_util/golden.ts";
+import { run } from "../_util/process.ts";
 
 const ROOT = decodeURIComponent(new URL("../../", import.meta.url).pathname);
 export const MAIN = `${ROOT}src/cli/main.ts`;
@@ -15,17 +16,11 @@ export interface Run {
 }
 
 /** `deno run <flags> src/cli/main.ts ...args` with CLIP_GOLDEN_DIR set; collects the output. */
-export async function runCli(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", ...TASK_FLAGS, MAIN, ...args],
+export function runCli(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  return run(Deno.execPath(), ["run", "--quiet", ...TASK_FLAGS, MAIN, ...args], {
     env: { CLIP_GOLDEN_DIR: goldenDir(), NO_COLOR: "1", ...env },
     cwd: ROOT,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+  });
 }
 
 /** A scratch folder under the repository's git-ignored tmp/ (tests may write only under .). */

@@ -2,30 +2,12 @@
 // .ci/run installs them. Absent on a developer machine, a suite is ignored with one notice naming
 // what to install; under CI (CI set) an absent tool fails the run instead.
 
+import { run } from "../_util/process.ts";
+
+export { run };
+
 /** The repository root (absolute, with a trailing slash). */
 export const ROOT = decodeURIComponent(new URL("../../", import.meta.url).pathname);
-
-/** Runs a command; returns its exit code and output (never throws for a missing program). */
-export async function run(
-  cmd: string,
-  args: string[],
-  opts: { cwd?: string; env?: Record<string, string> } = {},
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const out = await new Deno.Command(cmd, {
-      args,
-      cwd: opts.cwd,
-      env: opts.env,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const dec = new TextDecoder();
-    return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-  } catch (e) {
-    return { code: -1, stdout: "", stderr: String(e) };
-  }
-}
 
 /** Like run(), but throws with the output when the command fails. */
 export async function must(
