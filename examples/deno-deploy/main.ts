@@ -9,8 +9,9 @@ import { createHandler } from "edgeclip/server";
 
 const model = Deno.env.get("EDGECLIP_MODEL");
 if (!model) throw new Error("set EDGECLIP_MODEL to the model's URL (a folder or a package file)");
-// A Deploy isolate has 512 MB and ViT-B/32's f32 weights alone take ~600 MB: as int8 both
-// towers run in ~164 MiB peak RSS (README.md, "Install", has the figures).
+// A Deploy isolate has 512 MB and ViT-B/32's f32 weights alone take ~600 MB. As int8 (both
+// towers) it peaks at 224 MiB RSS, plus the package (156 MB) while a model fetched by URL is
+// held whole during the load (README.md, "Install", has the figures).
 const clip = await loadClip(model, { dtype: "int8" });
 
 Deno.serve(createHandler(clip));
