@@ -3,6 +3,7 @@
 
 import { EdgeClipError } from "../errors.ts";
 import { host, isDir, type RandomAccess } from "./host.ts";
+import { openUrl, urlExists } from "./url_access.ts";
 
 /** A set of named files: a model or adapter folder. */
 export interface FileSet {
@@ -144,9 +145,13 @@ export function folderFileSet(dir: string): FileSet {
   };
 }
 
+/** Weight files: read by range from a URL rather than downloaded whole. */
+const WEIGHTS = /\.(safetensors|bin)$/i;
+
 /**
- * A folder behind an http(s) URL; each file is fetched once when asked for. A file opened for
- * tensor reads leaves the cache, so its bytes are freed when the reader closes.
+ * A folder behind an http(s) URL; each file is fetched once when asked for. A weight file opened
+ * for tensor reads is read by HTTP ranges (whole where the server ignores Range); a fetched file
+ * opened for reads leaves the cache, so its bytes are freed when the reader closes.
  */
 export function urlFileSet(base: URL): FileSet {
   const dir = new URL(base.href.endsWith("/") ? base.href : base.href + "/");
@@ -179,12 +184,21 @@ export function urlFileSet(base: URL): FileSet {
     }
     return p;
   };
+  // weight files are not downloaded to answer exists(), and are opened for reads by range
+  const ranged = (name: string) => /^https?:$/.test(dir.protocol) && WEIGHTS.test(name);
   return {
     label: dir.href,
-    exists: (name) => get(name).then(() => true, () => false),
+    exists: (name) =>
+      ranged(name) && !cache.has(name)
+        ? urlExists(new URL(name, dir))
+        : get(name).then(() => true, () => false),
     bytes: get,
     text: async (name) => new TextDecoder().decode(await get(name)),
     open: async (name) => {
+      if (ranged(name) && !cache.has(name)) {
+        const fail = (why: string, cause?: unknown) => unavailable(dir.href, name, why, cause);
+        return await openUrl(new URL(name, dir), fail, memoryAccess);
+      }
       const bytes = await get(name);
       cache.delete(name);
       return memoryAccess(bytes);

@@ -121,11 +121,28 @@ export function assertSameAnswer(
   ok(d <= HOST_TOLERANCE, `${host}: /v1/embeddings differs from Deno's by ${d}`);
 }
 
-/** Serves a folder (the golden model's) on 127.0.0.1 (a model by URL); shut it down when done. */
+/**
+ * Serves a folder (the golden model's) on 127.0.0.1 (a model by URL), answering Range requests as
+ * web servers do, so weight files are read by range; shut it down when done.
+ */
 export function serveModel(dir = MODEL_DIR!): Deno.HttpServer<Deno.NetAddr> {
   return Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+    const path = `${dir}${decodeURIComponent(new URL(req.url).pathname)}`;
+    const m = /^bytes=(\d+)-(\d+)$/.exec(req.headers.get("range") ?? "");
     try {
-      return new Response(await Deno.readFile(`${dir}${new URL(req.url).pathname}`));
+      if (!m) return new Response(await Deno.readFile(path));
+      using file = await Deno.open(path);
+      const size = (await file.stat()).size, from = Number(m[1]);
+      if (from >= size) return new Response(null, { status: 416 });
+      const part = new Uint8Array(Math.min(size - 1, Number(m[2])) - from + 1);
+      await file.seek(from, Deno.SeekMode.Start);
+      for (let got = 0; got < part.length;) {
+        const n = await file.read(part.subarray(got));
+        if (n === null) throw new Error(`${path} ended early`);
+        got += n;
+      }
+      const range = `bytes ${from}-${from + part.length - 1}/${size}`;
+      return new Response(part, { status: 206, headers: { "content-range": range } });
     } catch {
       return new Response("no such file", { status: 404 });
     }
