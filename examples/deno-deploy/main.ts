@@ -10,8 +10,7 @@ import { createHandler } from "edgeclip/server";
 const model = Deno.env.get("EDGECLIP_MODEL");
 if (!model) throw new Error("set EDGECLIP_MODEL to the model's URL (a folder or a package file)");
 // A Deploy isolate has 512 MB and ViT-B/32's f32 weights alone take ~600 MB. As int8 (both
-// towers) it peaks at 224 MiB RSS, plus the package (156 MB) while a model fetched by URL is
-// held whole during the load (README.md, "Install", has the figures).
+// towers, read from its URL by ranges) it peaks at ~225 MiB RSS (README.md, "Install").
 const clip = await loadClip(model, { dtype: "int8" });
 
 Deno.serve(createHandler(clip));

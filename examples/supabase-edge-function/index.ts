@@ -11,9 +11,9 @@ import { createHandler } from "edgeclip/server";
 
 const model = Deno.env.get("EDGECLIP_MODEL");
 if (!model) throw new Error("set the secret EDGECLIP_MODEL to the model's URL");
-// A function has 256 MB: ViT-B/32 int8 peaks at 224 MiB RSS with both towers, and a model fetched
-// by URL is held whole during the load (+ its size), so use a one-tower package (`deno task
-// convert --towers text` or `vision`) here (README.md, "Install", has the figures).
+// A function has 256 MB: ViT-B/32 runs only as int8, which peaks at ~225 MiB RSS with both towers
+// (read from its URL by ranges); a one-tower package (`deno task convert --towers text` or
+// `vision`) leaves more room (README.md, "Install", has the figures).
 const clip = await loadClip(model, { dtype: "int8" });
 
 Deno.serve(createHandler(clip, { basePath: "/edgeclip" }));
