@@ -4,16 +4,10 @@
 // Supabase) must answer as Deno's handler does in process on the same int8 model.
 
 import { ok, strictEqual } from "node:assert/strict";
-import {
-  assertSameAnswer,
-  denoAnswer,
-  embeddingsRequest,
-  MODEL_DIR,
-  serveModel,
-} from "./_probe.ts";
+import * as probe from "./_probe.ts";
 import { ROOT, scratch } from "./_tools.ts";
 
-const ignore = !MODEL_DIR;
+const ignore = !probe.MODEL_DIR;
 
 /** Reads `stream` until `pattern` matches (or it ends); the rest is drained in the background. */
 async function waitFor(stream: ReadableStream<Uint8Array>, pattern: RegExp) {
@@ -36,7 +30,7 @@ async function waitFor(stream: ReadableStream<Uint8Array>, pattern: RegExp) {
 /** Runs `entry` in `example` with `env`, POSTs the probe to `route`, compares with Deno's. */
 async function checkExample(example: string, entry: string, route: string) {
   const dir = await scratch("deno_edge_test_");
-  const models = serveModel();
+  const models = probe.serveModel();
   const started = performance.now();
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "--no-lock", "--allow-net", "--allow-env", "--allow-read", entry],
@@ -55,7 +49,7 @@ async function checkExample(example: string, entry: string, route: string) {
     const { match, rest } = await waitFor(child.stderr, /Listening on (http:\/\/[^\s]+?)\/?\s/);
     drained = rest;
     const base = match[1];
-    const body = await embeddingsRequest(dir);
+    const body = await probe.embeddingsRequest(dir);
     const res = await fetch(`${base}${route}`, {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -63,7 +57,11 @@ async function checkExample(example: string, entry: string, route: string) {
     });
     const ms = performance.now() - started;
     strictEqual(res.status, 200, await res.clone().text());
-    assertSameAnswer(example, await res.json(), await denoAnswer(body, { dtype: "int8" }));
+    probe.assertSameAnswer(
+      example,
+      await res.json(),
+      await probe.denoAnswer(body, { dtype: "int8" }),
+    );
     const health = await fetch(`${base}${route.replace("/v1/embeddings", "/healthz")}`);
     const h = await health.json();
     ok(health.status === 200 && h.dtype === "int8", JSON.stringify(h));
