@@ -152,7 +152,7 @@ export function verify(b: Built): void {
   } else if (/relaxed_/.test(b.text)) {
     problems.push("the simd128 build contains relaxed-SIMD instructions");
   }
-  if (!WebAssembly.validate(b.binary) && b.variant === "simd128") {
+  if (!WebAssembly.validate(b.binary as BufferSource) && b.variant === "simd128") {
     problems.push("the simd128 module does not validate on this host");
   }
   if (problems.length) throw new Error(`kernel module ${b.variant}:\n  ${problems.join("\n  ")}`);

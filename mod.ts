@@ -2,6 +2,7 @@
 
 export { Clip, loadClip, type LoadClipOptions } from "./src/api/clip.ts";
 export type { ForwardInputs, ForwardOutputs } from "./src/api/forward.ts";
+export { TEMPLATE_PRESETS } from "./src/api/templates.ts";
 export { EdgeClipError, type ErrorCode } from "./src/errors.ts";
 export type { Tensor } from "./src/tensor.ts";
 export {
@@ -12,7 +13,6 @@ export {
   Average,
   BatchSplit,
   Fuse,
-  Parallel,
   Split,
   Stack,
 } from "./src/api/setup.ts";

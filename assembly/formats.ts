@@ -1,6 +1,6 @@
 // int8 formats: the packed weight layout of gemm_q8 and the activation formats it pairs with.
-// Constants only (kernels live in quantize_q8.ts / gemm_q8.ts); mirrored by src/quant/formats.ts
-// and checked against it through q8_const (tests/quant/formats_test.ts).
+// Constants only (kernels live in quantize_q8.ts / gemm_q8.ts); mirrored by src/wasm/formats.ts
+// and checked against it through q8_const (tests/kernels/formats_test.ts).
 //
 // Weights (layout version 2, "c4x12"): per-output-channel symmetric int8 (scale = amax/127, q in
 // [-127, 127]). An [n × k] weight is stored as ceil(n/12) panels of 12 output columns; K is padded
@@ -55,7 +55,7 @@ export function q8_act_bytes(m: i32, k: i32, fmt: i32): i32 {
   return ((m + Q8_MR - 1) / Q8_MR) * Q8_MR * padK(k) * actBytes(fmt);
 }
 
-/** The constants by index, for the parity test with src/quant/formats.ts. */
+/** The constants by index, for the parity test with src/wasm/formats.ts. */
 export function q8_const(id: i32): i32 {
   switch (id) {
     case 0: return Q8_LAYOUT;

@@ -1,5 +1,5 @@
 // int8 quantization kernels (layouts in formats.ts). Rounding is IEEE round-half-even of one f32
-// product (x · inv, inv = levels / range), so the TypeScript reference (src/quant/q8.ts)
+// product (x · inv, inv = levels / range), so the TypeScript reference (tests/_ref/q8.ts)
 // reproduces every integer. An all-zero row gets scale 0 and zeros, never NaN.
 
 import { actBytes, actMax, padK, Q8_NR, Q8_WMAX, QA_U7 } from "./formats";

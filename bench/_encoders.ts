@@ -1,6 +1,8 @@
 // Bench inputs made on the fly (no large files in the repository): a synthetic photo-like RGB
 // image, a baseline JPEG encoder (JFIF, 4:2:0, libjpeg-scaled quality tables, Huffman tables
-// optimised per image) and a PNG encoder (filter 0, zlib from CompressionStream).
+// optimised per image) and a PNG encoder (filter 0: tests/image/png/png_encoder.ts).
+
+import { encodePng as encodePngSpec } from "../tests/image/png/png_encoder.ts";
 
 /** Smooth gradients, texture, noise and hard edges: compresses like a photo, not like a flat fill. */
 export function syntheticRgb(w: number, h: number, seed = 1): Uint8Array {
@@ -253,50 +255,9 @@ export function encodeJpeg(rgb: Uint8Array, w: number, h: number, quality = 90):
 
 // ---- PNG -----------------------------------------------------------------------------------
 
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-
-function crc32(bytes: Uint8Array): number {
-  let c = 0xffffffff;
-  for (const b of bytes) c = CRC_TABLE[(c ^ b) & 255] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-
-/** 8-bit RGB PNG, every row with filter 0, one IDAT. */
-export async function encodePng(rgb: Uint8Array, w: number, h: number): Promise<Uint8Array> {
-  const raw = new Uint8Array(h * (1 + 3 * w));
-  for (let y = 0; y < h; y++) {
-    raw.set(rgb.subarray(y * w * 3, (y + 1) * w * 3), y * (1 + 3 * w) + 1);
-  }
-  const stream = new Blob([raw]).stream().pipeThrough(new CompressionStream("deflate"));
-  const z = new Uint8Array(await new Response(stream).arrayBuffer());
-  const chunk = (type: string, data: Uint8Array) => {
-    const c = new Uint8Array(12 + data.length);
-    const dv = new DataView(c.buffer);
-    dv.setUint32(0, data.length);
-    c.set(new TextEncoder().encode(type), 4);
-    c.set(data, 8);
-    dv.setUint32(8 + data.length, crc32(c.subarray(4, 8 + data.length)));
-    return c;
-  };
-  const ihdr = new Uint8Array(13);
-  new DataView(ihdr.buffer).setUint32(0, w);
-  new DataView(ihdr.buffer).setUint32(4, h);
-  ihdr.set([8, 2, 0, 0, 0], 8);
-  const parts = [
-    new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk("IHDR", ihdr),
-    chunk("IDAT", z),
-    chunk("IEND", new Uint8Array(0)),
-  ];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+/** 8-bit RGB PNG, every row with filter 0, one IDAT (the tests' encoder). */
+export function encodePng(rgb: Uint8Array, w: number, h: number): Promise<Uint8Array> {
+  return Promise.resolve(
+    encodePngSpec({ width: w, height: h, bitDepth: 8, colorType: 2, samples: rgb }),
+  );
 }

@@ -49,11 +49,11 @@ async function measure(
   const source = int8 ? await ensurePackage(hfDir, towers, opt) : hfDir;
   if (source === null) return false;
   const tImport = performance.now();
-  const { openModel } = await import("../src/api/load.ts");
+  const { openModel } = await import("../src/checkpoint/open.ts");
   const { NO_HOOKS } = await import("../src/model/hooks.ts");
   const tLoad = performance.now();
   // --int8-precision balanced|fast|high: loadClip's int8Precision
-  const { Q8_POLICIES } = await import("../src/model/linear_q8.ts");
+  const { Q8_POLICIES } = await import("../src/model/q8_policy.ts");
   const precision = (opt["int8-precision"] ?? "balanced") as keyof typeof Q8_POLICIES;
   if (!Object.hasOwn(Q8_POLICIES, precision)) {
     throw new Error(`unknown --int8-precision ${precision}`);
@@ -98,7 +98,7 @@ async function measure(
     cold_start_ms: processAgeMs(),
     script_cold_start_ms: tReady - T_SCRIPT,
     mem_after_create: rssKiB(),
-    wasm_mib: m.kernels.mem.used / 2 ** 20,
+    wasm_mib: m.kernels.memoryStats.top / 2 ** 20,
   });
   const refs = readRefs(refDir, tower);
   const model = m.model;
@@ -140,7 +140,7 @@ async function measure(
     };
   }
   out.batches = batches;
-  out.wasm_peak_mib = m.kernels.mem.peak / 2 ** 20;
+  out.wasm_peak_mib = m.kernels.memoryStats.peak / 2 ** 20;
   out.peak_rss_mib = rssKiB().hwm_kib / 1024;
   return true;
 }

@@ -10,7 +10,7 @@
 // --variant names one; then the Clip is assembled as loadClip does, with that build.
 
 import { Clip, loadClip } from "../mod.ts";
-import { openModel } from "../src/api/load.ts";
+import { openModel } from "../src/checkpoint/open.ts";
 import { loadTokenizer } from "../src/api/text.ts";
 import { loadPreprocessConfig } from "../src/api/images.ts";
 import type { KernelVariant } from "../src/wasm/module.ts";

@@ -16,11 +16,9 @@ import { parseJpeg } from "../src/image/jpeg/markers.ts";
 import { unstuffScan } from "../src/image/jpeg/scan_data.ts";
 import { allocEntropyArena, intervalsOf, WasmScanDecoder } from "../src/image/jpeg/wasm_entropy.ts";
 import { toRGB } from "../src/image/convert.ts";
-import { JpegKernels } from "../src/wasm/jpeg.ts";
 import { Kernels } from "../src/wasm/kernels.ts";
 
 const kernels = Kernels.create();
-const j = new JpegKernels(kernels);
 const limits = { maxPixels: 1 << 30 };
 
 const fixture = Deno.readFileSync(
@@ -59,11 +57,11 @@ try {
 /** Entropy decoding of every scan into whole-image coefficient arrays. */
 function entropyWasm(bytes: Uint8Array): void {
   const file = parseJpeg(bytes, limits), f = file.frame;
-  kernels.mem.scratch(() => {
-    const ptr = f.components.map((c) => kernels.mem.calloc(c.blocksW * c.blocksH * 128));
-    const arena = allocEntropyArena(kernels.mem, f, file.scans);
+  kernels.scratch(() => {
+    const coefs = f.components.map((c) => kernels.zeros("i16", c.blocksW * c.blocksH * 64));
+    const arena = allocEntropyArena(kernels, f, file.scans);
     for (const s of file.scans) {
-      new WasmScanDecoder(j, kernels.mem, arena, bytes, f, s, ptr).decodeRows(0, f.mcusY, 0);
+      new WasmScanDecoder(arena, bytes, f, s, coefs).decodeRows(0, f.mcusY, 0);
     }
   });
 }

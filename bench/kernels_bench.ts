@@ -10,6 +10,7 @@
 import { Kernels } from "../src/wasm/kernels.ts";
 import { kernelBytes, type KernelVariant } from "../src/wasm/module.ts";
 import type { ActName } from "../src/wasm/abi.ts";
+import { rawOf } from "../tests/kernels/_raw.ts";
 
 interface Case {
   group: string;
@@ -39,6 +40,7 @@ function rng(seed: number): () => number {
 /** Every case for one module build; each variant gets its own instance and memory. */
 function cases(variant: KernelVariant): Case[] {
   const kr = Kernels.create(variant);
+  rawOf(kr).openScope(); // the operands stay allocated while the cases run (bench only)
   const rnd = rng(7);
   const fill = (n: number, s = 1) => new Float32Array(n).map(() => rnd() * s);
   const out: Case[] = [];
@@ -48,11 +50,11 @@ function cases(variant: KernelVariant): Case[] {
   // as in a forward, where every weight is used once.
   for (const [K, N] of GEMM_KN) {
     const copies = COLD ? Math.ceil((64 << 20) / (N * K * 4)) : 1;
-    const src = kr.mem.put(fill(N * K, 0.1));
-    const ws = Array.from({ length: copies }, () => kr.packF32(src, N, K));
+    const src = kr.matFrom(fill(N * K, 0.1), N, K);
+    const ws = Array.from({ length: copies }, () => kr.packF32(src));
     let turn = 0;
     const next = () => ws[turn = (turn + 1) % copies];
-    const bias = kr.mem.put(fill(N));
+    const bias = kr.vecFrom(fill(N));
     const A = kr.matFrom(fill(400 * K), 400, K), C = kr.mat(400, N);
     for (const M of GEMM_M) {
       const a = kr.view(A, 0, M), c = kr.view(C, 0, M);
@@ -100,7 +102,7 @@ function cases(variant: KernelVariant): Case[] {
   // row ops on the residual stream / MLP hidden: bytes = read + write
   for (const [rows, cols] of [[50, 768], [400, 768], [77, 512]]) {
     const x = kr.matFrom(fill(rows * cols, 4), rows, cols), y = kr.mat(rows, cols);
-    const g = kr.mem.put(fill(cols)), b = kr.mem.put(fill(cols));
+    const g = kr.vecFrom(fill(cols)), b = kr.vecFrom(fill(cols));
     out.push({
       group: `layer_norm ${rows}×${cols}`,
       name: `layer_norm_f32 ${rows}×${cols}`,

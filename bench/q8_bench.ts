@@ -5,7 +5,7 @@
 
 import { Kernels } from "../src/wasm/kernels.ts";
 import { kernelBytes, type KernelVariant } from "../src/wasm/module.ts";
-import { allocQ8, gemmQ8, QA, quantizePackQ8 } from "../src/wasm/q8.ts";
+import { QA } from "../src/wasm/formats.ts";
 
 /** [name, m, k, n]: image tokens (50 per image), a 7-token prompt, 16 prompts packed (~420). */
 const SHAPES: [string, number, number, number][] = [
@@ -24,23 +24,23 @@ const variants = (["relaxed", "simd128"] as KernelVariant[]).filter((v) =>
 
 for (const variant of variants) {
   const kr = Kernels.create(variant);
+  const o = kr.owner(); // the operands stay allocated while the benches run
   for (const [name, m, k, n] of SHAPES) {
     let seed = 1;
     const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32) - 0.5;
-    const a = kr.matFrom(new Float32Array(m * k).map(rnd), m, k);
-    const w = new Float32Array(n * k).map(() => rnd() * 0.1);
-    const src = kr.mem.put(w);
-    const q = allocQ8(kr, n, k);
-    quantizePackQ8(kr, src, q);
-    const packed = kr.packF32(src, n, k);
-    const bias = kr.mem.put(new Float32Array(n));
-    const out = kr.mat(m, n);
+    const a = o.matFrom(new Float32Array(m * k).map(rnd), m, k);
+    const src = o.matFrom(new Float32Array(n * k).map(() => rnd() * 0.1), n, k);
+    const q = o.packedQ8(n, k);
+    kr.q8.quantizePack(src, q);
+    const packed = kr.packF32(src, o.packedF32(n, k));
+    const bias = o.vecFrom(new Float32Array(n));
+    const out = o.mat(m, n);
     const gop = (2 * m * k * n) / 1e9;
     for (const fmt of ["u8", "u7"] as const) {
       Deno.bench({
         name: `gemm_q8 ${fmt} [${variant}] ${name} (${gop.toFixed(3)} GOP)`,
         group: name,
-        fn: () => gemmQ8(kr, a, q, out, { bias, fmt: QA[fmt] }),
+        fn: () => kr.q8.gemm(a, q, out, { bias, fmt: QA[fmt] }),
       });
     }
     Deno.bench({

@@ -9,7 +9,7 @@
 // Every build's output is checked byte for byte against the current one first.
 
 import { kernelBytes, type KernelVariant } from "../src/wasm/module.ts";
-import { ACT_FORMATS } from "../src/quant/formats.ts";
+import { ACT_FORMATS } from "../src/wasm/formats.ts";
 
 /** [m, k]: image tokens (50) × width / mlp, text tokens (7) × width / mlp, a 420-row batch. */
 const SHAPES: [number, number][] = [[50, 768], [50, 3072], [7, 512], [7, 2048], [420, 512]];

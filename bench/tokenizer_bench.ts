@@ -3,7 +3,7 @@
 //   deno bench --allow-read bench/tokenizer_bench.ts
 // Tokens/s = TOKENS_PER_PASS (printed once) / the reported time per iteration.
 
-import { ClipTokenizer } from "../src/tokenizer/mod.ts";
+import { ClipTokenizer, MAX_SCAN_CHARS } from "../src/tokenizer/mod.ts";
 
 const dir = decodeURIComponent(new URL("../../shared/data/clip-bpe/", import.meta.url).pathname);
 const vocabBytes = Deno.readFileSync(`${dir}vocab.json`);
@@ -75,3 +75,25 @@ Deno.bench(`encode mixed corpus, no cache (${TOKENS_PER_PASS} tokens)`, { group:
 Deno.bench(`tokenize → [${CORPUS.length}, 77] int32`, { group: "tokenize" }, () => {
   tok.tokenize(CORPUS);
 });
+
+// Hostile lengths: tokenize reads at most MAX_SCAN_CHARS (32,768) of a text, cut at a line end.
+// The worst cases are texts just under the bound that must be read whole (one 32 Ki piece to
+// BPE, mojibake for ftfy); 10 MiB texts are refused or cut after a few lines.
+const MiB = 2 ** 20;
+const flat = (s: string) => JSON.parse(JSON.stringify(s)) as string; // as a parsed request body is
+const HOSTILE: [string, string][] = [
+  ["10 MiB single word", flat("a".repeat(10 * MiB))],
+  ["10 MiB of é", flat("é".repeat(10 * MiB))],
+  ["10 MiB of short lines", flat("a photo of a cat\n".repeat((10 * MiB) / 17))],
+  ["32 Ki single word", flat("a".repeat(MAX_SCAN_CHARS))],
+  ["32 Ki CJK", flat("猫".repeat(MAX_SCAN_CHARS))],
+  ["32 Ki mojibake", flat(("Ã©" + "x".repeat(3)).repeat(MAX_SCAN_CHARS / 5))],
+  ["32 Ki nested &amp;", flat("&" + "amp;".repeat(MAX_SCAN_CHARS / 4 - 1))],
+];
+for (const [name, text] of HOSTILE) {
+  Deno.bench(`tokenize ${name}`, { group: "hostile" }, () => {
+    try {
+      tok.tokenize(text);
+    } catch { /* refused with input_too_long: the cost is what is measured */ }
+  });
+}

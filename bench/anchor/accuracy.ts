@@ -4,9 +4,9 @@
 // each image's row changes. Runs the int8Precision policies and each activation format forced.
 //   deno run -A bench/anchor/accuracy.ts --ref-dir <anchors>/models
 
-import { openModel } from "../../src/api/load.ts";
+import { openModel } from "../../src/checkpoint/open.ts";
 import { NO_HOOKS } from "../../src/model/hooks.ts";
-import { DEFAULT_Q8_POLICY, FAST_Q8_POLICY, type Q8Policy } from "../../src/model/linear_q8.ts";
+import { DEFAULT_Q8_POLICY, FAST_Q8_POLICY, type Q8Policy } from "../../src/model/q8_policy.ts";
 import { cosine, imageBatch, readRefs, textBatch } from "./inputs.ts";
 
 const i = Deno.args.indexOf("--ref-dir");

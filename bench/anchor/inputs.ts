@@ -56,13 +56,4 @@ export function textBatch(
   });
 }
 
-/** Cosine similarity of two vectors. */
-export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let d = 0, x = 0, y = 0;
-  for (let i = 0; i < a.length; i++) {
-    d += a[i] * b[i];
-    x += a[i] * a[i];
-    y += b[i] * b[i];
-  }
-  return d / Math.sqrt(x * y);
-}
+export { cosine } from "../../src/api/vectors.ts";

@@ -3,11 +3,11 @@
 // ranges vary widely in trained ViTs). This scales NCH channels of every encoder LayerNorm (gamma
 // and beta) by F and divides the same input columns of the linears it feeds by F — the f32
 // function is unchanged up to rounding — then compares each int8Precision policy with f32. With
-// F above MAX_U7_SPREAD the policies run those linears on u12 (linear_q8.ts channelSpread).
+// F above MAX_U7_SPREAD the policies run those linears on u12 (q8_policy.ts channelSpread).
 //   deno run -A bench/anchor/outlier_sim.ts [F=20] [NCH=4] [--ref-dir <anchors>/models]
-import { openModel } from "../../src/api/load.ts";
+import { openModel } from "../../src/checkpoint/open.ts";
 import { NO_HOOKS } from "../../src/model/hooks.ts";
-import { Q8_POLICIES } from "../../src/model/linear_q8.ts";
+import { Q8_POLICIES } from "../../src/model/q8_policy.ts";
 import { imageBatch, readRefs, textBatch } from "./inputs.ts";
 import { rowCosines } from "../../tests/_util/cosine.ts";
 import { unevenModel } from "../../tests/_util/uneven_model.ts";

@@ -2,7 +2,7 @@
 // (EDGECLIP_BENCH_CACHE, default ~/.cache/edgeclip-bench) by a child process, keyed by source
 // size/mtime and the package format, so conversion never counts in a measured cold start.
 
-import { PACKAGE_LAYOUT, PACKAGE_VERSION } from "../../src/convert/package.ts";
+import { PACKAGE_LAYOUT, PACKAGE_VERSION } from "../../src/package/format.ts";
 
 const SELF = new URL("../anchor.ts", import.meta.url).pathname;
 // -A: reading /proc/self (RSS, process age) needs all permissions in Deno 2

@@ -5,10 +5,10 @@
 //   deno run -A bench/anchor/prompt_spread.ts <HF CLIP folder, e.g. <anchors>/models/hf/clip-vitb32-random>
 
 import { loadClip } from "../../mod.ts";
-import { openModel } from "../../src/api/load.ts";
+import { openModel } from "../../src/checkpoint/open.ts";
 import { cosine } from "./inputs.ts";
 import { NO_HOOKS } from "../../src/model/hooks.ts";
-import { Q8_POLICIES, type Q8Policy, withTextU7 } from "../../src/model/linear_q8.ts";
+import { Q8_POLICIES, type Q8Policy, withTextU7 } from "../../src/model/q8_policy.ts";
 
 const dir = Deno.args[0];
 if (!dir) throw new Error("usage: prompt_spread.ts <HF CLIP folder>");
@@ -42,8 +42,8 @@ const policies: [string, Q8Policy][] = [
   ["balanced (default)", Q8_POLICIES.balanced],
   ["fast (u7 q/k/v + fc1)", Q8_POLICIES.fast],
   ["high", Q8_POLICIES.high],
-  ["u7 fc1 only", withTextU7(/\.fc1$/)],
-  ["u7 q/k/v only", withTextU7(/\.(q_proj|k_proj|v_proj)$/)],
+  ["u7 fc1 only", withTextU7(["fc1"])],
+  ["u7 q/k/v only", withTextU7(["q", "k", "v"])],
 ];
 console.log("| policy | min | p1 | median | < 0.999 | < 0.9995 |\n|---|---|---|---|---|---|");
 for (const [name, policy] of policies) {

@@ -31,7 +31,8 @@ const NAMES: Record<string, ActName> = {
 /** The kernel activation of a config's non_linearity (null = identity). */
 export function adapterActivation(name: string | null, field = "non_linearity"): ActName {
   if (name === null) return "none";
-  const act = NAMES[name.toLowerCase()];
+  const key = name.toLowerCase();
+  const act = Object.hasOwn(NAMES, key) ? NAMES[key] : undefined; // own entries only
   if (!act) {
     throw new EdgeClipError(
       "adapter_unsupported",

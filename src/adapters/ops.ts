@@ -1,24 +1,24 @@
 // Small building blocks shared by the adapter methods: weights uploaded once at load time
-// (packed for gemm_f32, outside any scratch scope), per-sequence gates, and row slicing of the
-// packed token layout. All math runs on the existing kernels; only tiny per-sequence reductions
-// happen in JS.
+// (packed for gemm_f32 into the adapter's owned memory), per-sequence gates, and row slicing of
+// the packed token layout. All math runs on the existing kernels; only tiny per-sequence
+// reductions happen in JS.
 
 import { EdgeClipError } from "../errors.ts";
 import type { SeqLayout } from "../model/hooks.ts";
-import type { Act, Kernels, Mat, PackedF32 } from "../wasm/kernels.ts";
+import type { Act, Kernels, Mat, Owner, PackedF32, Vec } from "../wasm/kernels.ts";
 
 /** A linear map y = x·Wᵀ + b with W [out × in] packed in long-lived memory. */
 export interface Lin {
   readonly w: PackedF32;
-  /** Pointer to `out` biases, or 0. */
-  readonly b: number;
+  /** `out` biases, if any. */
+  readonly b: Vec | undefined;
   readonly inF: number;
   readonly outF: number;
 }
 
-/** Uploads W [out × in] (row-major) and an optional bias; call only at load time. */
+/** Uploads W [out × in] (row-major) and an optional bias into `o`'s memory (load time). */
 export function makeLin(
-  k: Kernels,
+  o: Owner,
   w: Float32Array,
   outF: number,
   inF: number,
@@ -27,20 +27,10 @@ export function makeLin(
   if (w.length !== outF * inF) {
     throw new EdgeClipError("runtime", `weight of ${w.length} values for [${outF} × ${inF}]`);
   }
-  const packed: PackedF32 = { ptr: k.mem.alloc(k.packedBytes(outF, inF)), n: outF, k: inF };
-  const bias = b ? k.mem.put(b) : 0;
-  k.mem.scratch(() => k.repackF32(k.mem.put(w), packed)); // the row-major copy is temporary
+  const k = o.kernels, packed = o.packedF32(outF, inF);
+  const bias = b ? o.vecFrom(b) : undefined;
+  k.scratch(() => k.packF32(k.matFrom(w, outF, inF), packed)); // the row-major copy is temporary
   return { w: packed, b: bias, inF, outF };
-}
-
-/** Uploads a vector; returns its pointer (load time only). */
-export function makeVec(k: Kernels, v: Float32Array): number {
-  return k.mem.put(v);
-}
-
-/** A [1 × n] matrix view of a vector in linear memory. */
-export function rowOf(ptr: number, n: number): Mat {
-  return { ptr, rows: 1, cols: n, ld: n };
 }
 
 /** y = act(x·Wᵀ + b) (+ residual) into fresh scratch memory (or `out`). */
@@ -52,6 +42,27 @@ export function linear(
 ): Mat {
   const out = opts.out ?? k.mat(x.rows, lin.outF);
   k.gemmF32(x, lin.w, out, { bias: lin.b, act: opts.act, residual: opts.residual });
+  return out;
+}
+
+/**
+ * a [m × k] · b [k × n] in f64 (load-time weight algebra: VeRA's B, LoRA's ΔW, ReFT's R), each
+ * sum accumulated in order and rounded only where the caller stores it.
+ */
+export function matmul64(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  shape: { m: number; k: number; n: number },
+): Float64Array {
+  const { m, k, n } = shape;
+  const out = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let q = 0; q < k; q++) s += a[i * k + q] * b[q * n + j];
+      out[i * n + j] = s;
+    }
+  }
   return out;
 }
 
@@ -74,7 +85,7 @@ export function added(k: Kernels, a: Mat, b: Mat): Mat {
  * gate head; returns [sequences × heads].
  */
 export function seqGates(k: Kernels, gate: Lin, x: Mat, layout: SeqLayout): Float64Array[] {
-  return k.mem.scratch(() => {
+  return k.scratch(() => {
     const g = linear(k, gate, x);
     const v = k.read(g);
     const H = gate.outF;
@@ -120,11 +131,6 @@ export function batchSlice(
   return { r0, rows, layout: { offsets, lengths, total: rows } };
 }
 
-/** A view of rows [r0, r0 + rows) (all columns). */
-export function rowsOf(k: Kernels, m: Mat, r0: number, rows: number): Mat {
-  return k.view(m, r0, rows);
-}
-
 /** Concatenates row blocks into fresh memory. */
 export function concatRows(k: Kernels, parts: readonly Mat[], cols: number): Mat {
   const rows = parts.reduce((a, p) => a + p.rows, 0);
@@ -138,7 +144,7 @@ export function concatRows(k: Kernels, parts: readonly Mat[], cols: number): Mat
 }
 
 /** Layer norm with a (gamma, beta) pair in linear memory, eps 1e-5 (nn.LayerNorm default). */
-export function layerNorm(k: Kernels, x: Mat, ln: { g: number; b: number }, out?: Mat): Mat {
+export function layerNorm(k: Kernels, x: Mat, ln: { g: Vec; b: Vec }, out?: Mat): Mat {
   const o = out ?? k.mat(x.rows, x.cols);
   k.layerNorm(x, o, ln.g, ln.b, 1e-5);
   return o;

@@ -3,9 +3,14 @@
 // softmax over labels of exp(logit_scale)·cos(image, label).
 
 import { EdgeClipError } from "../errors.ts";
+import { TEMPLATE_PRESET_NAMES, TEMPLATE_PRESETS } from "./templates.ts";
 
 export interface ClassifyOptions {
-  /** A prompt with "{}" for the label, or several (ensembled). Default "a photo of a {}.". */
+  /**
+   * A prompt with "{}" for the label, several (ensembled), or a preset name: "clip-imagenet-80"
+   * (the 80 templates of the CLIP paper's ImageNet evaluation) or "clip-imagenet-7" (its best
+   * 7-template subset). Default "a photo of a {}.".
+   */
   template?: string | readonly string[];
   /** Keep only the best k results (default: all). */
   topK?: number;
@@ -18,29 +23,77 @@ export interface LabelScore {
 
 export const DEFAULT_TEMPLATE = "a photo of a {}.";
 
+/**
+ * The templates a `template` option stands for: the default, a preset's list, or the given
+ * template(s), each checked to hold "{}". Throws `invalid_input` otherwise.
+ */
+export function resolveTemplates(template: ClassifyOptions["template"]): readonly string[] {
+  if (template === undefined) return [DEFAULT_TEMPLATE];
+  if (typeof template === "string" && !template.includes("{}")) {
+    const preset = TEMPLATE_PRESETS.get(template);
+    if (preset) return preset;
+    throw new EdgeClipError(
+      "invalid_input",
+      `template ${JSON.stringify(template)} has no "{}" for the label and is not a preset ` +
+        `(${TEMPLATE_PRESET_NAMES.join(", ")})`,
+    );
+  }
+  const templates = typeof template === "string" ? [template] : template;
+  if (
+    !Array.isArray(templates) || templates.length === 0 ||
+    templates.some((t) => typeof t !== "string" || !t.includes("{}"))
+  ) {
+    throw new EdgeClipError(
+      "invalid_input",
+      'template must be a string containing "{}" (where the label goes), a non-empty array of ' +
+        `them, or a preset name (${TEMPLATE_PRESET_NAMES.join(", ")})`,
+    );
+  }
+  return templates;
+}
+
 /** Validates labels and templates; returns the prompt list (template-major). */
 export function prompts(labels: readonly string[], opts: ClassifyOptions): string[][] {
   if (!Array.isArray(labels) || labels.length === 0 || labels.some((l) => typeof l !== "string")) {
     throw new EdgeClipError("invalid_input", "labels must be a non-empty array of strings");
   }
-  const templates = opts.template === undefined
-    ? [DEFAULT_TEMPLATE]
-    : typeof opts.template === "string"
-    ? [opts.template]
-    : [...opts.template];
-  if (
-    templates.length === 0 ||
-    templates.some((t) => typeof t !== "string" || !t.includes("{}"))
-  ) {
-    throw new EdgeClipError(
-      "invalid_input",
-      'template must be a string containing "{}" (where the label goes) or a non-empty array of them',
-    );
-  }
+  const templates = resolveTemplates(opts.template);
   if (
     opts.topK !== undefined && (!Number.isInteger(opts.topK) || opts.topK < 1)
   ) throw new EdgeClipError("invalid_input", "topK must be a positive integer");
   return templates.map((t) => labels.map((l) => t.replaceAll("{}", l)));
+}
+
+/** Prompts per text batch when classify embeds its prompts. */
+const PROMPTS_PER_CALL = 64;
+
+/**
+ * The label embeddings of one classify call: each prompt's embedding from `cache` (under
+ * `key` + prompt) or embedded now, then ensembled per label.
+ */
+export function labelEmbeddings(
+  perTemplate: string[][],
+  opts: { cache: EmbeddingCache; key: string; embed: (prompts: string[]) => Float32Array[] },
+): Float32Array[] {
+  // this call's prompt embeddings, held here: the shared cache may evict some of them when a
+  // call has more prompts than it holds (a preset over many labels)
+  const embeds = new Map<string, Float32Array>();
+  const missing: string[] = [];
+  for (const p of new Set(perTemplate.flat())) {
+    const hit = opts.cache.get(`${opts.key}\0${p}`);
+    if (hit) embeds.set(p, hit);
+    else missing.push(p);
+  }
+  // a chunk at a time bounds the activation memory (an embedding does not depend on its batch)
+  for (let i = 0; i < missing.length; i += PROMPTS_PER_CALL) {
+    const part = missing.slice(i, i + PROMPTS_PER_CALL);
+    const embs = opts.embed(part);
+    part.forEach((p, j) => {
+      embeds.set(p, embs[j]);
+      opts.cache.set(`${opts.key}\0${p}`, embs[j]);
+    });
+  }
+  return ensemble(perTemplate.map((ps) => ps.map((p) => embeds.get(p)!)), perTemplate[0].length);
 }
 
 /** Mean of the templates' normalised embeddings per label, renormalised. */

@@ -2,6 +2,8 @@
 // raw RGB/RGBA pixel buffers, decoded and preprocessed exactly like CLIP's image pipeline.
 
 import { EdgeClipError } from "../errors.ts";
+import { host } from "../io/host.ts";
+import { readCapped } from "../io/read_capped.ts";
 import type { FileSet } from "../io/source.ts";
 import { decodeImage } from "../image/decode.ts";
 import { imageFromPixels, isRawPixels, type RawPixels } from "../image/pixels.ts";
@@ -14,7 +16,6 @@ import {
 import { type DecodedImage, DEFAULT_MAX_PIXELS } from "../image/types.ts";
 import type { VisionConfig } from "../model/config.ts";
 import { Kernels } from "../wasm/kernels.ts";
-import { readCapped } from "./read_capped.ts";
 
 /** One image as a call accepts it. */
 export type ImageInput = Uint8Array | ArrayBuffer | Blob | URL | string | RawPixels;
@@ -111,14 +112,14 @@ async function bytesOf(input: ImageInput, maxBytes: number): Promise<Uint8Array 
   if (typeof input === "string") {
     let size: number;
     try {
-      size = (await Deno.stat(input)).size;
+      size = (await host.stat(input)).size;
     } catch (e) {
       throw new EdgeClipError("source_unavailable", `cannot read image file ${input}: ${e}`, {
         path: input,
       });
     }
     if (size > maxBytes) tooLarge(`image file ${input}`, size, maxBytes);
-    return await Deno.readFile(input);
+    return await host.readFile(input);
   }
   if (isRawPixels(input)) return input;
   throw new EdgeClipError(

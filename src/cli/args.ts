@@ -2,6 +2,7 @@
 // Bad flags become UsageError, which main.ts turns into exit code 2.
 
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { DEFAULT_LIMITS as L } from "../server/handler.ts";
 
 /** A command line that cannot be run as written (exit code 2). */
 export class UsageError extends Error {
@@ -26,20 +27,67 @@ export class HelpRequested extends Error {
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 
+/** Edit distance (insert, delete, substitute) between two short strings. */
+function distance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = cur;
+  }
+  return prev[b.length];
+}
+
+/** The flag of `flags` nearest to a mistyped one, if it is near enough to be a likely typo. */
+export function closestFlag(flag: string, flags: readonly string[]): string | undefined {
+  if (!flag.startsWith("--")) return undefined; // -x: any one-letter flag is "near"
+  let best: string | undefined, bestD = Infinity;
+  for (const f of flags) {
+    const d = distance(flag.toLowerCase(), f);
+    if (d < bestD) [best, bestD] = [f, d];
+  }
+  return bestD <= Math.max(2, Math.floor(flag.length / 3)) ? best : undefined;
+}
+
+/** node:util's parse errors in our words (its unknown-option text has an unbalanced quote). */
+function usageText(e: Error & { code?: string }, options: Options): string {
+  const flags = ["--help", "-h"];
+  for (const [name, o] of Object.entries(options)) {
+    flags.push(`--${name}`);
+    if (o.type === "boolean") flags.push(`--no-${name}`);
+    if (o.short) flags.push(`-${o.short}`);
+  }
+  const unknown = /^Unknown option '([^']*)'/.exec(e.message);
+  if (e.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && unknown) {
+    const near = closestFlag(unknown[1], flags);
+    return near
+      ? `unknown flag ${unknown[1]} (did you mean ${near}?)`
+      : `unknown flag ${unknown[1]} (an argument that starts with "-" goes after "--")`;
+  }
+  const missing = /^Option '(-[^ ']+)(?: <value>)?' argument missing/.exec(e.message);
+  if (missing) return `${missing[1]} needs a value`;
+  const noValue = /^Option '(-[^ ']+)' does not take an argument/.exec(e.message);
+  if (noValue) return `${noValue[1]} takes no value`;
+  return e.message;
+}
+
 /** parseArgs with positionals and tokens; TypeErrors become UsageError, --help HelpRequested. */
 export function parse<O extends Options>(command: string, args: string[], options: O) {
+  const all = { help: { type: "boolean", short: "h" }, ...options } as const;
   let parsed;
   try {
     parsed = parseArgs({
       args,
-      options: { help: { type: "boolean", short: "h" }, ...options },
+      options: all,
       allowPositionals: true,
       allowNegative: true,
       strict: true,
       tokens: true,
     });
   } catch (e) {
-    throw new UsageError((e as Error).message, command);
+    throw new UsageError(usageText(e as Error, all), command);
   }
   if ((parsed.values as { help?: boolean }).help) throw new HelpRequested(command);
   return parsed;
@@ -64,9 +112,12 @@ export function intFlag(
   return n;
 }
 
-/** The `--dtype` flag. */
-export function dtypeFlag(command: string, v: string | undefined): "f32" | "int8" {
-  if (v === undefined || v === "f32" || v === "int8") return v ?? "f32";
+/**
+ * The `--dtype` flag; undefined when omitted, so the model runs what its file holds (a Hugging
+ * Face folder f32, an edgeclip package int8).
+ */
+export function dtypeFlag(command: string, v: string | undefined): "f32" | "int8" | undefined {
+  if (v === undefined || v === "f32" || v === "int8") return v;
   throw new UsageError(`--dtype must be f32 or int8, not ${JSON.stringify(v)}`, command);
 }
 
@@ -84,7 +135,9 @@ export function precisionFlag(
 
 const MODEL_FLAGS =
   `  --model M         model folder, file or URL (Hugging Face CLIP layout or edgeclip package)
-  --dtype D         f32 (default) or int8
+  --dtype D         f32 or int8 (default: what the model file holds — f32 for a Hugging
+                    Face folder, int8 for an edgeclip package; int8 on a folder quantizes
+                    at load)
   --int8-precision P  balanced (default), fast (text ~1.25× faster, less exact) or high (12-bit
                     activations everywhere); see loadClip's int8Precision
   --adapter DIR     load an adapter folder saved by the adapters library and activate it`;
@@ -112,7 +165,8 @@ ${MODEL_FLAGS}
   --text T          a text to embed (repeatable)
   --no-normalize    raw projected features instead of L2-normalised ones
   --quiet           no progress on stderr`,
-  classify: `usage: deno task classify --model M IMAGE|DIR... --labels cat,dog [--template T]...
+  classify: `usage: deno task classify --model M IMAGE|DIR... --labels cat,dog
+  [--template T]... | [--template-preset NAME]
 
 Prints one JSON line per image: {"file", "results": [{"label", "score"}]}, best first.
 
@@ -120,18 +174,32 @@ ${MODEL_FLAGS}
   --labels L        comma-separated labels (required)
   --template T      prompt with {} for the label (repeatable: prompt ensemble;
                     default "a photo of a {}.")
+  --template-preset NAME  a prompt ensemble by name: clip-imagenet-80 (the CLIP paper's 80
+                    ImageNet templates) or clip-imagenet-7 (its best 7)
   --top-k K         keep the K best labels
   --quiet           no progress on stderr`,
-  serve: `usage: deno task serve --model M [--port 8000] [--host 127.0.0.1]
+  serve: `usage: deno task serve --model M [--port 8000] [--host 127.0.0.1] [--cors ORIGINS]
 
 ${MODEL_FLAGS}
   --port P                port (default 8000; 0 picks a free one)
   --host H                interface (default 127.0.0.1; 0.0.0.0 for all)
-  --name N                model name reported and accepted by the API (default: folder name)
-  --max-body-bytes B      largest request body (default 16777216)
-  --max-batch N           most inputs per embeddings request (default 64)
-  --max-queue N           requests waiting for the model before 503 (default 16)
-  --allow-remote-images   let clients send http(s) image URLs for the server to fetch`,
+  --name N                model name reported by /healthz and accepted in "model" (default:
+                          the Hub id in config.json's _name_or_path, else the folder or file
+                          name without .safetensors)
+  --cors ORIGINS          let browser pages from these origins call the API: "*" or a
+                          comma-separated list (https://app.example.com,http://localhost:5173)
+
+Limits (the defaults keep one request under ~48 MB of transient memory; see README):
+  --max-body-bytes B      largest request body (default ${L.maxBodyBytes}, 6 MiB)
+  --max-image-bytes B     largest encoded image (default ${L.maxImageBytes}, 4 MiB)
+  --max-pixels N          largest decoded image (default ${L.maxPixels}, 2048×2048)
+  --max-batch N           most inputs per embeddings request (default ${L.maxBatch})
+  --max-labels N          most labels per classify request (default ${L.maxLabels})
+  --max-prompts N         most labels × templates per classify request (default ${L.maxPrompts})
+  --max-text-chars N      longest text, label or template (default ${L.maxTextChars})
+  --max-queue N           requests waiting for the model before 503 (default ${L.maxQueue})
+  --allow-remote-images   let clients send http(s) image URLs for the server to fetch
+  --remote-timeout-ms T   time limit for fetching one remote image (default ${L.remoteTimeoutMs})`,
   demo: `usage: deno task demo [--model M] [--images DIR]
 
 Embeds a few texts and images, prints their similarities and classifies one image.
@@ -141,5 +209,24 @@ Without --model it runs the tiny golden test model ($CLIP_GOLDEN_DIR/clip/model,
 ${MODEL_FLAGS}
   --images DIR      images to use (default: the golden images folder)`,
   convert:
-    `usage: deno task cli convert --from HF_DIR --to OUT.safetensors [--dtype int8] [--towers both|text|vision] [--adapter DIR --merge]...`,
+    `usage: deno task convert --from HF_DIR --to OUT.safetensors [--towers T] [--adapter DIR]... [--merge]
+
+Writes an edgeclip package: one .safetensors file holding the int8 model, its config and its
+tokenizer and preprocessor files, which loadClip and every command load directly (--model
+OUT.safetensors). Prints one JSON line describing it; a summary goes to stderr.
+
+  --from HF_DIR     Hugging Face CLIP folder (config.json + model.safetensors + tokenizer files)
+  --to OUT          the package file to write (written under a temporary name, then renamed;
+                    an existing file is replaced, a directory is refused)
+  --towers T        both (default), text or vision: keep one tower for a smaller package
+  --dtype int8      the package's weight format (int8, the only one; f32 runs the folder itself)
+  --adapter DIR     a LoRA or IA3 adapter folder to fold into the weights before quantizing
+                    (repeatable; needs --merge)
+  --merge           merge the --adapter folders (other adapter kinds load at run time)
+  --quiet, -q       no summary on stderr`,
 };
+
+/** The usage text of `command` (the main usage for an unknown one; own entries only). */
+export function usage(command: string): string {
+  return Object.hasOwn(USAGE, command) ? USAGE[command] : USAGE.main;
+}

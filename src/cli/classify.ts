@@ -1,5 +1,6 @@
 // `classify`: zero-shot labels for image files, one JSON line per image.
 
+import { TEMPLATE_PRESET_NAMES, TEMPLATE_PRESETS } from "../api/templates.ts";
 import { intFlag, parse, UsageError } from "./args.ts";
 import { expandPath, isPerFileError, Progress } from "./inputs.ts";
 import { MODEL_OPTIONS, openModel } from "./model.ts";
@@ -11,6 +12,7 @@ export async function classifyCommand(args: string[]): Promise<number> {
     ...MODEL_OPTIONS,
     labels: { type: "string" },
     template: { type: "string", multiple: true },
+    "template-preset": { type: "string" },
     "top-k": { type: "string" },
     quiet: { type: "boolean" },
   });
@@ -30,6 +32,20 @@ export async function classifyCommand(args: string[]): Promise<number> {
       throw new UsageError(`--template ${JSON.stringify(t)} has no {} for the label`, "classify");
     }
   }
+  const preset = values["template-preset"];
+  if (preset !== undefined) {
+    if (templates.length) {
+      throw new UsageError("give --template or --template-preset, not both", "classify");
+    }
+    if (!TEMPLATE_PRESETS.has(preset)) {
+      throw new UsageError(
+        `--template-preset must be one of ${TEMPLATE_PRESET_NAMES.join(", ")}, not ${
+          JSON.stringify(preset)
+        }`,
+        "classify",
+      );
+    }
+  }
   const topK = intFlag("classify", "top-k", values["top-k"], 0);
   if (positionals.length === 0) throw new UsageError("no images to classify", "classify");
   const files: string[] = [];
@@ -40,7 +56,7 @@ export async function classifyCommand(args: string[]): Promise<number> {
   for (const [i, file] of files.entries()) {
     try {
       const results = await clip.classify(file, labels, {
-        template: templates.length ? templates : undefined,
+        template: preset ?? (templates.length ? templates : undefined),
         topK: topK || undefined,
       });
       printLine({ file, results });

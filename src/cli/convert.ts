@@ -1,10 +1,9 @@
-// `convert --from HF_DIR --to OUT.safetensors [--towers both|text|vision] [--dtype int8]`: writes an
-// edgeclip int8 package. The file is written under a temporary name and renamed when complete, so
-// a failed conversion never leaves a truncated package behind.
+// `convert --from HF_DIR --to OUT.safetensors [--towers both|text|vision] [--dtype int8]
+// [--adapter DIR --merge]`: writes an edgeclip int8 package. The file is written under a temporary
+// name and renamed when complete, so a failed conversion never leaves a truncated package behind.
 
 import { EdgeClipError } from "../errors.ts";
 import { convertClip } from "../convert/mod.ts";
-import { mergedWeights } from "../api/merge_export.ts";
 import type { ByteSink } from "../io/safetensors_write.ts";
 import { parse, UsageError } from "./args.ts";
 import { printError, printLine } from "./output.ts";
@@ -18,6 +17,26 @@ function fileSink(f: Deno.FsFile): ByteSink {
   };
 }
 
+/** An OS error while writing the package, said without the OS's error numbers. */
+function cannotWrite(to: string, e: unknown): EdgeClipError {
+  const why = e instanceof Deno.errors.NotFound
+    ? "its folder does not exist"
+    : e instanceof Deno.errors.PermissionDenied
+    ? "permission denied"
+    : e instanceof Deno.errors.IsADirectory
+    ? "it is a directory"
+    : (e as Error).message.replace(/ \(os error \d+\)/, "");
+  return new EdgeClipError("source_unavailable", `cannot write ${to}: ${why}`, { file: to });
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(path)).isDirectory;
+  } catch {
+    return false; // absent (to be created) or unreadable (the write will say why)
+  }
+}
+
 /** Runs the convert command; resolves with the exit code. */
 export async function convertCommand(args: string[]): Promise<number> {
   const { values, positionals } = parse("convert", args, {
@@ -29,8 +48,18 @@ export async function convertCommand(args: string[]): Promise<number> {
     merge: { type: "boolean" },
     quiet: { type: "boolean", short: "q" },
   });
-  if (positionals.length) throw new UsageError(`unexpected argument ${positionals[0]}`, "convert");
+  if (positionals.length) {
+    throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`, "convert");
+  }
   if (!values.from || !values.to) throw new UsageError("--from and --to are required", "convert");
+  // refused before any work: the rename at the end would fail on a directory
+  if (values.to.endsWith("/") || (await isDirectory(values.to))) {
+    throw new UsageError(
+      `--to ${JSON.stringify(values.to)} is a directory; give the package file to write ` +
+        `(e.g. ${values.to.replace(/\/+$/, "")}/model.safetensors)`,
+      "convert",
+    );
+  }
   if (values.dtype !== undefined && values.dtype !== "int8") {
     throw new UsageError(
       "--dtype: packages are int8 (f32 runs the Hugging Face folder)",
@@ -48,36 +77,34 @@ export async function convertCommand(args: string[]): Promise<number> {
       "convert",
     );
   }
-  // LoRA/IA3 adapters are merged into the f32 weights before they are quantized
-  const merge = values.adapter?.length
-    ? await mergedWeights(values.from, values.adapter)
-    : undefined;
   const tmp = `${values.to}.partial-${Deno.pid}`;
   let f: Deno.FsFile;
   try {
     f = await Deno.open(tmp, { write: true, create: true, truncate: true });
   } catch (e) {
-    throw new EdgeClipError(
-      "source_unavailable",
-      `cannot write ${values.to}: ${(e as Error).message}`,
-    );
+    throw cannotWrite(values.to, e);
   }
   try {
+    // LoRA-family adapters are merged into the f32 weights before they are quantized
     const report = await convertClip(values.from, fileSink(f), {
       towers,
-      transform: merge?.transform,
+      adapters: values.adapter,
     });
     f.close();
-    await Deno.rename(tmp, values.to);
+    try {
+      await Deno.rename(tmp, values.to);
+    } catch (e) {
+      throw cannotWrite(values.to, e);
+    }
     const int8 = report.rows.filter((r) => r.action === "int8").length;
     if (!values.quiet) {
       printError(
         `wrote ${values.to}: ${
           (report.bytes / 2 ** 20).toFixed(1)
         } MiB, ${report.tensors} tensors ` +
-          `(${int8} source weights int8), towers ${report.towers}, ${
-            (report.ms / 1000).toFixed(1)
-          } s`,
+          `(${int8} source weights int8), towers ${report.towers}${
+            report.merged.length ? `, merged ${report.merged.join(", ")}` : ""
+          }, ${(report.ms / 1000).toFixed(1)} s`,
       );
     }
     printLine({
@@ -86,6 +113,7 @@ export async function convertCommand(args: string[]): Promise<number> {
       tensors: report.tensors,
       towers: report.towers,
       source_sha256: report.sourceSha256,
+      ...(report.merged.length ? { merged: report.merged } : {}),
       ms: Math.round(report.ms),
     });
     return 0;

@@ -2,7 +2,7 @@
 // The one place that turns errors into exit codes: 0 ok, 1 model or input error, 2 usage error.
 
 import { EdgeClipError } from "../errors.ts";
-import { HelpRequested, USAGE, UsageError } from "./args.ts";
+import { HelpRequested, USAGE, usage, UsageError } from "./args.ts";
 import { classifyCommand } from "./classify.ts";
 import { demoCommand } from "./demo.ts";
 import { embedCommand } from "./embed.ts";
@@ -57,11 +57,11 @@ export async function main(argv: string[]): Promise<number> {
     return await command(rest);
   } catch (e) {
     if (e instanceof HelpRequested) {
-      printText(USAGE[e.command] ?? USAGE.main);
+      printText(usage(e.command));
       return 0;
     }
     if (e instanceof UsageError) {
-      printError(`error: ${e.message}\n\n${USAGE[e.command ?? name] ?? USAGE.main}`);
+      printError(`error: ${e.message}\n\n${usage(e.command ?? name)}`);
       return 2;
     }
     if (e instanceof Deno.errors.BrokenPipe) return 0; // the reader stopped (`| head`)

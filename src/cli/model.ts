@@ -22,8 +22,16 @@ export interface OpenedModel {
   readonly adapters: readonly string[];
 }
 
-/** A display name for a model source: its last path segment. */
-export function modelName(source: string): string {
+/** A Hugging Face Hub id ("org/name"). */
+const HUB_ID = /^[\w.-]+\/[\w.-]+$/;
+
+/**
+ * The name a served model answers to when --name is not given: the Hub id it was saved from
+ * (config.json's `_name_or_path`, when it is one), else the last segment of its path without
+ * `.safetensors` (a folder "…/clip-vit-base-patch32" serves as "clip-vit-base-patch32").
+ */
+export function modelName(source: string, configName = ""): string {
+  if (HUB_ID.test(configName) && !configName.startsWith(".")) return configName;
   const parts = source.replace(/[\\/]+$/, "").split(/[\\/]/);
   return parts[parts.length - 1].replace(/\.safetensors$/, "") || "clip";
 }
@@ -39,6 +47,7 @@ export async function openModel(
   const dtype = dtypeFlag(command, values.dtype);
   const int8Precision = precisionFlag(command, values["int8-precision"]);
   const clip = await loadClip(source, { dtype, int8Precision });
+  // an explicit --dtype that the file cannot run was refused by loadClip (invalid_input)
   const adapters: string[] = [];
   for (const dir of values.adapter ?? []) adapters.push(await clip.loadAdapter(dir));
   if (adapters.length === 1) clip.setActiveAdapters(adapters[0]);
@@ -49,5 +58,5 @@ export async function openModel(
       "one --adapter at a time: composing several adapters from the command line is not available yet",
     );
   }
-  return { clip, source, dtype, adapters };
+  return { clip, source, dtype: clip.dtype, adapters };
 }

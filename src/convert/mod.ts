@@ -1,13 +1,11 @@
 // Offline conversion of a Hugging Face CLIP checkpoint into an edgeclip int8 package.
 //   deno task convert --from HF_DIR --to OUT.safetensors [--towers both|text|vision]
+//     [--adapter DIR --merge]
 
-export { convertClip, convertClipToBytes, type ConvertReport, sha256Of } from "./write.ts";
-export type { QuantizeOptions } from "./quantize.ts";
 export {
-  checkPackage,
-  isPackage,
-  META,
-  PACKAGE_LAYOUT,
-  PACKAGE_VERSION,
-  type Towers,
-} from "./package.ts";
+  convertClip,
+  convertClipToBytes,
+  type ConvertOptions,
+  type ConvertReport,
+  sha256Of,
+} from "./convert.ts";

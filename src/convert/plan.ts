@@ -1,17 +1,38 @@
-// Step 2 of conversion: which tensors the package holds, in the order the model loads them. A weight the model
-// loaded as int8 becomes its packed triple (qweight, qscale, qsum) or, for the token table, its
-// rows and scales; a linear kept f32 is written from memory (so a transform before quantization is
-// kept); everything else is copied as F32. Buffers (position_ids) and the left-out tower are dropped.
+// The package's tensors, in the order the model loads them. A weight the model loaded as int8
+// becomes its packed tensors (package/write.ts); a linear kept f32 is written from memory (so a
+// transform before quantization is kept); everything else is copied as F32. Buffers
+// (position_ids) and the left-out tower are dropped.
 
+import type { LoadObserver } from "../checkpoint/open.ts";
+import type { Checkpoint } from "../checkpoint/resolve.ts";
 import type { TensorEntry } from "../io/safetensors.ts";
-import { toF32 } from "../io/safetensors.ts";
 import type { TensorOut } from "../io/safetensors_write.ts";
-import { EmbeddingQ8 } from "../model/embedding_q8.ts";
-import { LinearQ8 } from "../model/linear_q8.ts";
-import { IGNORED_KEYS } from "../model/weights.ts";
-import { packedBytes, packedShape, paddedN } from "../quant/formats.ts";
-import { droppedByTowers } from "./package.ts";
-import type { Quantized } from "./quantize.ts";
+import { droppedByTowers, type Towers } from "../model/config.ts";
+import type { Embedding } from "../model/embedding.ts";
+import type { Linear } from "../model/linear.ts";
+import { isIgnoredKey } from "../model/names.ts";
+import { keyPrefixOf, readF32 } from "../model/weights.ts";
+import { packedTensors } from "../package/write.ts";
+import type { Kernels } from "../wasm/kernels.ts";
+
+/** What the converter records of a load: each module the model built, and the read order. */
+export class LoadRecord implements LoadObserver {
+  /** Linears and token tables by module key path. */
+  readonly modules = new Map<string, Linear | Embedding>();
+  /** Source tensor names in the order the model first read them. */
+  readonly readOrder: string[] = [];
+  readonly #seen = new Set<string>();
+
+  made(prefix: string, module: Linear | Embedding): void {
+    this.modules.set(prefix, module);
+  }
+
+  read(e: TensorEntry): void {
+    if (this.#seen.has(e.name)) return;
+    this.#seen.add(e.name);
+    this.readOrder.push(e.name);
+  }
+}
 
 /** What became of one source tensor. */
 export interface PlanRow {
@@ -20,69 +41,54 @@ export interface PlanRow {
   readonly outputs: readonly string[];
 }
 
+/** The model a plan writes: its kernels, the towers kept and what its load recorded. */
+export interface Loaded {
+  readonly kernels: Kernels;
+  readonly towers: Towers;
+  readonly record: LoadRecord;
+}
+
 /** The package's tensors (bytes produced lazily, in order) and a row per source tensor. */
-export function planPackage(q: Quantized): { tensors: TensorOut[]; rows: PlanRow[] } {
-  const k = q.kernels;
+export function planPackage(ckpt: Checkpoint, loaded: Loaded): {
+  tensors: TensorOut[];
+  rows: PlanRow[];
+} {
+  const { kernels, towers, record } = loaded;
+  const source = ckpt.weights;
+  const keyPrefix = keyPrefixOf(source.header.entries);
   const tensors: TensorOut[] = [];
   const rows: PlanRow[] = [];
-  const mem = (ptr: number, bytes: number) => () => k.mem.u8(ptr, bytes);
   // in the order the loader reads (a package loads front to back: sequential disk reads on a
   // cold page cache); tensors it never read (dropped ones) keep their place after those
-  const rank = new Map(q.readOrder.map((name, i) => [name, i]));
-  const entries = [...q.source.header.entries].sort(
+  const rank = new Map(record.readOrder.map((name, i) => [name, i]));
+  const entries = [...source.header.entries].sort(
     ([a], [b]) => (rank.get(a) ?? rank.size) - (rank.get(b) ?? rank.size),
   );
   for (const [fileKey, e] of entries) {
-    const key = fileKey.slice(q.keyPrefix.length);
-    if (IGNORED_KEYS.some((r) => r.test(key)) || droppedByTowers(key, q.towers)) {
+    const key = fileKey.slice(keyPrefix.length);
+    if (isIgnoredKey(key) || droppedByTowers(key, towers)) {
       rows.push({ source: fileKey, action: "dropped", outputs: [] });
       continue;
     }
     const prefix = key.endsWith(".weight") ? key.slice(0, -".weight".length) : "";
-    const lin = q.linears.get(prefix);
-    const emb = q.embeddings.get(prefix);
-    const start = tensors.length;
-    if (lin instanceof LinearQ8) {
-      const w = lin.weight, np = paddedN(w.n);
-      tensors.push(
-        {
-          name: `${prefix}.qweight`,
-          dtype: "I8",
-          shape: packedShape(w.n, w.k),
-          data: mem(w.ptr, packedBytes(w.n, w.k)),
-        },
-        { name: `${prefix}.qscale`, dtype: "F32", shape: [np], data: mem(w.scales, np * 4) },
-        { name: `${prefix}.qsum`, dtype: "I32", shape: [np], data: mem(w.sums, np * 4) },
-      );
-    } else if (emb instanceof EmbeddingQ8) {
-      tensors.push(
-        {
-          name: `${prefix}.qweight`,
-          dtype: "I8",
-          shape: [emb.vocab, emb.dim],
-          data: mem(emb.table, emb.vocab * emb.dim),
-        },
-        {
-          name: `${prefix}.qscale`,
+    const made = record.modules.get(prefix);
+    const packed = packedTensors(kernels, prefix, made);
+    const f32 = !packed && made && "readWeight" in made ? made : undefined;
+    const out: TensorOut[] = packed ?? [
+      f32
+        ? {
+          name: key,
           dtype: "F32",
-          shape: [emb.vocab],
-          data: mem(emb.scales, emb.vocab * 4),
-        },
-      );
-    } else if (lin) {
-      tensors.push({
-        name: key,
-        dtype: "F32",
-        shape: [lin.outFeatures, lin.inFeatures],
-        data: () => bytesOf(lin.readWeight()),
-      });
-    } else {
-      tensors.push({ name: key, dtype: "F32", shape: e.shape, data: () => copyF32(q, e) });
-    }
+          shape: [f32.outFeatures, f32.inFeatures],
+          data: () => bytesOf(f32.readWeight()),
+        }
+        : { name: key, dtype: "F32", shape: e.shape, data: () => copyF32(source, e) },
+    ];
+    tensors.push(...out);
     rows.push({
       source: fileKey,
-      action: lin instanceof LinearQ8 || emb ? "int8" : lin ? "f32 from memory" : "copy",
-      outputs: tensors.slice(start).map((t) => t.name),
+      action: packed ? "int8" : f32 ? "f32 from memory" : "copy",
+      outputs: out.map((t) => t.name),
     });
   }
   return { tensors, rows };
@@ -93,11 +99,9 @@ function bytesOf(a: Float32Array): Uint8Array {
 }
 
 /** A source tensor's values as F32 bytes (F16/BF16/F64 widened or narrowed). */
-async function copyF32(q: Quantized, e: TensorEntry): Promise<Uint8Array> {
+async function copyF32(source: Checkpoint["weights"], e: TensorEntry): Promise<Uint8Array> {
+  if (e.dtype !== "F32") return bytesOf(await readF32(source, e));
   const raw = new Uint8Array(e.end - e.begin);
-  await q.source.read(e, raw);
-  if (e.dtype === "F32") return raw;
-  const out = new Float32Array(e.shape.reduce((a, d) => a * d, 1));
-  toF32(raw, e.dtype, out, e.name);
-  return bytesOf(out);
+  await source.read(e, raw);
+  return raw;
 }

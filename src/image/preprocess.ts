@@ -60,7 +60,7 @@ export function outputSize(w: number, h: number, cfg: PreprocessConfig): [number
 
 /** A DecodedImage built by hand (or by a buggy decoder) must still describe its own data. */
 function checkImage(img: DecodedImage): void {
-  const c = (MODE_CHANNELS as Record<string, number>)[img.mode];
+  const c = Object.hasOwn(MODE_CHANNELS, img.mode) ? MODE_CHANNELS[img.mode] : undefined;
   const { width: w, height: h } = img;
   if (!c || !Number.isInteger(w) || !Number.isInteger(h) || w < 1 || h < 1) {
     throw new EdgeClipError(

@@ -84,7 +84,7 @@ export function parseHeader(json: Uint8Array, fileSize: number, file: string): S
     const e = v as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     if (!e || typeof e !== "object") fail(file, `entry ${name} is not an object`);
     const dtype = e.dtype as Dtype;
-    if (typeof dtype !== "string" || !(dtype in DTYPE_BYTES)) {
+    if (typeof dtype !== "string" || !Object.hasOwn(DTYPE_BYTES, dtype)) {
       fail(file, `tensor ${name} has unsupported dtype ${JSON.stringify(e.dtype)}`, { key: name });
     }
     const shape = e.shape;

@@ -3,6 +3,7 @@
 // with spaces to a multiple of 8 bytes, as the reference implementation does, so data starts aligned.
 
 import { EdgeClipError } from "../errors.ts";
+import { concatBytes } from "./bytes.ts";
 import { type Dtype, DTYPE_BYTES } from "./safetensors.ts";
 
 /** A tensor to write: its bytes are asked for once, when its turn comes. */
@@ -79,14 +80,6 @@ export function memorySink(): ByteSink & { bytes(): Uint8Array } {
     write(chunk) {
       parts.push(chunk.slice());
     },
-    bytes() {
-      const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
-      let at = 0;
-      for (const p of parts) {
-        out.set(p, at);
-        at += p.length;
-      }
-      return out;
-    },
+    bytes: () => concatBytes(parts),
   };
 }

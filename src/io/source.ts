@@ -1,15 +1,8 @@
 // Where model and adapter files come from: a local folder or file, a URL (http(s) or file:),
-// or files held in memory. The only io file that touches Deno.* or fetch.
+// or files held in memory. Local files go through the host (host.ts); URLs through fetch.
 
 import { EdgeClipError } from "../errors.ts";
-
-/** Byte-range reads of one file without holding all of it in JS memory. */
-export interface RandomAccess {
-  readonly size: number;
-  /** Fills `dest` with the bytes at [offset, offset + dest.length). */
-  read(offset: number, dest: Uint8Array): Promise<void>;
-  close(): void;
-}
+import { host, isDir, type RandomAccess } from "./host.ts";
 
 /** A set of named files: a model or adapter folder. */
 export interface FileSet {
@@ -34,14 +27,6 @@ function unavailable(label: string, name: string, why: string, cause?: unknown):
     { source: label, file: name },
     { cause },
   );
-}
-
-function explain(e: unknown): string {
-  if (e instanceof Deno.errors.NotFound) return "no such file";
-  if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
-    return "permission denied (run Deno with --allow-read / --allow-net for this path)";
-  }
-  return e instanceof Error ? e.message : String(e);
 }
 
 function memoryAccess(data: Uint8Array): RandomAccess {
@@ -71,14 +56,15 @@ function toBytes(v: Uint8Array | ArrayBuffer | string): Uint8Array {
 
 /** Files held in memory. */
 export function memoryFileSet(files: MemoryFiles, label = "in-memory files"): FileSet {
+  // own entries only: a file named "constructor" is not Object.prototype.constructor
+  const has = (name: string) => Object.hasOwn(files, name) && files[name] !== undefined;
   const get = (name: string): Uint8Array => {
-    const v = files[name];
-    if (v === undefined) throw unavailable(label, name, "not among the given files");
-    return toBytes(v);
+    if (!has(name)) throw unavailable(label, name, "not among the given files");
+    return toBytes(files[name]);
   };
   return {
     label,
-    exists: (name) => Promise.resolve(files[name] !== undefined),
+    exists: (name) => Promise.resolve(has(name)),
     bytes: (name) => Promise.resolve().then(() => get(name)),
     text: (name) => Promise.resolve().then(() => new TextDecoder().decode(get(name))),
     open: (name) => Promise.resolve().then(() => memoryAccess(get(name))),
@@ -88,60 +74,38 @@ export function memoryFileSet(files: MemoryFiles, label = "in-memory files"): Fi
 /** A local folder. */
 export function folderFileSet(dir: string): FileSet {
   const path = (name: string) => `${dir.replace(/\/+$/, "")}/${name}`;
+  const read = async (name: string) => {
+    try {
+      return await host.readFile(path(name));
+    } catch (e) {
+      throw unavailable(dir, name, host.explain(e), e);
+    }
+  };
   return {
     label: dir,
     async exists(name) {
       try {
-        return (await Deno.stat(path(name))).isFile;
+        return (await host.stat(path(name))).isFile;
       } catch {
         return false;
       }
     },
-    async bytes(name) {
-      try {
-        return await Deno.readFile(path(name));
-      } catch (e) {
-        throw unavailable(dir, name, explain(e), e);
-      }
-    },
-    async text(name) {
-      try {
-        return await Deno.readTextFile(path(name));
-      } catch (e) {
-        throw unavailable(dir, name, explain(e), e);
-      }
-    },
+    bytes: read,
+    text: async (name) => new TextDecoder().decode(await read(name)),
     async open(name) {
-      let f: Deno.FsFile;
-      let size: number;
+      let ra: RandomAccess;
       try {
-        f = await Deno.open(path(name), { read: true });
-        size = (await f.stat()).size;
+        ra = await host.open(path(name));
       } catch (e) {
-        throw unavailable(dir, name, explain(e), e);
+        throw unavailable(dir, name, host.explain(e), e);
       }
       return {
-        size,
-        // Synchronous on purpose: a model load is hundreds of reads, and each async seek + read
-        // pair costs two thread-pool round trips (measured: 347 reads of a ViT-B/32 package
-        // 103–110 ms async vs ~50 ms for the same bytes in one stream).
-        read(offset, dest) {
-          try {
-            f.seekSync(offset, Deno.SeekMode.Start);
-            let done = 0;
-            while (done < dest.length) {
-              const n = f.readSync(dest.subarray(done));
-              if (n === null) {
-                throw unavailable(dir, name, `unexpected end of file at ${offset + done}`);
-              }
-              done += n;
-            }
-            return Promise.resolve();
-          } catch (e) {
-            return Promise.reject(e);
-          }
-        },
-        close: () => f.close(),
+        size: ra.size,
+        read: (offset, dest) =>
+          ra.read(offset, dest).catch((e) => {
+            throw unavailable(dir, name, host.explain(e), e);
+          }),
+        close: () => ra.close(),
       };
     },
   };
@@ -161,16 +125,16 @@ export function urlFileSet(base: URL): FileSet {
       p = (async () => {
         if (url.protocol === "file:") {
           try {
-            return await Deno.readFile(url);
+            return await host.readFile(url);
           } catch (e) {
-            throw unavailable(dir.href, name, explain(e), e);
+            throw unavailable(dir.href, name, host.explain(e), e);
           }
         }
         let res: Response;
         try {
           res = await fetch(url);
         } catch (e) {
-          throw unavailable(dir.href, name, explain(e), e);
+          throw unavailable(dir.href, name, host.explain(e), e);
         }
         if (!res.ok) {
           await res.body?.cancel();
@@ -193,15 +157,6 @@ export function urlFileSet(base: URL): FileSet {
       return memoryAccess(bytes);
     },
   };
-}
-
-/** True when `path` names an existing local directory. */
-async function isDir(path: string): Promise<boolean> {
-  try {
-    return (await Deno.stat(path)).isDirectory;
-  } catch {
-    return false;
-  }
 }
 
 /**
@@ -227,9 +182,9 @@ export async function resolveSource(
     const dir = slash >= 0 ? source.slice(0, slash) || "/" : ".";
     const name = source.slice(slash + 1);
     try {
-      await Deno.stat(source);
+      await host.stat(source);
     } catch (e) {
-      throw unavailable(source, name, explain(e), e);
+      throw unavailable(source, name, host.explain(e), e);
     }
     return { files: folderFileSet(dir), single: name };
   }

@@ -49,7 +49,8 @@ export function readTorchBin(
   for (const [name, t] of dict) {
     if (typeof name !== "string") fail(file, "a state-dict key is not a string");
     if (!(t instanceof PTensor)) fail(file, `${name} is not a tensor`, { key: name });
-    const dtype = FLOAT_STORAGE[t.storage.storageType];
+    const type = t.storage.storageType;
+    const dtype = Object.hasOwn(FLOAT_STORAGE, type) ? FLOAT_STORAGE[type] : undefined;
     if (!dtype) {
       fail(file, `${name} is stored as ${t.storage.storageType}; adapter weights must be floats`, {
         key: name,

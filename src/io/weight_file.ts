@@ -1,18 +1,24 @@
 // Opens a safetensors file of a FileSet for tensor-by-tensor reads straight into their
 // destination (linear memory), so a model never sits in JS memory twice.
 
+import type { RandomAccess } from "./host.ts";
 import {
   headerLength,
   parseHeader,
   type SafetensorsHeader,
   type TensorEntry,
 } from "./safetensors.ts";
-import type { FileSet, RandomAccess } from "./source.ts";
+import type { FileSet } from "./source.ts";
 
-export interface OpenedSafetensors {
+/** A safetensors file whose tensors can be read by entry (or a view of one). */
+export interface WeightFile {
   readonly label: string;
   readonly header: SafetensorsHeader;
   read(entry: TensorEntry, dest: Uint8Array): Promise<void>;
+}
+
+/** A weight file open on its source: close() when done. */
+export interface OpenedSafetensors extends WeightFile {
   close(): void;
 }
 

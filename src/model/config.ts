@@ -4,6 +4,7 @@
 
 import { EdgeClipError } from "../errors.ts";
 import type { ActName } from "../wasm/abi.ts";
+import { towerOfKey } from "./names.ts";
 
 export interface TextConfig {
   readonly hiddenSize: number;
@@ -91,7 +92,8 @@ function num(o: Json, key: string, def: number, where: string): number {
 
 function act(o: Json, where: string): ActName {
   const v = o.hidden_act ?? "quick_gelu";
-  const a = typeof v === "string" ? ACTIVATIONS[v] : undefined;
+  // own entries only: "toString" or "constructor" must not find an Object.prototype member
+  const a = typeof v === "string" && Object.hasOwn(ACTIVATIONS, v) ? ACTIVATIONS[v] : undefined;
   if (!a) bad(`${where}.hidden_act ${JSON.stringify(v)} is not supported`, `${where}.hidden_act`);
   return a;
 }
@@ -102,37 +104,42 @@ function heads(hidden: number, n: number, where: string): void {
   }
 }
 
-function textConfig(o: Json, where: string): TextConfig {
-  const c: TextConfig = {
-    hiddenSize: int(o, "hidden_size", 512, where),
-    intermediateSize: int(o, "intermediate_size", 2048, where),
+/** The fields both towers share, with the tower's HF defaults for the sizes. */
+function encoderFields(
+  o: Json,
+  where: string,
+  d: { hidden: number; intermediate: number; heads: number },
+) {
+  const c = {
+    hiddenSize: int(o, "hidden_size", d.hidden, where),
+    intermediateSize: int(o, "intermediate_size", d.intermediate, where),
     numLayers: int(o, "num_hidden_layers", 12, where, 0),
-    numHeads: int(o, "num_attention_heads", 8, where),
-    maxPositions: int(o, "max_position_embeddings", 77, where),
-    vocabSize: int(o, "vocab_size", 49408, where),
+    numHeads: int(o, "num_attention_heads", d.heads, where),
     layerNormEps: num(o, "layer_norm_eps", 1e-5, where),
     act: act(o, where),
+  };
+  heads(c.hiddenSize, c.numHeads, where);
+  return c;
+}
+
+function textConfig(o: Json, where: string): TextConfig {
+  return Object.freeze({
+    ...encoderFields(o, where, { hidden: 512, intermediate: 2048, heads: 8 }),
+    maxPositions: int(o, "max_position_embeddings", 77, where),
+    vocabSize: int(o, "vocab_size", 49408, where),
     eosTokenId: int(o, "eos_token_id", 49407, where, 0),
     bosTokenId: int(o, "bos_token_id", 49406, where, 0),
     padTokenId: int(o, "pad_token_id", 1, where, 0),
-  };
-  heads(c.hiddenSize, c.numHeads, where);
-  return Object.freeze(c);
+  });
 }
 
 function visionConfig(o: Json, where: string): VisionConfig {
   const c: VisionConfig = {
-    hiddenSize: int(o, "hidden_size", 768, where),
-    intermediateSize: int(o, "intermediate_size", 3072, where),
-    numLayers: int(o, "num_hidden_layers", 12, where, 0),
-    numHeads: int(o, "num_attention_heads", 12, where),
+    ...encoderFields(o, where, { hidden: 768, intermediate: 3072, heads: 12 }),
     imageSize: int(o, "image_size", 224, where),
     patchSize: int(o, "patch_size", 32, where),
     numChannels: int(o, "num_channels", 3, where),
-    layerNormEps: num(o, "layer_norm_eps", 1e-5, where),
-    act: act(o, where),
   };
-  heads(c.hiddenSize, c.numHeads, where);
   if (c.imageSize % c.patchSize !== 0) {
     bad(`${where}.image_size ${c.imageSize} is not a multiple of patch_size ${c.patchSize}`);
   }
@@ -177,7 +184,9 @@ export function parseClipConfig(json: string, hasKey: (name: string) => boolean)
       name,
     });
   }
-  const candidates = SINGLE_TOWER[String(type)];
+  const candidates = Object.hasOwn(SINGLE_TOWER, String(type))
+    ? SINGLE_TOWER[String(type)]
+    : undefined;
   if (!candidates) {
     bad(
       `model_type ${
@@ -199,4 +208,30 @@ export function parseClipConfig(json: string, hasKey: (name: string) => boolean)
     hasVisionProjection: !isText && withProj,
     name,
   });
+}
+
+/** Which towers a load (or a package) keeps. */
+export type Towers = "both" | "text" | "vision";
+
+/** The config with the tower `towers` leaves out removed (and its projection). */
+export function restrictTowers(cfg: ClipConfig, towers: Towers, label: string): ClipConfig {
+  if (towers === "both") return cfg;
+  const keep = towers === "text" ? cfg.text : cfg.vision;
+  if (!keep) {
+    throw new EdgeClipError(
+      "invalid_input",
+      `${label}: towers "${towers}" asked for, but the model has no ${towers} tower`,
+    );
+  }
+  return Object.freeze(
+    towers === "text"
+      ? { ...cfg, vision: undefined, hasVisionProjection: false }
+      : { ...cfg, text: undefined, hasTextProjection: false },
+  );
+}
+
+/** True when weight `key` (without a `clip.` prefix) belongs to a tower `towers` leaves out. */
+export function droppedByTowers(key: string, towers: Towers): boolean {
+  const tower = towerOfKey(key);
+  return towers !== "both" && tower !== undefined && tower !== towers;
 }

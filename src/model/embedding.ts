@@ -35,21 +35,16 @@ export function checkIds(ids: ArrayLike<number>, vocab: number): void {
 export class EmbeddingF32 implements Embedding {
   constructor(
     readonly k: Kernels,
-    readonly table: number,
+    readonly table: Mat, // [vocab × dim]
     readonly vocab: number,
     readonly dim: number,
   ) {}
 
   gather(ids: ArrayLike<number>, out: Mat): void {
     checkIds(ids, this.vocab);
-    const buf = new Uint8Array(this.k.mem.memory.buffer);
-    const row = this.dim * 4;
-    for (let i = 0; i < ids.length; i++) {
-      const src = this.table + ids[i] * row;
-      buf.copyWithin(out.ptr + i * out.ld * 4, src, src + row);
-    }
+    this.k.gatherRows(this.table, ids, out);
   }
 }
 
 export const loadEmbeddingF32: EmbeddingLoader = async (scope, vocab, dim) =>
-  new EmbeddingF32(scope.store.k, await scope.f32("weight", [vocab, dim]), vocab, dim);
+  new EmbeddingF32(scope.store.k, await scope.mat("weight", [vocab, dim]), vocab, dim);

@@ -2,16 +2,17 @@
 // (f32 packed panels here; int8 plugs in through a LinearLoader). PyTorch layout: W is
 // [out × in], y = x·Wᵀ + b.
 
-import type { Act, Kernels, Mat, PackedF32 } from "../wasm/kernels.ts";
+import type { Act, Kernels, Mat, PackedF32, Vec } from "../wasm/kernels.ts";
 import type { LayerNorm } from "./layer_norm.ts";
+import type { LinearPlace } from "./names.ts";
 import type { WeightScope } from "./weights.ts";
 
 export interface Linear {
   readonly inFeatures: number;
   readonly outFeatures: number;
   readonly dtype: "f32" | "int8";
-  /** Pointer to outFeatures f32 biases in linear memory, or 0. */
-  readonly bias: number;
+  /** outFeatures f32 biases, if any. */
+  readonly bias: Vec | undefined;
   /**
    * out = act(x·Wᵀ + b) + residual (residual may be `out` itself). `prepared`: what `prepare`
    * returned for this same x (any linear's; one that cannot use it ignores it).
@@ -41,17 +42,16 @@ export interface PreparedInput {
 }
 
 /** Reads `<scope>.weight` [out × in] (and `.bias` [out]) into a Linear of some format. */
-export type LinearLoader = (
-  scope: WeightScope,
-  inFeatures: number,
-  outFeatures: number,
-  hasBias: boolean,
-  input?: LinearInput,
-) => Promise<Linear>;
+export type LinearLoader = (scope: WeightScope, spec: LinearSpec) => Promise<Linear>;
 
-/** What the model knows about a linear's input, for loaders that care (int8 formats). */
-export interface LinearInput {
-  /** The LayerNorm (already loaded) whose output is this linear's input. */
+/** What the model asks a LinearLoader for. */
+export interface LinearSpec {
+  readonly inFeatures: number;
+  readonly outFeatures: number;
+  readonly bias: boolean;
+  /** Which linear of the model this is (policies and transforms decide by it). */
+  readonly place: LinearPlace;
+  /** The LayerNorm (already loaded) whose output is this linear's input, if one is. */
   readonly norm?: LayerNorm;
 }
 
@@ -61,7 +61,7 @@ export class LinearF32 implements Linear {
   constructor(
     readonly k: Kernels,
     readonly weight: PackedF32,
-    readonly bias: number,
+    readonly bias: Vec | undefined,
   ) {}
 
   get inFeatures(): number {
@@ -80,35 +80,60 @@ export class LinearF32 implements Linear {
   }
 
   readWeight(): Float32Array {
-    return this.k.mem.scratch(() => {
-      const dst = this.k.mem.alloc(this.weight.n * this.weight.k * 4);
-      this.k.unpackF32(this.weight, dst);
-      return this.k.mem.f32(dst, this.weight.n * this.weight.k).slice();
+    const k = this.k, w = this.weight;
+    return k.scratch(() => {
+      const dst = k.mat(w.n, w.k);
+      k.unpackF32(w, dst);
+      return k.read(dst);
     });
   }
 
   writeWeight(w: Float32Array): void {
-    this.k.mem.scratch(() => {
-      const src = this.k.mem.put(w);
-      this.k.repackF32(src, this.weight);
-    });
+    const k = this.k, p = this.weight;
+    k.scratch(() => k.packF32(k.matFrom(w, p.n, p.k), p));
   }
 }
 
-/** Loads an f32 Linear: the weight goes through scratch memory and is packed in place. */
-export const loadLinearF32: LinearLoader = async (scope, inF, outF, hasBias) => {
-  const store = scope.store;
-  const k = store.k;
-  const bias = hasBias ? await scope.f32("bias", [outF]) : 0;
-  const packed = k.mem.alloc(k.packedBytes(outF, inF));
+/**
+ * Dense [out × in] f32 weight hook: adjusts a weight (e.g. merges an adapter) before it is packed
+ * or quantized. `w` may be a view of linear memory: a transform must not allocate in the model's
+ * kernels.
+ */
+export type WeightTransform = (place: LinearPlace, w: Float32Array) => void;
+
+/**
+ * Reads `<scope>.weight` [out × in] as f32 into a temporary buffer, lets `spec.transform` adjust
+ * it, hands it to `use`, frees it.
+ */
+export async function withDenseWeight<T>(
+  scope: WeightScope,
+  spec: LinearSpec & { transform?: WeightTransform },
+  use: (raw: Mat) => T,
+): Promise<T> {
+  const { store } = scope, { outFeatures: outF, inFeatures: inF, transform } = spec;
   const e = store.entry(scope.key("weight"), [outF, inF]);
-  const mark = k.mem.mark();
+  const tmp = store.k.owner(); // not scratch: the read awaits
   try {
-    const raw = k.mem.alloc(outF * inF * 4);
-    await store.readF32Into(e, raw, outF * inF);
-    k.repackF32(raw, { ptr: packed, n: outF, k: inF });
+    const raw = tmp.mat(outF, inF);
+    await store.readF32Into(e, raw);
+    if (transform) store.k.withView(raw, (v) => transform(spec.place, v));
+    return use(raw);
   } finally {
-    k.mem.reset(mark);
+    tmp.free();
   }
-  return new LinearF32(k, { ptr: packed, n: outF, k: inF }, bias);
-};
+}
+
+/** An f32 LinearLoader: the weight is read into temporary memory, transformed, and packed. */
+export function f32LinearLoader(transform?: WeightTransform): LinearLoader {
+  return async (scope, spec) => {
+    const { k, owner } = scope.store;
+    const { inFeatures: inF, outFeatures: outF } = spec;
+    const bias = spec.bias ? await scope.vec("bias", outF) : undefined;
+    const packed = owner.packedF32(outF, inF);
+    await withDenseWeight(scope, { ...spec, transform }, (raw) => k.packF32(raw, packed));
+    return new LinearF32(k, packed, bias);
+  };
+}
+
+/** Loads an f32 Linear as the checkpoint stores it. */
+export const loadLinearF32: LinearLoader = f32LinearLoader();

@@ -1,162 +1,23 @@
 // int8 linear layers: per-output-channel symmetric int8 weights packed for gemm_q8, activations
-// quantized per row at run time. Two loaders: quantize an f32 checkpoint at load, or copy the
-// packed tensors of an edgeclip package (`<scope>.qweight`, `.qscale`, `.qsum`) as they are.
+// quantized per row at run time (their format decided by q8_policy.ts). The loader here quantizes
+// an f32 checkpoint at load; the package reader (package/read.ts) copies packed weights instead.
 
 import { EdgeClipError } from "../errors.ts";
-import { type Dtype, type TensorEntry, toF32 } from "../io/safetensors.ts";
+import { Q8_WEIGHTS, type QaCode } from "../wasm/formats.ts";
+import type { Kernels, Mat, Vec } from "../wasm/kernels.ts";
+import type { PackedQ8, QuantizedAct } from "../wasm/q8.ts";
 import {
-  ACT_FORMATS,
-  type ActFormatName,
-  packedShape,
-  paddedN,
-  Q8_MAX_K,
-} from "../quant/formats.ts";
-import type { KernelVariant } from "../wasm/module.ts";
-import type { Kernels, Mat } from "../wasm/kernels.ts";
-import {
-  allocQ8,
-  gemmQ8,
-  gemmQ8Quantized,
-  type PackedQ8,
-  QA,
-  type QaCode,
-  quantizeActForGemm,
-  type QuantizedAct,
-  quantizePackQ8,
-  unpackQ8,
-} from "../wasm/q8.ts";
-import {
+  f32LinearLoader,
   type Linear,
-  type LinearInput,
   type LinearLoader,
   type LinearOptions,
-  loadLinearF32,
+  type LinearSpec,
   type PreparedInput,
+  type WeightTransform,
+  withDenseWeight,
 } from "./linear.ts";
-import type { LayerNorm } from "./layer_norm.ts";
-import type { WeightScope, WeightStore } from "./weights.ts";
-
-/** Which linears run int8 and how their activations are quantized, by weight-key prefix. */
-export interface Q8Policy {
-  /** Linears kept in f32 (true) instead of int8. */
-  keepF32(prefix: string): boolean;
-  /**
-   * Run-time activation format of an int8 linear (`variant`: the kernel build in use; `spread`:
-   * how uneven its input channels are expected to be, when known — channelSpread of the
-   * LayerNorm feeding it).
-   */
-  actFormat(prefix: string, variant: KernelVariant, spread?: number): ActFormatName;
-}
-
-/**
- * Largest input spread (channelSpread) at which a policy keeps 7-bit activations. Per-row u7 puts
- * 128 levels on the row's range, and a few channels scaled up by LayerNorm's γ widen that range
- * for every token: measured with bench/anchor/outlier_sim.ts (4 channels of every LayerNorm ×F,
- * the next linear ÷F), image cosine to f32 with u7 is 0.99987 at F = 1–2, 0.99980 at 3, 0.99908 at
- * 10 (u12: 0.99999 throughout). Random-weight checkpoints have spread ~1–1.3; trained ones can
- * have outlier channels, and then run u12 there.
- */
-export const MAX_U7_SPREAD = 2.5;
-
-/**
- * How uneven the channels of a LayerNorm's output are expected to be: max / median over channels
- * of |γ| + |β|/3 (a normalized channel spans about ±3 before γ and β). 1 when all are alike.
- */
-export function channelSpread(gamma: ArrayLike<number>, beta: ArrayLike<number>): number {
-  const r = Float64Array.from(gamma, (g, i) => Math.abs(g) + Math.abs(beta[i]) / 3).sort();
-  const n = r.length;
-  if (n === 0) return 1;
-  const median = n % 2 ? r[(n - 1) / 2] : (r[n / 2 - 1] + r[n / 2]) / 2;
-  return median > 0 ? r[n - 1] / median : r[n - 1] > 0 ? Infinity : 1;
-}
-
-/** u7 where `wanted` and the relaxed dot exist, unless the input's channels are too uneven. */
-function u7If(wanted: boolean, variant: KernelVariant, spread?: number): ActFormatName {
-  return wanted && variant === "relaxed" && !(spread !== undefined && spread > MAX_U7_SPREAD)
-    ? "u7"
-    : "u12";
-}
-
-/**
- * The default, from measurements on the anchor ViT-B/32 and the golden fixtures (bench/results):
- * - every encoder linear and the patch embedding int8; the two projections f32 (one pooled row
- *   each, so their rounding reaches the embedding unaveraged, at negligible cost);
- * - text: u12 activations (the dot_i16x8_s kernel, as fast as u8, 16× finer steps);
- * - vision: u7 where the relaxed int8 dot exists (~1.5× faster image int8; image cosine to f32
- *   still ≥ 0.9998), else u12;
- * - never u7 on a linear fed by a LayerNorm with uneven channels (spread > MAX_U7_SPREAD).
- */
-export const DEFAULT_Q8_POLICY: Q8Policy = Object.freeze({
-  keepF32: (prefix: string) => /(^|\.)(text_projection|visual_projection)$/.test(prefix),
-  actFormat: (prefix: string, variant: KernelVariant, spread?: number): ActFormatName =>
-    u7If(prefix.startsWith("vision_model."), variant, spread),
-});
-
-/**
- * The default plus u7 on the text linears fed by a LayerNorm (q/k/v, fc1) where the relaxed dot
- * exists; out_proj and fc2, whose inputs (attention mixes, GELU outputs) carry the error the text
- * tower amplifies most, stay u12. Text int8 ~1.25× faster; text cosine to f32 on ViT-B/32 (300
- * random prompts): median 0.99934, min 0.99879 against 0.99966 / 0.99948 with u12 (all-u7: 0.99888
- * on the 4 anchor prompts) — which is why it is not the default.
- */
-export const FAST_Q8_POLICY: Q8Policy = withTextU7(/\.(q_proj|k_proj|v_proj|fc1)$/);
-
-/** The default plus u7 on the text linears whose key matches `text` (FAST_Q8_POLICY, and trials). */
-export function withTextU7(text: RegExp): Q8Policy {
-  return Object.freeze({
-    keepF32: DEFAULT_Q8_POLICY.keepF32,
-    actFormat: (prefix: string, variant: KernelVariant, spread?: number): ActFormatName =>
-      u7If(prefix.startsWith("vision_model.") || text.test(prefix), variant, spread),
-  });
-}
-
-/** Every int8 linear on u12 activations: the most accurate int8 (~1.5× the image int8 time). */
-export const HIGH_PRECISION_Q8_POLICY: Q8Policy = Object.freeze({
-  keepF32: DEFAULT_Q8_POLICY.keepF32,
-  actFormat: (): ActFormatName => "u12",
-});
-
-/** loadClip's `int8Precision` settings and the policy each runs. */
-export type Int8Precision = "balanced" | "fast" | "high";
-export const Q8_POLICIES: Readonly<Record<Int8Precision, Q8Policy>> = Object.freeze({
-  balanced: DEFAULT_Q8_POLICY,
-  fast: FAST_Q8_POLICY,
-  high: HIGH_PRECISION_Q8_POLICY,
-});
-
-/** The policy's format for a layer with k inputs (u12 needs k ≤ 4096; wider layers use u8). */
-export function layerFormat(
-  policy: Q8Policy,
-  prefix: string,
-  k: number,
-  variant: KernelVariant,
-  spread?: number,
-): QaCode {
-  const name = policy.actFormat(prefix, variant, spread);
-  return QA[k > ACT_FORMATS[name].maxK ? "u8" : name];
-}
-
-// q, k and v read the same LayerNorm: its spread is computed once
-const normSpreads = new WeakMap<LayerNorm, number>();
-
-/** layerFormat for a linear whose input may be a known LayerNorm's output. */
-function inputFormat(
-  policy: Q8Policy,
-  prefix: string,
-  k: Kernels,
-  inF: number,
-  input?: LinearInput,
-): QaCode {
-  const norm = input?.norm;
-  // the spread can only turn u7 into u12: computed only for layers that would run u7
-  let spread: number | undefined;
-  if (norm && policy.actFormat(prefix, k.variant) === "u7") {
-    spread = normSpreads.get(norm) ??
-      channelSpread(k.mem.f32(norm.gamma, norm.dim), k.mem.f32(norm.beta, norm.dim));
-    normSpreads.set(norm, spread);
-  }
-  return layerFormat(policy, prefix, inF, k.variant, spread);
-}
+import { DEFAULT_Q8_POLICY, inputFormat, type Q8Policy } from "./q8_policy.ts";
+import type { WeightScope } from "./weights.ts";
 
 /** Activations quantized for gemm_q8 (LinearQ8.prepare). */
 interface PreparedQ8 extends PreparedInput {
@@ -165,15 +26,12 @@ interface PreparedQ8 extends PreparedInput {
   readonly qa: QuantizedAct;
 }
 
-/** Dense [out × in] f32 weight hook: adjust (e.g. merge an adapter) before quantization. */
-export type WeightTransform = (key: string, w: Float32Array, outF: number, inF: number) => void;
-
 export class LinearQ8 implements Linear {
   readonly dtype = "int8" as const;
   constructor(
     readonly k: Kernels,
     readonly weight: PackedQ8,
-    readonly bias: number,
+    readonly bias: Vec | undefined,
     /** Activation format of this layer's input. */
     readonly fmt: QaCode,
   ) {}
@@ -190,22 +48,22 @@ export class LinearQ8 implements Linear {
     const p = opts.prepared as PreparedQ8 | undefined;
     // made for this very matrix object, in this layer's format
     if (p?.kind === "q8" && p.x === x && p.qa.fmt === this.fmt) {
-      gemmQ8Quantized(this.k, p.qa, this.weight, out, o);
-    } else gemmQ8(this.k, x, this.weight, out, { ...o, fmt: this.fmt });
+      this.k.q8.gemmQuantized(p.qa, this.weight, out, o);
+    } else this.k.q8.gemm(x, this.weight, out, { ...o, fmt: this.fmt });
   }
 
   /** Quantizes x once for every int8 linear of this activation format that reads it (q/k/v). */
   prepare(x: Mat): PreparedQ8 {
-    return { kind: "q8", x, qa: quantizeActForGemm(this.k, x, this.fmt) };
+    return { kind: "q8", x, qa: this.k.q8.quantizeAct(x, this.fmt) };
   }
 
   /** The dequantized weight q·scale [out × in]. */
   readWeight(): Float32Array {
-    const { n, k } = this.weight;
-    return this.k.mem.scratch(() => {
-      const dst = this.k.mem.alloc(n * k * 4);
-      unpackQ8(this.k, this.weight, dst);
-      return this.k.mem.f32(dst, n * k).slice();
+    const k = this.k, w = this.weight;
+    return k.scratch(() => {
+      const dst = k.mat(w.n, w.k);
+      k.q8.unpack(w, dst);
+      return k.read(dst);
     });
   }
 
@@ -215,134 +73,50 @@ export class LinearQ8 implements Linear {
     if (w.length !== n * k) {
       throw new EdgeClipError("invalid_input", `weight has ${w.length} values, want ${n}×${k}`);
     }
-    this.k.mem.scratch(() => quantizePackQ8(this.k, this.k.mem.put(w), this.weight));
-  }
-}
-
-function checkK(scope: WeightScope, inF: number): void {
-  if (inF > Q8_MAX_K) {
-    throw new EdgeClipError(
-      "model_config",
-      `${scope.prefix}: ${inF} input features exceed the int8 kernels' limit of ${Q8_MAX_K}`,
-    );
+    const kr = this.k;
+    kr.scratch(() => kr.q8.quantizePack(kr.matFrom(w, n, k), this.weight));
   }
 }
 
 /**
- * Reads rows [r0, r0 + rows) of a 2-D float tensor (`cols` wide) into f32 memory at `ptr`, in its
- * own dtype then widened, so big tables pass through memory a slice at a time.
+ * Builds the int8 linear `spec` asks for: checks its width, reads its bias, and lets `fill` write
+ * the packed weight (quantized from f32 here; copied as stored by the package reader).
  */
-export async function readRowsF32(
-  store: WeightStore,
-  e: TensorEntry,
-  r0: number,
-  rows: number,
-  cols: number,
-  ptr: number,
-): Promise<void> {
-  const k = store.k;
-  const size = e.dtype === "F32"
-    ? 4
-    : e.dtype === "F64"
-    ? 8
-    : e.dtype === "F16" || e.dtype === "BF16"
-    ? 2
-    : 0;
-  if (!size) {
+export async function loadLinearQ8(
+  scope: WeightScope,
+  spec: LinearSpec,
+  opts: { policy: Q8Policy; fill: (w: PackedQ8) => Promise<void> },
+): Promise<LinearQ8> {
+  const { inFeatures: inF, outFeatures: outF } = spec;
+  if (inF > Q8_WEIGHTS.maxK) {
     throw new EdgeClipError(
-      "model_format",
-      `${store.file.label}: weight ${e.name} is ${e.dtype}, expected a float tensor`,
-      { key: e.name, dtype: e.dtype },
+      "model_config",
+      `${scope.prefix}: ${inF} input features exceed the int8 kernels' limit of ${Q8_WEIGHTS.maxK}`,
     );
   }
-  const part: TensorEntry = {
-    ...e,
-    begin: e.begin + r0 * cols * size,
-    end: e.begin + (r0 + rows) * cols * size,
-  };
-  const n = rows * cols;
-  if (e.dtype === "F32") {
-    await store.file.read(part, k.mem.u8(ptr, n * 4));
-    return;
-  }
-  const mark = k.mem.mark();
-  try {
-    const raw = k.mem.alloc(n * size);
-    await store.file.read(part, k.mem.u8(raw, n * size));
-    toF32(k.mem.u8(raw, n * size), e.dtype, k.mem.f32(ptr, n), e.name);
-  } finally {
-    k.mem.reset(mark);
-  }
+  const { k, owner } = scope.store;
+  const bias = spec.bias ? await scope.vec("bias", outF) : undefined;
+  const w = owner.packedQ8(outF, inF);
+  await opts.fill(w);
+  return new LinearQ8(k, w, bias, inputFormat(opts.policy, k, spec));
 }
 
-/** Loader that quantizes f32 checkpoint weights at load (the converter runs the same code). */
+/**
+ * Loader that quantizes f32 checkpoint weights at load (the converter runs the same code);
+ * `transform` sees each dense f32 weight first (merging adapters at conversion).
+ */
 export function quantizingLinearLoader(
   policy: Q8Policy = DEFAULT_Q8_POLICY,
   transform?: WeightTransform,
 ): LinearLoader {
-  return async (scope, inF, outF, hasBias, input) => {
-    if (policy.keepF32(scope.prefix)) {
-      if (!transform) return loadLinearF32(scope, inF, outF, hasBias);
-      const lin = await loadLinearF32(scope, inF, outF, hasBias);
-      const w = lin.readWeight();
-      transform(scope.key("weight"), w, outF, inF);
-      lin.writeWeight(w);
-      return lin;
-    }
-    checkK(scope, inF);
-    const store = scope.store, k = store.k;
-    const bias = hasBias ? await scope.f32("bias", [outF]) : 0;
-    const w = allocQ8(k, outF, inF);
-    const key = scope.key("weight");
-    const e = store.entry(key, [outF, inF]);
-    const mark = k.mem.mark();
-    try {
-      const raw = k.mem.alloc(outF * inF * 4);
-      await store.readF32Into(e, raw, outF * inF);
-      transform?.(key, k.mem.f32(raw, outF * inF), outF, inF);
-      quantizePackQ8(k, raw, w);
-    } finally {
-      k.mem.reset(mark);
-    }
-    return new LinearQ8(k, w, bias, inputFormat(policy, scope.prefix, k, inF, input));
-  };
-}
-
-/** Copies a tensor's bytes into memory at ptr after checking its dtype and shape. */
-export async function readRaw(
-  scope: WeightScope,
-  name: string,
-  dtype: Dtype,
-  shape: readonly number[],
-  ptr: number,
-): Promise<void> {
-  const store = scope.store;
-  const e = store.entry(scope.key(name), shape);
-  if (e.dtype !== dtype) {
-    throw new EdgeClipError(
-      "model_format",
-      `${store.file.label}: ${e.name} is ${e.dtype}, an edgeclip package stores it as ${dtype}`,
-      { key: e.name, dtype: e.dtype },
-    );
-  }
-  await store.file.read(e, store.k.mem.u8(ptr, e.end - e.begin));
-}
-
-/**
- * Loader for an edgeclip package: `<scope>.qweight` I8 (packed, formats.ts), `.qscale` F32 and
- * `.qsum` I32 (padded to whole panels) are copied into memory unchanged; a linear stored as
- * `<scope>.weight` (kept f32 by the converter's policy) loads as f32.
- */
-export function packagedLinearLoader(policy: Q8Policy = DEFAULT_Q8_POLICY): LinearLoader {
-  return async (scope, inF, outF, hasBias, input) => {
-    if (!scope.has("qweight")) return loadLinearF32(scope, inF, outF, hasBias);
-    checkK(scope, inF);
+  const keptF32 = f32LinearLoader(transform);
+  return async (scope, spec) => {
+    if (policy.keepF32(spec.place)) return await keptF32(scope, spec);
     const k = scope.store.k;
-    const bias = hasBias ? await scope.f32("bias", [outF]) : 0;
-    const w = allocQ8(k, outF, inF);
-    await readRaw(scope, "qweight", "I8", packedShape(outF, inF), w.ptr);
-    await readRaw(scope, "qscale", "F32", [paddedN(outF)], w.scales);
-    await readRaw(scope, "qsum", "I32", [paddedN(outF)], w.sums);
-    return new LinearQ8(k, w, bias, inputFormat(policy, scope.prefix, k, inF, input));
+    return await loadLinearQ8(scope, spec, {
+      policy,
+      fill: (w) =>
+        withDenseWeight(scope, { ...spec, transform }, (raw) => k.q8.quantizePack(raw, w)),
+    });
   };
 }

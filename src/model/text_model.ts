@@ -4,7 +4,7 @@
 // Reference: transformers/models/clip/modeling_clip.py (v4.57) CLIPTextTransformer.forward.
 
 import { EdgeClipError } from "../errors.ts";
-import type { Kernels, Mat } from "../wasm/kernels.ts";
+import type { Kernels, Mat, Vec } from "../wasm/kernels.ts";
 import { MASK_MIN } from "./attention.ts";
 import type { TextConfig } from "./config.ts";
 import type { Embedding, EmbeddingLoader } from "./embedding.ts";
@@ -12,6 +12,7 @@ import { allocWorkspace, EncoderLayer, layerShapeOf, runLayers } from "./encoder
 import type { ModelHooks, SeqLayout } from "./hooks.ts";
 import { LayerNorm } from "./layer_norm.ts";
 import type { LinearLoader } from "./linear.ts";
+import { MODULE } from "./names.ts";
 import type { WeightScope } from "./weights.ts";
 
 /** A text sequence to run: ids, and optionally its attention mask (1 = attend, 0 = padding). */
@@ -22,10 +23,10 @@ export interface TextSeq {
 
 export class TextModel {
   constructor(
-    readonly k: Kernels,
+    readonly kernels: Kernels,
     readonly cfg: TextConfig,
     readonly tokenEmbedding: Embedding, // [vocab × H]
-    readonly positionEmbedding: number, // [maxPositions × H]
+    readonly positionEmbedding: Mat, // [maxPositions × H]
     readonly layers: EncoderLayer[],
     readonly finalLayerNorm: LayerNorm,
   ) {}
@@ -37,15 +38,16 @@ export class TextModel {
     embedding: EmbeddingLoader,
   ): Promise<TextModel> {
     const H = cfg.hiddenSize;
-    const emb = s.pp("embeddings");
-    const tok = await embedding(emb.pp("token_embedding"), cfg.vocabSize, H);
-    const pos = await emb.pp("position_embedding").f32("weight", [cfg.maxPositions, H]);
+    const emb = s.pp(MODULE.embeddings);
+    const tok = await embedding(emb.pp(MODULE.tokenEmbedding), cfg.vocabSize, H);
+    const pos = await emb.pp(MODULE.positionEmbedding).mat("weight", [cfg.maxPositions, H]);
     const shape = layerShapeOf(cfg, true);
     const layers: EncoderLayer[] = [];
-    for (let i = 0; i < cfg.numLayers; i++) {
-      layers.push(await EncoderLayer.load(s.pp("encoder").pp("layers").pp(i), shape, linear));
+    for (let index = 0; index < cfg.numLayers; index++) {
+      const ls = s.pp(...MODULE.encoderLayers, index);
+      layers.push(await EncoderLayer.load(ls, shape, { tower: "text", index, linear }));
     }
-    const fln = await LayerNorm.load(s.pp("final_layer_norm"), H, cfg.layerNormEps);
+    const fln = await LayerNorm.load(s.pp(MODULE.finalLayerNorm), H, cfg.layerNormEps);
     return new TextModel(s.store.k, cfg, tok, pos, layers, fln);
   }
 
@@ -68,14 +70,14 @@ export class TextModel {
    * each sequence's pool index) and, when `keepHidden` (or when the last layer is hooked), the
    * final-layer-normed hidden states [total × H], all in scratch memory (valid until the
    * caller's scratch scope ends), and the layout. Without them, the last layer runs on the pooled
-   * rows only (EncoderLayer.forwardRows): same numbers, ~1/12 less work.
+   * rows only (EncoderLayer.forward with rows): same numbers, ~1/12 less work.
    */
   run(
     seqs: readonly TextSeq[],
     hooks: ModelHooks,
     keepHidden = true,
   ): { hidden?: Mat; pooled: Mat; layout: SeqLayout } {
-    const k = this.k, H = this.cfg.hiddenSize;
+    const kr = this.kernels, H = this.cfg.hiddenSize;
     const offsets: number[] = [], lengths: number[] = [];
     let total = 0;
     for (const s of seqs) {
@@ -94,35 +96,39 @@ export class TextModel {
       total += s.ids.length;
     }
     const layout: SeqLayout = { offsets, lengths, total };
-    const h = k.mat(total, H);
+    const h = kr.mat(total, H);
     // token embeddings, then + position_embedding[0..len) per sequence (position_ids = arange)
     for (let b = 0; b < seqs.length; b++) {
       if (lengths[b] === 0) continue;
-      const hb = k.view(h, offsets[b], lengths[b]);
+      const hb = kr.view(h, offsets[b], lengths[b]);
       this.tokenEmbedding.gather(seqs[b].ids, hb);
-      k.add(hb, { ptr: this.positionEmbedding, rows: lengths[b], cols: H, ld: H }, hb);
+      kr.add(hb, kr.view(this.positionEmbedding, 0, lengths[b]), hb);
     }
     hooks.textEmbeddings?.(h, layout);
     // padding masks: (1 − mask)·min per key, as HF's _prepare_4d_attention_mask
-    const bias = seqs.map((s, b) => {
-      if (!s.mask || Array.from(s.mask).every((m) => m !== 0)) return 0;
-      const p = k.mem.alloc(lengths[b] * 4);
-      const v = k.mem.f32(p, lengths[b]);
-      for (let j = 0; j < lengths[b]; j++) v[j] = s.mask[j] ? 0 : MASK_MIN;
-      return p;
+    const bias = seqs.map((s): Vec | undefined => {
+      if (!s.mask || Array.from(s.mask).every((m) => m !== 0)) return undefined;
+      return kr.vecFrom(Float32Array.from(s.mask, (m) => (m ? 0 : MASK_MIN)));
     });
-    const ws = allocWorkspace(k, total, layerShapeOf(this.cfg, true));
+    const ws = allocWorkspace(kr, total, layerShapeOf(this.cfg, true));
     const at = seqs.map((s) => this.poolIndex(s.ids));
-    const pooled = k.mat(seqs.length, H);
-    const keyBias = (b: number) => bias[b];
-    const rows = keepHidden ? undefined : { at, out: pooled };
-    const rowsOnly = runLayers(this.layers, h, ws, layout, keyBias, hooks, "text", rows);
+    const pooled = kr.mat(seqs.length, H);
+    const rowsOnly = runLayers(this.layers, h, {
+      tower: "text",
+      ws,
+      layout,
+      keyBias: (b) => bias[b],
+      hooks,
+      rows: keepHidden ? undefined : { at, out: pooled },
+    });
     if (rowsOnly) {
       this.finalLayerNorm.forward(pooled, pooled);
       return { pooled, layout };
     }
     this.finalLayerNorm.forward(h, h);
-    seqs.forEach((_, b) => k.copy(k.view(h, layout.offsets[b] + at[b], 1), k.view(pooled, b, 1)));
+    seqs.forEach((_, b) =>
+      kr.copy(kr.view(h, layout.offsets[b] + at[b], 1), kr.view(pooled, b, 1))
+    );
     return { hidden: h, pooled, layout };
   }
 }

@@ -10,15 +10,16 @@ import { allocWorkspace, EncoderLayer, layerShapeOf, runLayers } from "./encoder
 import type { ModelHooks, SeqLayout } from "./hooks.ts";
 import { LayerNorm } from "./layer_norm.ts";
 import type { Linear, LinearLoader } from "./linear.ts";
+import { MODULE } from "./names.ts";
 import type { WeightScope } from "./weights.ts";
 
 export class VisionModel {
   constructor(
-    readonly k: Kernels,
+    readonly kernels: Kernels,
     readonly cfg: VisionConfig,
     readonly patchEmbedding: Linear, // conv weight [H, C, P, P] viewed as [H × C·P·P], no bias
-    readonly classEmbedding: number, // [H]
-    readonly positionEmbedding: number, // [(S/P)² + 1 × H]
+    readonly classEmbedding: Mat, // [1 × H]
+    readonly positionEmbedding: Mat, // [(S/P)² + 1 × H]
     readonly preLayrnorm: LayerNorm,
     readonly layers: EncoderLayer[],
     readonly postLayernorm: LayerNorm,
@@ -35,20 +36,26 @@ export class VisionModel {
   static async load(s: WeightScope, cfg: VisionConfig, linear: LinearLoader): Promise<VisionModel> {
     const H = cfg.hiddenSize, P = cfg.patchSize, C = cfg.numChannels;
     const g = cfg.imageSize / P;
-    const emb = s.pp("embeddings");
+    const emb = s.pp(MODULE.embeddings);
     // the conv weight [H, C, P, P] is a [H × C·P·P] matrix in row-major order: a Linear
-    const pe = emb.pp("patch_embedding");
+    const pe = emb.pp(MODULE.patchEmbedding);
     s.store.reshape(pe.key("weight"), [H, C, P, P], [H, C * P * P]);
-    const patch = await linear(pe, C * P * P, H, false);
-    const cls = await emb.f32("class_embedding", [H]);
-    const pos = await emb.pp("position_embedding").f32("weight", [g * g + 1, H]);
+    const patch = await linear(pe, {
+      inFeatures: C * P * P,
+      outFeatures: H,
+      bias: false,
+      place: { tower: "vision", linear: "patch" },
+    });
+    const cls = await emb.mat(MODULE.classEmbedding, [H]);
+    const pos = await emb.pp(MODULE.positionEmbedding).mat("weight", [g * g + 1, H]);
     const shape = layerShapeOf(cfg, false);
-    const pre = await LayerNorm.load(s.pp("pre_layrnorm"), H, cfg.layerNormEps);
+    const pre = await LayerNorm.load(s.pp(MODULE.preLayrnorm), H, cfg.layerNormEps);
     const layers: EncoderLayer[] = [];
-    for (let i = 0; i < cfg.numLayers; i++) {
-      layers.push(await EncoderLayer.load(s.pp("encoder").pp("layers").pp(i), shape, linear));
+    for (let index = 0; index < cfg.numLayers; index++) {
+      const ls = s.pp(...MODULE.encoderLayers, index);
+      layers.push(await EncoderLayer.load(ls, shape, { tower: "vision", index, linear }));
     }
-    const post = await LayerNorm.load(s.pp("post_layernorm"), H, cfg.layerNormEps);
+    const post = await LayerNorm.load(s.pp(MODULE.postLayernorm), H, cfg.layerNormEps);
     return new VisionModel(s.store.k, cfg, patch, cls, pos, pre, layers, post);
   }
 
@@ -64,7 +71,10 @@ export class VisionModel {
     hooks: ModelHooks,
     keepHidden = true,
   ): { hidden?: Mat; pooled: Mat; layout: SeqLayout } {
-    const k = this.k, H = this.cfg.hiddenSize, P = this.cfg.patchSize, C = this.cfg.numChannels;
+    const kr = this.kernels,
+      H = this.cfg.hiddenSize,
+      P = this.cfg.patchSize,
+      C = this.cfg.numChannels;
     const S = this.cfg.imageSize, g = this.grid, N = this.tokens;
     if (pixels.length !== count * C * S * S) {
       throw new EdgeClipError(
@@ -79,29 +89,37 @@ export class VisionModel {
       lengths: Array.from({ length: count }, () => N),
       total: count * N,
     };
-    const h = k.mat(count * N, H);
-    const pos: Mat = { ptr: this.positionEmbedding, rows: N, cols: H, ld: H };
-    const cls: Mat = { ptr: this.classEmbedding, rows: 1, cols: H, ld: H };
-    k.mem.scratch(() => {
-      const img = k.mem.alloc(C * S * S * 4);
-      const patches = k.mat(g * g, C * P * P);
+    const h = kr.mat(count * N, H);
+    const pos = this.positionEmbedding, cls = this.classEmbedding;
+    kr.scratch(() => {
+      const img = kr.vec(C * S * S);
+      const patches = kr.mat(g * g, C * P * P);
       for (let b = 0; b < count; b++) {
-        k.mem.f32(img, C * S * S).set(pixels.subarray(b * C * S * S, (b + 1) * C * S * S));
-        k.im2col(img, C, S, S, P, patches);
-        const hb = k.view(h, b * N, N);
-        k.copy(cls, k.view(hb, 0, 1)); // token 0: class embedding
-        this.patchEmbedding.forward(patches, k.view(hb, 1, g * g)); // tokens 1..: patches
-        k.add(hb, pos, hb); // + position_embedding
+        kr.writeBuf(img, pixels.subarray(b * C * S * S, (b + 1) * C * S * S));
+        kr.im2col(img, C, S, S, P, patches);
+        const hb = kr.view(h, b * N, N);
+        kr.copy(cls, kr.view(hb, 0, 1)); // token 0: class embedding
+        this.patchEmbedding.forward(patches, kr.view(hb, 1, g * g)); // tokens 1..: patches
+        kr.add(hb, pos, hb); // + position_embedding
       }
     });
     this.preLayrnorm.forward(h, h);
-    const ws = allocWorkspace(k, count * N, layerShapeOf(this.cfg, false));
-    const pooled = k.mat(count, H);
+    const ws = allocWorkspace(kr, count * N, layerShapeOf(this.cfg, false));
+    const pooled = kr.mat(count, H);
     const clsAt = layout.offsets.map(() => 0); // the class token of each image
     const rows = keepHidden ? undefined : { at: clsAt, out: pooled };
-    const rowsOnly = runLayers(this.layers, h, ws, layout, () => 0, hooks, "vision", rows);
+    const rowsOnly = runLayers(this.layers, h, {
+      tower: "vision",
+      ws,
+      layout,
+      keyBias: () => undefined,
+      hooks,
+      rows,
+    });
     if (!rowsOnly) {
-      for (let b = 0; b < count; b++) k.copy(k.view(h, layout.offsets[b], 1), k.view(pooled, b, 1));
+      for (let b = 0; b < count; b++) {
+        kr.copy(kr.view(h, layout.offsets[b], 1), kr.view(pooled, b, 1));
+      }
     }
     this.postLayernorm.forward(pooled, pooled);
     return { hidden: rowsOnly ? undefined : h, pooled, layout };

@@ -3,7 +3,7 @@
 
 import { EdgeClipError } from "../errors.ts";
 import { HttpError } from "./error_response.ts";
-import { readCapped as readStreamCapped } from "../api/read_capped.ts";
+import { readCapped as readStreamCapped } from "../io/read_capped.ts";
 
 /** True for application/json and application/<something>+json, with any parameters. */
 function isJson(contentType: string | null): boolean {
@@ -20,15 +20,27 @@ function tooLarge(max: number): never {
   );
 }
 
-/** Reads at most `max` bytes of the body; throws input_too_large beyond that. */
-export function readCapped(req: Request, max: number): Promise<Uint8Array> {
+/**
+ * Reads at most `max` bytes of the body; throws input_too_large beyond that. A body stream that
+ * fails (the client closed the connection mid-upload: Deno reports BadResource) is the client's
+ * doing, not a server fault: it becomes `request_aborted` (499, not logged).
+ */
+export async function readCapped(req: Request, max: number): Promise<Uint8Array> {
   const declared = req.headers.get("content-length");
-  return readStreamCapped(
-    req.body,
-    max,
-    () => tooLarge(max),
-    declared === null ? undefined : Number(declared),
-  );
+  try {
+    return await readStreamCapped(
+      req.body,
+      max,
+      () => tooLarge(max),
+      declared === null ? undefined : Number(declared),
+    );
+  } catch (e) {
+    if (e instanceof EdgeClipError) throw e;
+    throw new HttpError(
+      "request_aborted",
+      `the client stopped sending the request body (${(e as Error)?.name ?? "error"})`,
+    );
+  }
 }
 
 /** Checks the content type, reads the body under the limit and parses it as JSON. */

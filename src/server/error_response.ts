@@ -9,6 +9,7 @@ export type ServerErrorCode =
   | "method_not_allowed"
   | "unsupported_media_type"
   | "model_not_found"
+  | "origin_not_allowed"
   | "overloaded"
   | "request_aborted"
   | "internal_error";
@@ -18,6 +19,7 @@ export const STATUS_OF_CODE: Readonly<Record<ErrorCode, number>> = {
   invalid_input: 400,
   adapter_setup: 400,
   adapter_unsupported: 400,
+  adapter_in_use: 409,
   input_too_large: 413,
   input_too_long: 422,
   image_decode: 422,
@@ -37,6 +39,7 @@ const STATUS_OF_SERVER_CODE: Readonly<Record<ServerErrorCode, number>> = {
   method_not_allowed: 405,
   unsupported_media_type: 415,
   model_not_found: 404,
+  origin_not_allowed: 403,
   overloaded: 503,
   // nginx's "client closed request": nobody reads it, but it must not look like a server fault
   request_aborted: 499,

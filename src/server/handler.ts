@@ -3,25 +3,43 @@
 
 import { errorResponse, HttpError, jsonResponse } from "./error_response.ts";
 import { readJsonBody } from "./body.ts";
+import { type CorsOption, CorsPolicy, optionsResponse } from "./cors.ts";
 import { ComputeQueue } from "./queue.ts";
 import { classify, embeddings, health, type RouteContext, type ServedClip } from "./routes.ts";
 import { parseClassifyRequest, parseEmbeddingsRequest, type SchemaLimits } from "./schema.ts";
 
 export type { ServedClip } from "./routes.ts";
+export type { CorsOption } from "./cors.ts";
 
-/** Limits and settings of {@link createHandler}. Every field is optional. */
+/**
+ * Limits and settings of {@link createHandler}. Every field is optional. The default limits
+ * keep one request's transient memory under ~48 MB (measured peak RSS above an idle server,
+ * bench/request_memory.ts), so a 256 MB host running a ViT-B/32 int8 package (peak ~164 MiB)
+ * keeps its headroom: a request body costs ~4.5 MB per MiB (read, decoded, parsed, base64
+ * decoded), a decoded image ~6 MB per megapixel (JPEG; PNG ~3.5).
+ */
 export interface HandlerOptions {
-  /** Largest request body in bytes, refused while streaming (default 16 MiB). */
+  /** Largest request body in bytes, refused while streaming (default 6 MiB). */
   maxBodyBytes?: number;
   /** Most inputs in one embeddings request (default 64). */
   maxBatch?: number;
   /** Most labels in one classify request (default 1000). */
   maxLabels?: number;
-  /** Most prompts (labels × templates) in one classify request (default 4096). */
+  /**
+   * Most prompts (labels × templates, a preset counting its list) in one classify request
+   * (default 2048: 1000 labels × 2 templates cost ~49 MB on a ViT-B/32, bench/request_memory.ts).
+   */
   maxPrompts?: number;
-  /** Largest encoded image in bytes (default: maxBodyBytes). */
+  /**
+   * Longest text, label or template in characters (UTF-16 code units; default 4096: CLIP reads
+   * 75 tokens, a few hundred characters, and 64 texts of 32 Ki CJK characters cost ~130 MB to
+   * tokenize). Longer ones answer 413. Up to 32,768 (the tokenizer's scan bound) a text is read
+   * whole; beyond, only up to a line end (see ClipTokenizer).
+   */
+  maxTextChars?: number;
+  /** Largest encoded image in bytes (default 4 MiB). */
   maxImageBytes?: number;
-  /** Largest decoded image in pixels (default 2^25, about 33.5 megapixels). */
+  /** Largest decoded image in pixels (default 4,194,304: 2048 × 2048, ~4.2 megapixels). */
   maxPixels?: number;
   /**
    * Fetch http(s) image URLs: false (default: only inline data: URLs / base64), true, or a
@@ -39,9 +57,36 @@ export interface HandlerOptions {
   dtype?: string;
   /** Receives server-side failures (5xx) with their stack (default: console.error). */
   onError?: (error: unknown) => void;
+  /**
+   * Origins whose pages may call the API from a browser: "*" (any) or a list of exact origins
+   * ("https://app.example.com"). Preflights (OPTIONS) answer with the allowed methods and
+   * headers, and every answer to an allowed origin, errors included, carries
+   * Access-Control-Allow-Origin and Vary: Origin. Default: none (no CORS headers).
+   */
+  cors?: CorsOption;
+  /**
+   * Skip a request that waited for the model if its client has gone, by reading
+   * `request.signal` (default false). In Deno 2.x, reading it makes Deno.serve print a
+   * deprecation warning about its legacy abort behaviour once successful requests complete,
+   * unless run with --unstable-no-legacy-abort.
+   */
+  checkAbandoned?: boolean;
 }
 
 const MiB = 2 ** 20;
+
+/** The limits createHandler applies when an option is not given (see HandlerOptions). */
+export const DEFAULT_LIMITS = Object.freeze({
+  maxBodyBytes: 6 * MiB,
+  maxImageBytes: 4 * MiB,
+  maxPixels: 2048 * 2048,
+  maxBatch: 64,
+  maxLabels: 1000,
+  maxPrompts: 2048,
+  maxTextChars: 4096,
+  maxQueue: 16,
+  remoteTimeoutMs: 10_000,
+});
 
 function positive(v: number | undefined, name: string, fallback: number): number {
   if (v === undefined) return fallback;
@@ -64,13 +109,17 @@ type Route = {
  *   Also accepts `encoding_format: "float" | "base64"`, `dimensions` (must equal the model's),
  *   `user`, and edgeclip's `truncate` (default true) and `adapters`.
  * - `POST /v1/classify` — `{ image, labels, template?, topK?, adapters? }` where image is a
- *   data URL or base64 → `{ results: [{ label, score }] }`.
+ *   data URL or base64 and template may be a preset name ("clip-imagenet-80",
+ *   "clip-imagenet-7") → `{ results: [{ label, score }] }`.
  * - `GET /healthz` — `{ status, model, dtype, adapters, queue }`.
+ * - `OPTIONS` on a route — 204 with `Allow`; with `cors`, the CORS preflight answer.
  *
- * Bad input answers 4xx `{ error: { code, message } }` (400 invalid_input, 413
- * input_too_large, 415 non-JSON body, 404/405 routing, 422 image_decode / input_too_long);
- * server faults answer a generic 500. Model calls run one at a time in arrival order; when
- * `maxQueue` requests already wait, the answer is 503 `overloaded` with `retry-after`.
+ * Bad input answers 4xx `{ error: { code, message } }` (400 invalid_input, 403
+ * origin_not_allowed, 413 input_too_large, 415 non-JSON body, 404/405 routing, 422
+ * image_decode / input_too_long); server faults answer a generic 500 and go to `onError`. A
+ * client that hangs up is no fault (499 `request_aborted`, not logged). Model calls run one at
+ * a time in arrival order; when `maxQueue` requests already wait, the answer is 503
+ * `overloaded` with `retry-after`.
  *
  * @example
  * ```ts
@@ -96,13 +145,15 @@ export function createHandler(
   clip: ServedClip,
   options: HandlerOptions = {},
 ): (req: Request) => Promise<Response> {
-  const maxBodyBytes = positive(options.maxBodyBytes, "maxBodyBytes", 16 * MiB);
+  const maxBodyBytes = positive(options.maxBodyBytes, "maxBodyBytes", DEFAULT_LIMITS.maxBodyBytes);
   const limits: SchemaLimits = {
-    maxBatch: positive(options.maxBatch, "maxBatch", 64),
-    maxLabels: positive(options.maxLabels, "maxLabels", 1000),
-    maxPrompts: positive(options.maxPrompts, "maxPrompts", 4096),
+    maxBatch: positive(options.maxBatch, "maxBatch", DEFAULT_LIMITS.maxBatch),
+    maxLabels: positive(options.maxLabels, "maxLabels", DEFAULT_LIMITS.maxLabels),
+    maxPrompts: positive(options.maxPrompts, "maxPrompts", DEFAULT_LIMITS.maxPrompts),
+    maxTextChars: positive(options.maxTextChars, "maxTextChars", DEFAULT_LIMITS.maxTextChars),
   };
-  const maxQueue = options.maxQueue ?? 16;
+  const cors = options.cors === undefined ? undefined : new CorsPolicy(options.cors);
+  const maxQueue = options.maxQueue ?? DEFAULT_LIMITS.maxQueue;
   if (!Number.isInteger(maxQueue) || maxQueue < 0) {
     throw new RangeError("maxQueue must be a non-negative integer");
   }
@@ -113,11 +164,19 @@ export function createHandler(
     dtype: options.dtype ?? clip.dtype ?? "f32",
     images: {
       allowRemote: options.allowRemoteImages ?? false,
-      maxImageBytes: positive(options.maxImageBytes, "maxImageBytes", maxBodyBytes),
-      timeoutMs: positive(options.remoteTimeoutMs, "remoteTimeoutMs", 10_000),
+      maxImageBytes: positive(
+        options.maxImageBytes,
+        "maxImageBytes",
+        DEFAULT_LIMITS.maxImageBytes,
+      ),
+      timeoutMs: positive(
+        options.remoteTimeoutMs,
+        "remoteTimeoutMs",
+        DEFAULT_LIMITS.remoteTimeoutMs,
+      ),
     },
     maxBodyBytes,
-    maxPixels: positive(options.maxPixels, "maxPixels", 2 ** 25),
+    maxPixels: positive(options.maxPixels, "maxPixels", DEFAULT_LIMITS.maxPixels),
   };
   const log = options.onError ?? ((e: unknown) => console.error("edgeclip server error:", e));
 
@@ -135,25 +194,34 @@ export function createHandler(
     "/healthz": { methods: ["GET", "HEAD"], run: (ctx) => health(ctx) },
   };
 
-  return async (req: Request): Promise<Response> => {
-    try {
-      const path = new URL(req.url).pathname;
-      const route = Object.hasOwn(routes, path) ? routes[path] : undefined;
-      if (!route) {
-        throw new HttpError("not_found", `no route ${path} (see /v1/embeddings, /v1/classify)`);
-      }
-      if (!route.methods.includes(req.method)) {
-        throw new HttpError(
-          "method_not_allowed",
-          `${path} accepts ${route.methods.join(", ")}, not ${req.method}`,
-          { allow: route.methods.join(", ") },
-        );
-      }
-      const body = await route.run({ ...base, signal: () => req.signal }, req);
-      const res = jsonResponse(body);
-      return req.method === "HEAD" ? new Response(null, { headers: res.headers }) : res;
-    } catch (e) {
-      return errorResponse(e, log);
+  const answer = async (req: Request): Promise<Response> => {
+    const path = new URL(req.url).pathname;
+    const route = Object.hasOwn(routes, path) ? routes[path] : undefined;
+    if (!route) {
+      throw new HttpError("not_found", `no route ${path} (see /v1/embeddings, /v1/classify)`);
     }
+    if (req.method === "OPTIONS") return optionsResponse(req, route.methods, cors);
+    if (!route.methods.includes(req.method)) {
+      throw new HttpError(
+        "method_not_allowed",
+        `${path} accepts ${route.methods.join(", ")}, not ${req.method}`,
+        { allow: route.methods.join(", ") },
+      );
+    }
+    // request.signal is read only on request (see checkAbandoned)
+    const signal = options.checkAbandoned ? () => req.signal : undefined;
+    const body = await route.run({ ...base, signal }, req);
+    const res = jsonResponse(body);
+    return req.method === "HEAD" ? new Response(null, { headers: res.headers }) : res;
+  };
+
+  return async (req: Request): Promise<Response> => {
+    let res: Response;
+    try {
+      res = await answer(req);
+    } catch (e) {
+      res = errorResponse(e, log);
+    }
+    return cors ? cors.decorate(req, res) : res;
   };
 }

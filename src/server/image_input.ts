@@ -3,7 +3,7 @@
 // would read it as a file path.
 
 import { EdgeClipError } from "../errors.ts";
-import { readCapped } from "../api/read_capped.ts";
+import { readCapped } from "../io/read_capped.ts";
 
 /** How the server obtains image bytes. */
 export interface ImagePolicy {

@@ -27,7 +27,8 @@ export class ComputeQueue {
   /**
    * Runs `task` when its turn comes. Throws `overloaded` at once when the wait list is full; a
    * task that had to wait and whose `signal` has aborted by its turn (client gone) is dropped.
-   * `signal` is a getter, read only after a wait: Deno.serve warns when request.signal is read.
+   * `signal` is a getter, read only after a wait (the handler passes one only with its
+   * checkAbandoned option: Deno.serve warns about its legacy abort once request.signal is read).
    */
   async run<T>(task: () => Promise<T> | T, signal?: () => AbortSignal | undefined): Promise<T> {
     const waited = this.#busy;

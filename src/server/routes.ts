@@ -31,6 +31,9 @@ export interface RouteContext {
   readonly signal?: () => AbortSignal | undefined;
 }
 
+/** Texts per embedText call of an embeddings request (as embedImage runs 16 images at a time). */
+const TEXTS_PER_CALL = 16;
+
 /** Refuses requests that name another model (a client must not get a silently different one). */
 export function checkModel(ctx: RouteContext, model: string | undefined): void {
   if (model !== undefined && model !== ctx.modelName) {
@@ -68,14 +71,20 @@ export async function embeddings(ctx: RouteContext, req: EmbeddingsRequest): Pro
   const adapters = req.adapters === undefined ? {} : { adapters: req.adapters };
   const { textEmbeds, imageEmbeds, tokens } = await ctx.queue.run(async () => {
     let tokens = 0;
-    let textEmbeds: Float32Array[] = [];
+    const textEmbeds: Float32Array[] = [];
     if (texts.length) {
       // tokenize first: it counts the tokens and refuses over-long texts before any compute
       const contextLength = ctx.clip.config.text?.maxPositions;
       const mask = ctx.clip.tokenize(texts, { contextLength, truncate: req.truncate })
         .attentionMask.data;
       for (let i = 0; i < mask.length; i++) tokens += mask[i];
-      textEmbeds = await ctx.clip.embedText(texts, { truncate: req.truncate, ...adapters });
+      // a few texts per model call bound the activation memory (a ViT-B/32 needs ~2 MB per
+      // 77-token text, kept: linear memory never shrinks); each text's embedding does not
+      // depend on its batch (a BatchSplit setup would, and requests cannot name one)
+      for (let i = 0; i < texts.length; i += TEXTS_PER_CALL) {
+        const part = texts.slice(i, i + TEXTS_PER_CALL);
+        textEmbeds.push(...await ctx.clip.embedText(part, { truncate: req.truncate, ...adapters }));
+      }
     }
     let imageEmbeds: Float32Array[] = [];
     if (images.length) {

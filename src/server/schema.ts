@@ -2,7 +2,8 @@
 // are refused (a typo must not be silently ignored), and batch sizes are limited.
 
 import { EdgeClipError } from "../errors.ts";
-import type { AdapterSetup } from "../api/adapter_host.ts";
+import type { AdapterSetup } from "../api/setup.ts";
+import { resolveTemplates } from "../api/classify.ts";
 import { parseAdapterSetup } from "./adapters.ts";
 
 /** One item of an embeddings request, in request order. */
@@ -35,6 +36,7 @@ export interface SchemaLimits {
   readonly maxBatch: number;
   readonly maxLabels: number;
   readonly maxPrompts: number;
+  readonly maxTextChars: number;
 }
 
 function invalid(message: string): never {
@@ -66,6 +68,20 @@ function string(v: unknown, where: string): string {
   return v;
 }
 
+/** A string of at most `limits.maxTextChars` characters (a text, label or template). */
+function text(v: unknown, where: string, limits: SchemaLimits): string {
+  const s = string(v, where);
+  if (s.length > limits.maxTextChars) {
+    throw new EdgeClipError(
+      "input_too_large",
+      `${where} has ${s.length} characters, over this server's limit of ${limits.maxTextChars} ` +
+        "(maxTextChars)",
+      { chars: s.length, max: limits.maxTextChars },
+    );
+  }
+  return s;
+}
+
 function optionalString(v: unknown, where: string): string | undefined {
   return v === undefined ? undefined : string(v, where);
 }
@@ -85,16 +101,16 @@ function tooMany(what: string, n: number, max: number, option: string): never {
   );
 }
 
-function embeddingItem(v: unknown, i: number): EmbeddingInput {
+function embeddingItem(v: unknown, i: number, limits: SchemaLimits): EmbeddingInput {
   const where = `input[${i}]`;
-  if (typeof v === "string") return { kind: "text", text: v };
+  if (typeof v === "string") return { kind: "text", text: text(v, where, limits) };
   if (typeof v === "number" || Array.isArray(v)) {
     invalid(`${where}: token-id input is not supported; send text strings`);
   }
   const o = object(v, where, ["type", "text", "image_url"]);
   if (o.type === "text") {
     object(v, where, ["type", "text"]);
-    return { kind: "text", text: string(o.text, `${where}.text`) };
+    return { kind: "text", text: text(o.text, `${where}.text`, limits) };
   }
   if (o.type === "image_url") {
     object(v, where, ["type", "image_url"]);
@@ -133,7 +149,7 @@ export function parseEmbeddingsRequest(body: unknown, limits: SchemaLimits): Emb
   }
   return {
     model: optionalString(o.model, "model"),
-    inputs: raw.map(embeddingItem),
+    inputs: raw.map((v, i) => embeddingItem(v, i, limits)),
     encodingFormat: format,
     dimensions: o.dimensions === undefined ? undefined : positiveInt(o.dimensions, "dimensions"),
     truncate: o.truncate !== false,
@@ -158,19 +174,17 @@ export function parseClassifyRequest(body: unknown, limits: SchemaLimits): Class
   if (o.labels.length > limits.maxLabels) {
     tooMany("labels", o.labels.length, limits.maxLabels, "maxLabels");
   }
-  const labels = o.labels.map((l, i) => string(l, `labels[${i}]`));
+  const labels = o.labels.map((l, i) => text(l, `labels[${i}]`, limits));
   let template: string | string[] | undefined;
-  if (typeof o.template === "string") template = o.template;
+  if (typeof o.template === "string") template = text(o.template, "template", limits);
   else if (Array.isArray(o.template)) {
     if (o.template.length === 0) invalid("template must not be an empty array");
-    template = o.template.map((t, i) => string(t, `template[${i}]`));
+    template = o.template.map((t, i) => text(t, `template[${i}]`, limits));
   } else if (o.template !== undefined) {
-    invalid('template must be a string with "{}" or an array of them');
+    invalid('template must be a string with "{}", an array of them, or a preset name');
   }
-  for (const t of typeof template === "string" ? [template] : template ?? []) {
-    if (!t.includes("{}")) invalid(`template ${JSON.stringify(t)} has no "{}" for the label`);
-  }
-  const prompts = labels.length * (Array.isArray(template) ? template.length : 1);
+  // a preset name stands for its whole list: the prompt limit counts what will run
+  const prompts = labels.length * resolveTemplates(template).length;
   if (prompts > limits.maxPrompts) {
     tooMany("labels × templates", prompts, limits.maxPrompts, "maxPrompts");
   }

@@ -5,7 +5,8 @@ import { EdgeClipError } from "../errors.ts";
 import { type Tensor, tensor } from "../tensor.ts";
 import { BpeEncoder } from "./bpe.ts";
 import { BYTE_DECODER } from "./bytes.ts";
-import { clipNormalize } from "./clean/clean.ts";
+import { clipNormalize, normalizeFixed } from "./clean/clean.ts";
+import { fixText } from "./clean/ftfy.ts";
 import { splitPieces } from "./pretokenize.ts";
 import { parseVocab, type ResolvedTables, type Vocab, WORD_END } from "./vocab.ts";
 
@@ -41,9 +42,26 @@ export interface EncodedBatch {
 export interface ClipTokenizerOptions {
   /** Capacity of the cache of encoded pieces (default 16384; 0 disables it). */
   cacheSize?: number;
+  /**
+   * Most characters (UTF-16 code units) of one text that `tokenize` / `encodeBatch` read
+   * (default {@link MAX_SCAN_CHARS}). A longer text is read only up to a line end; see
+   * {@link MAX_SCAN_CHARS}.
+   */
+  maxScanChars?: number;
 }
 
 const DEFAULT_CONTEXT = 77;
+
+/**
+ * Default bound on the characters of one text that `tokenize` / `encodeBatch` read: 32,768
+ * UTF-16 code units: at most ~50 ms and a few MB for any text (bench/tokenizer_bench.ts).
+ *
+ * A text up to this long is tokenized whole. A longer one is tokenized from a prefix that ends
+ * at a line end ("\n") within its first `maxScanChars` characters, once that prefix yields
+ * enough tokens to fill the row; otherwise it is refused with `input_too_long`. The prefix gives
+ * exactly the whole text's first tokens (see `#encodeLong`), so the row is OpenAI's.
+ */
+export const MAX_SCAN_CHARS = 32_768;
 
 /**
  * CLIP's byte-level BPE tokenizer, id-exact with OpenAI's `clip.tokenize`.
@@ -61,6 +79,7 @@ const DEFAULT_CONTEXT = 77;
 export class ClipTokenizer {
   readonly #vocab: Vocab;
   readonly #bpe: BpeEncoder;
+  readonly #maxScan: number;
 
   private constructor(vocab: Vocab, opts: ClipTokenizerOptions) {
     this.#vocab = vocab;
@@ -68,6 +87,12 @@ export class ClipTokenizer {
     if (!Number.isInteger(size) || size < 0) {
       throw new EdgeClipError("invalid_input", "cacheSize must be a non-negative integer", {
         cacheSize: size,
+      });
+    }
+    this.#maxScan = opts.maxScanChars ?? MAX_SCAN_CHARS;
+    if (!Number.isInteger(this.#maxScan) || this.#maxScan < 1) {
+      throw new EdgeClipError("invalid_input", "maxScanChars must be a positive integer", {
+        maxScanChars: this.#maxScan,
       });
     }
     this.#bpe = new BpeEncoder(vocab, size);
@@ -113,7 +138,11 @@ export class ClipTokenizer {
     return splitPieces(this.normalize(text));
   }
 
-  /** `SimpleTokenizer.encode`: the ids of a text, without start/end markers. */
+  /**
+   * `SimpleTokenizer.encode`: the ids of a whole text, without start/end markers. Unlike
+   * `tokenize`, it reads all of the text however long (as `normalize` and `pieces` do): give
+   * untrusted text to `tokenize` / `encodeBatch`, which bound the work.
+   */
   encode(text: string): number[] {
     return this.#encode(checkText(text, 0), Infinity);
   }
@@ -126,6 +155,58 @@ export class ClipTokenizer {
       if (out.length >= limit) break;
     }
     return out;
+  }
+
+  /**
+   * The first `limit` (or more) ids of a text longer than maxScanChars, from a prefix ending at a
+   * line end within its first maxScanChars characters; throws `input_too_long` when no such
+   * prefix yields `limit` ids. Prefixes are tried at the last line end before 4 Ki, 8 Ki, …
+   * characters, so the work stays under twice the window.
+   *
+   * Why a prefix P = text[0, p) with text[p - 1] = "\n" gives the whole text's first ids, every
+   * id of P but those of its last piece (stage by stage, as clipNormalize runs them):
+   * - ftfy fixes a text line by line (segments end after "\n"); a segment's fix depends only on
+   *   the segment and on whether an earlier one held "<". So fix(text) = fix(P) + fix(rest), and
+   *   fix(P) keeps P's final "\n" (checked below, not assumed).
+   * - html.unescape's references never contain "\n", so no match crosses the end of fix(P), in
+   *   either pass: unescape(fix(text)) = G + H, where G = unescape²(fix(P)) ends with "\n".
+   * - strip(): the leading strip is the same (G holds a non-space: it yields ids). In G's
+   *   stripped part C (which ends with a non-space character), whitespace runs are the same;
+   *   the run after C merges with what follows, giving C + " " + … for the whole text (regex's
+   *   \s is a subset of str.isspace(), tests/tokenizer/long_text_test.ts checks it).
+   * - lower() is per character except Σ, whose "final" test looks ahead only over
+   *   case-ignorable characters: whitespace is not one, so it stops at the same place.
+   * - The split pattern matches within C as it does in C + " " + …, except that C's last piece
+   *   may continue (a \x1c-\x1f after it is str.isspace() but not regex's \s): it is dropped.
+   * - BPE encodes each piece alone.
+   */
+  #encodeLong(text: string, limit: number, index: number): number[] {
+    let tried = 0;
+    for (let target = 4096;; target *= 2) {
+      const window = Math.min(target, this.#maxScan);
+      const end = text.lastIndexOf("\n", window - 1) + 1;
+      if (end > tried) {
+        tried = end;
+        const fixed = fixText(text.slice(0, end));
+        if (fixed.endsWith("\n")) {
+          const pieces = splitPieces(normalizeFixed(fixed));
+          pieces.pop();
+          const out: number[] = [];
+          for (const piece of pieces) {
+            this.#bpe.encodePiece(piece, out);
+            if (out.length >= limit) return out;
+          }
+        }
+      }
+      if (window === this.#maxScan) break;
+    }
+    throw new EdgeClipError(
+      "input_too_long",
+      `text ${index} has ${text.length} characters and its first ${limit} tokens are not in ` +
+        `whole lines within its first ${this.#maxScan}: the tokenizer reads at most that much ` +
+        `of a text (break it into lines, or send a shorter text)`,
+      { index, chars: text.length, maxScanChars: this.#maxScan },
+    );
   }
 
   /**
@@ -168,16 +249,20 @@ export class ClipTokenizer {
     const ids: Int32Array[] = [], truncated: boolean[] = [];
     const lengths = new Int32Array(list.length), poolIndex = new Int32Array(list.length);
     list.forEach((text, t) => {
-      // With truncation only the first L-1 content ids matter (the L-1'th is overwritten).
-      const content = this.#encode(text, truncate ? contextLength - 1 : Infinity);
+      // With truncation only the first L-1 content ids matter (the L-1'th is overwritten); a
+      // text over the scan bound is read only until that many are known, truncating or not.
+      const long = text.length > this.#maxScan;
+      const content = long
+        ? this.#encodeLong(text, contextLength - 1, t)
+        : this.#encode(text, truncate ? contextLength - 1 : Infinity);
       const n = content.length + 2;
       const cut = n > contextLength;
       if (cut && !truncate) {
         throw new EdgeClipError(
           "input_too_long",
-          `text ${t} has ${n} tokens with its start and end markers, more than the context ` +
-            `length ${contextLength}; shorten it or pass truncate: true`,
-          { index: t, tokens: n, contextLength },
+          `text ${t} has ${long ? "more than " : ""}${n} tokens with its start and end markers, ` +
+            `more than the context length ${contextLength}; shorten it or pass truncate: true`,
+          long ? { index: t, minTokens: n, contextLength } : { index: t, tokens: n, contextLength },
         );
       }
       const len = Math.min(n, contextLength);

@@ -4,6 +4,7 @@ export {
   ClipTokenizer,
   type ClipTokenizerOptions,
   type EncodedBatch,
+  MAX_SCAN_CHARS,
   type TokenizeOptions,
 } from "./clip_tokenizer.ts";
 export { readResolved, RESOLVED_FILE, resolvedKey, resolveMergesFile } from "./resolved.ts";

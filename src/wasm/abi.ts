@@ -1,6 +1,8 @@
 // The contract between assembly/ and the TypeScript side: every export with its wasm signature,
 // and the constants both sides must agree on. build.ts checks compiled modules against this table.
 
+import { EdgeClipError } from "../errors.ts";
+
 /** Wasm value types used by the kernels (pointers are i32 in wasm32). */
 export type ValType = "i32" | "f32";
 
@@ -154,3 +156,16 @@ export const OP = { add: 0, mul: 1 } as const;
 
 /** Output columns per packed f32 weight panel (assembly/gemm_f32.ts GEMM_NR). */
 export const GEMM_F32_NR = 8;
+
+/** Activation by name or ABI code. */
+export type Act = ActName | number;
+
+/** The ABI code of an activation; a name must be one of ACT's own (never Object.prototype's). */
+export function actCode(a: Act | undefined): number {
+  if (a === undefined) return 0;
+  if (typeof a === "number") return a;
+  if (typeof a !== "string" || !Object.hasOwn(ACT, a)) {
+    throw new EdgeClipError("runtime", `kernel call: unknown activation ${String(a)}`);
+  }
+  return ACT[a];
+}

@@ -3,7 +3,7 @@
 // or configs; src/image/ decides what to run.
 
 import { EdgeClipError } from "../errors.ts";
-import type { Kernels } from "./kernels.ts";
+import { kernelCore, type Kernels } from "./kernels.ts";
 
 /** Fixed-point windows for one axis (Pillow's `bounds` pairs and 2²²-scaled int32 weights). */
 export interface FixedWindows {
@@ -71,9 +71,10 @@ export function resampleU8(
   if (!p.horizontal && !p.vertical) bad("no pass to run");
   if (p.alpha && ch !== 2 && ch !== 4) bad(`premultiplied alpha needs 2 or 4 channels, not ${ch}`);
   const rows = slab.length / (w * ch), width = p.width;
-  const x = k.x;
-  return k.mem.scratch(() => {
-    const put = (a: Int32Array) => k.mem.put(a);
+  const { x, heap } = kernelCore(k);
+  const m = heap.mark();
+  try {
+    const put = (a: Int32Array) => heap.put(a);
     const rowIn = w * ch;
     // cur: the rows the vertical pass reads, `width` pixels each (stride bytes). Source rows go through
     // wasm memory a chunk at a time, so memory grows with the output region, not the image.
@@ -83,17 +84,17 @@ export function resampleU8(
       const c = p.horizontal;
       checkWindows(c, w, "horizontal");
       if (c.outSize !== width) bad(`${c.outSize} horizontal windows for ${width} columns`);
-      cur = k.mem.alloc(stride * rows + 16);
+      cur = heap.scratch(stride * rows + 16);
       // 3–4 channels: the kernel packs the weights as i16 halves for dot products (64 B per 4 taps).
-      const scratch = ch >= 3 ? k.mem.alloc(width * Math.ceil(c.ksize / 4) * 64) : 0;
+      const scratch = ch >= 3 ? heap.scratch(width * Math.ceil(c.ksize / 4) * 64) : 0;
       const bounds = put(c.bounds), weights = put(c.weights);
       const chunk = Math.max(1, Math.min(rows, Math.floor(CHUNK_BYTES / rowIn)));
       // 16 spare bytes: the horizontal kernel reads whole 4-byte words (2 channels) or 16-byte
       // groups of 4 taps (3–4 channels) at the end of a window.
-      const buf = k.mem.alloc(chunk * rowIn + 16);
+      const buf = heap.scratch(chunk * rowIn + 16);
       for (let r0 = 0; r0 < rows; r0 += chunk) {
         const n = Math.min(chunk, rows - r0);
-        k.mem.u8(buf, n * rowIn).set(slab.subarray(r0 * rowIn, (r0 + n) * rowIn));
+        heap.u8(buf, n * rowIn).set(slab.subarray(r0 * rowIn, (r0 + n) * rowIn));
         if (p.alpha) x.premultiply_u8(buf, w * n, ch);
         x.resample_h_u8(
           buf,
@@ -114,8 +115,8 @@ export function resampleU8(
         bad(`columns [${p.colFirst}, +${width}) of ${w}`);
       }
       // only the columns the output keeps
-      cur = k.mem.alloc(stride * rows);
-      const mem = k.mem.u8(cur, stride * rows);
+      cur = heap.scratch(stride * rows);
+      const mem = heap.u8(cur, stride * rows);
       for (let r = 0; r < rows; r++) {
         const s = r * rowIn + p.colFirst * ch;
         mem.set(slab.subarray(s, s + stride), r * stride);
@@ -128,7 +129,7 @@ export function resampleU8(
       const c = p.vertical;
       checkWindows(c, rows, "vertical");
       outRows = c.outSize;
-      out = k.mem.alloc(rowBytes * outRows);
+      out = heap.scratch(rowBytes * outRows);
       x.resample_v_u8(
         cur,
         stride,
@@ -145,18 +146,24 @@ export function resampleU8(
       out = cur;
     }
     if (p.alpha) x.unpremultiply_u8(out, width * outRows, ch);
-    return k.mem.u8(out, rowBytes * outRows).slice();
-  });
+    return heap.u8(out, rowBytes * outRows).slice();
+  } finally {
+    heap.reset(m);
+  }
 }
 
 /** Premultiplies (`undo` false) or un-premultiplies interleaved 2- or 4-channel pixels (a copy). */
 export function premultiplyU8(k: Kernels, px: Uint8Array, ch: number, undo = false): Uint8Array {
   if ((ch !== 2 && ch !== 4) || px.length % ch !== 0) bad(`alpha pixels: ${px.length} B, ch=${ch}`);
-  return k.mem.scratch(() => {
-    const p = k.mem.put(px);
-    (undo ? k.x.unpremultiply_u8 : k.x.premultiply_u8)(p, px.length / ch, ch);
-    return k.mem.u8(p, px.length).slice();
-  });
+  const { x, heap } = kernelCore(k);
+  const m = heap.mark();
+  try {
+    const p = heap.put(px);
+    (undo ? x.unpremultiply_u8 : x.premultiply_u8)(p, px.length / ch, ch);
+    return heap.u8(p, px.length).slice();
+  } finally {
+    heap.reset(m);
+  }
 }
 
 /** How 8-bit values become floats before normalisation (see assembly/normalize.ts). */
@@ -189,17 +196,21 @@ export function normalizeRgb(
   if (offset < 0 || offset + 3 * n > out.length) {
     bad(`output of ${out.length} floats, need ${offset + 3 * n}`);
   }
-  k.mem.scratch(() => {
-    const src = k.mem.put(rgb);
-    const params = k.mem.alloc(40);
-    const f = k.mem.f32(params, 7);
+  const { x, heap } = kernelCore(k);
+  const m = heap.mark();
+  try {
+    const src = heap.put(rgb);
+    const params = heap.scratch(40);
+    const f = new Float32Array(heap.memory.buffer, params, 7);
     f.set([...p.mean, ...p.std], 0);
     f[6] = p.rescale.kind === "div" ? p.rescale.divisor : 1;
-    new Float64Array(k.mem.memory.buffer, params + 32, 1)[0] = p.rescale.kind === "mul64"
+    new Float64Array(heap.memory.buffer, params + 32, 1)[0] = p.rescale.kind === "mul64"
       ? p.rescale.factor
       : 1;
-    const dst = k.mem.alloc(12 * n);
-    k.x.normalize_rgb_f32(src, w * 3, w, h, dst, params, p.rescale.kind === "div" ? 0 : 1);
-    out.set(k.mem.f32(dst, 3 * n), offset);
-  });
+    const dst = heap.scratch(12 * n);
+    x.normalize_rgb_f32(src, w * 3, w, h, dst, params, p.rescale.kind === "div" ? 0 : 1);
+    out.set(new Float32Array(heap.memory.buffer, dst, 3 * n), offset);
+  } finally {
+    heap.reset(m);
+  }
 }

@@ -1,158 +1,134 @@
-// Typed face of the kernel module: matrices in linear memory (`Mat`) and one method per kernel.
-// The only file that calls raw exports. Knows nothing of CLIP or adapters.
+// Typed face of the kernel module: one instance with its own linear memory (scratch scopes and
+// data movement from linear_memory.ts), owners of long-lived memory, and one method per kernel
+// (int8 ones under `q8`). Raw exports stay private to src/wasm/. Knows nothing of CLIP.
 
-import { ACT, type ActName, GEMM_F32_NR, OP } from "./abi.ts";
+import { type Act, actCode, OP } from "./abi.ts";
+import {
+  type Buf,
+  type I16Buf,
+  type I32Buf,
+  type I8Buf,
+  type Mat,
+  Owner,
+  type OwnerLimit,
+  type PackedF32,
+  type U8Buf,
+  type Vec,
+} from "./buffers.ts";
+import { LinearMemory } from "./linear_memory.ts";
+import { Heap } from "./memory.ts";
 import { kernelModule, type KernelVariant, pickVariant } from "./module.ts";
-import { WasmMemory } from "./memory.ts";
+import { Q8Ops } from "./q8.ts";
 import { EdgeClipError } from "../errors.ts";
 
-/** A row-major f32 matrix view in linear memory: `rows × cols`, row stride `ld` elements. */
-export interface Mat {
-  readonly ptr: number;
-  readonly rows: number;
-  readonly cols: number;
-  readonly ld: number;
-}
+export type { Buf, I16Buf, I32Buf, I8Buf, Mat, OwnerLimit, PackedF32, U8Buf, Vec };
+export { Owner };
 
-/** An [n × k] weight packed for gemm_f32 (panels of GEMM_F32_NR output columns). */
-export interface PackedF32 {
-  readonly ptr: number;
-  readonly n: number;
-  readonly k: number;
-}
-
-/** Activation by name or ABI code. */
-export type Act = ActName | number;
+export type { Act };
 
 // deno-lint-ignore no-explicit-any
 type Fn = (...args: number[]) => any;
+/** The module's exports by name (src/wasm/ only). */
+export type RawExports = Record<string, Fn>;
 
-function actCode(a: Act | undefined): number {
-  if (a === undefined) return 0;
-  return typeof a === "number" ? a : ACT[a];
+/** What the wrappers in src/wasm/ work on: raw exports and the heap. */
+export interface KernelCore {
+  readonly x: RawExports;
+  readonly heap: Heap;
 }
 
 function bad(msg: string): never {
   throw new EdgeClipError("runtime", `kernel call: ${msg}`);
 }
 
-/** One kernel instance with its own linear memory. */
-export class Kernels {
-  readonly mem: WasmMemory;
-  readonly variant: KernelVariant;
-  /** Raw exports, for the typed wrappers in src/wasm/ only (no other folder touches them). */
-  readonly x: Record<string, Fn>;
-  readonly #x: Record<string, Fn>;
+let coreOf: (k: Kernels) => KernelCore;
 
-  private constructor(variant: KernelVariant, memory: WebAssembly.Memory, x: Record<string, Fn>) {
+/** One kernel instance with its own linear memory. */
+export class Kernels extends LinearMemory {
+  readonly variant: KernelVariant;
+  /** The int8 kernels. */
+  readonly q8: Q8Ops;
+  readonly #x: RawExports;
+
+  static {
+    coreOf = (k) => ({ x: k.#x, heap: k.heap });
+  }
+
+  private constructor(variant: KernelVariant, memory: WebAssembly.Memory, x: RawExports) {
+    const heap = new Heap(memory, x.heap_base());
+    super(heap);
     this.variant = variant;
     this.#x = x;
-    this.x = x;
-    this.mem = new WasmMemory(memory, x.heap_base());
+    this.q8 = new Q8Ops(x, heap);
   }
 
   /** Instantiates the kernel module (best variant unless given) with a fresh memory. */
   static create(variant: KernelVariant = pickVariant()): Kernels {
     const memory = new WebAssembly.Memory({ initial: 2, maximum: 65536 });
     const inst = new WebAssembly.Instance(kernelModule(variant), { env: { memory } });
-    return new Kernels(variant, memory, inst.exports as unknown as Record<string, Fn>);
+    return new Kernels(variant, memory, inst.exports as unknown as RawExports);
   }
 
-  // ---- matrices ----------------------------------------------------------------------------
+  // ---- memory ------------------------------------------------------------------------------
 
-  /** Allocates an uninitialised rows × cols matrix. */
-  mat(rows: number, cols: number): Mat {
-    return { ptr: this.mem.alloc(rows * cols * 4), rows, cols, ld: cols };
+  /** A new owner of long-lived memory (free() gives all of it back), optionally capped. */
+  owner(limit?: OwnerLimit): Owner {
+    return new Owner(this, this.heap, limit);
   }
 
-  /** Allocates a matrix holding `data` (row-major, rows × cols). */
-  matFrom(data: Float32Array, rows: number, cols: number): Mat {
-    if (data.length !== rows * cols) bad(`data has ${data.length} values, want ${rows}×${cols}`);
-    const m = this.mat(rows, cols);
-    this.mem.f32(m.ptr, data.length).set(data);
-    return m;
-  }
-
-  /** A sub-block view (no copy). */
-  view(m: Mat, r0: number, rows: number, c0 = 0, cols = m.cols - c0): Mat {
-    if (r0 < 0 || c0 < 0 || r0 + rows > m.rows || c0 + cols > m.cols) {
-      bad(`view [${r0}+${rows}, ${c0}+${cols}] outside ${m.rows}×${m.cols}`);
-    }
-    return { ptr: m.ptr + (r0 * m.ld + c0) * 4, rows, cols, ld: m.ld };
-  }
-
-  /** Copies a matrix out into a dense Float32Array. */
-  read(m: Mat): Float32Array {
-    const out = new Float32Array(m.rows * m.cols);
-    const all = this.mem.f32(m.ptr, m.rows === 0 ? 0 : (m.rows - 1) * m.ld + m.cols);
-    for (let r = 0; r < m.rows; r++) {
-      out.set(all.subarray(r * m.ld, r * m.ld + m.cols), r * m.cols);
-    }
-    return out;
-  }
-
-  /** Copies dense row-major data into a matrix view. */
-  write(m: Mat, data: Float32Array): void {
-    if (data.length !== m.rows * m.cols) {
-      bad(`write of ${data.length} values into ${m.rows}×${m.cols}`);
-    }
-    const all = this.mem.f32(m.ptr, m.rows === 0 ? 0 : (m.rows - 1) * m.ld + m.cols);
-    for (let r = 0; r < m.rows; r++) all.set(data.subarray(r * m.cols, (r + 1) * m.cols), r * m.ld);
-  }
-
-  /** Copies src into dst (same shape, any strides). */
-  copy(src: Mat, dst: Mat): void {
-    if (src.rows !== dst.rows || src.cols !== dst.cols) bad("copy shape mismatch");
-    const buf = new Uint8Array(this.mem.memory.buffer);
-    if (src.ld === src.cols && dst.ld === dst.cols) {
-      buf.copyWithin(dst.ptr, src.ptr, src.ptr + src.rows * src.cols * 4);
-      return;
-    }
-    for (let r = 0; r < src.rows; r++) {
-      const s = src.ptr + r * src.ld * 4;
-      buf.copyWithin(dst.ptr + r * dst.ld * 4, s, s + src.cols * 4);
+  /**
+   * Runs `build` with a new owner and returns its result; when it throws (or its promise
+   * rejects) the owner is freed first, so a load that fails part-way leaves nothing behind.
+   */
+  owned<T>(build: (o: Owner) => T, limit?: OwnerLimit): T {
+    const o = this.owner(limit);
+    try {
+      const r = build(o);
+      if (r instanceof Promise) {
+        return r.catch((e) => {
+          o.free();
+          throw e;
+        }) as T;
+      }
+      return r;
+    } catch (e) {
+      o.free();
+      throw e;
     }
   }
 
   // ---- GEMM ----------------------------------------------------------------------------------
 
-  /** Bytes of a packed [n × k] weight. */
-  packedBytes(n: number, k: number): number {
-    return Math.ceil(n / GEMM_F32_NR) * k * GEMM_F32_NR * 4;
+  /** Packs an [n × k] weight `src` (any row stride) into `into` (default: new scratch memory). */
+  packF32(src: Mat, into: PackedF32 = this.packedF32(src.rows, src.cols)): PackedF32 {
+    if (src.rows !== into.n || src.cols !== into.k) {
+      bad(`pack ${src.rows}×${src.cols} into [${into.n}×${into.k}]`);
+    }
+    this.#x.pack_f32(src.ptr, src.ld, into.n, into.k, into.ptr);
+    return into;
   }
 
-  /** Packs an [n × k] weight held in linear memory at `src` (row stride ldw) into new memory. */
-  packF32(src: number, n: number, k: number, ldw = k): PackedF32 {
-    const ptr = this.mem.alloc(this.packedBytes(n, k));
-    this.#x.pack_f32(src, ldw, n, k, ptr);
-    return { ptr, n, k };
+  /** Unpacks a packed weight into dst [n × k] (any row stride). */
+  unpackF32(w: PackedF32, dst: Mat): void {
+    if (dst.rows !== w.n || dst.cols !== w.k) {
+      bad(`unpack [${w.n}×${w.k}] into ${dst.rows}×${dst.cols}`);
+    }
+    this.#x.unpack_f32(w.ptr, w.n, w.k, dst.ptr, dst.ld);
   }
 
-  /** Packs into an existing packed buffer (same n, k), e.g. after merging an adapter. */
-  repackF32(src: number, w: PackedF32, ldw = w.k): void {
-    this.#x.pack_f32(src, ldw, w.n, w.k, w.ptr);
-  }
-
-  /** Unpacks a packed weight into dst ([n × k], row stride ldw). */
-  unpackF32(w: PackedF32, dst: number, ldw = w.k): void {
-    this.#x.unpack_f32(w.ptr, w.n, w.k, dst, ldw);
-  }
-
-  /**
-   * out = act(a·Wᵀ + bias) + residual. `bias` is a pointer to n floats (0 for none).
-   * `out` may be the residual itself, never `a`.
-   */
+  /** out = act(a·Wᵀ + bias) + residual; `out` may be the residual itself, never `a`. */
   gemmF32(
     a: Mat,
     w: PackedF32,
     out: Mat,
-    opts: { bias?: number; act?: Act; residual?: Mat } = {},
+    opts: { bias?: Vec; act?: Act; residual?: Mat } = {},
   ): void {
     if (a.cols !== w.k || out.rows !== a.rows || out.cols !== w.n) {
       bad(`gemm ${a.rows}×${a.cols} · [${w.n}×${w.k}]ᵀ → ${out.rows}×${out.cols}`);
     }
-    const r = opts.residual;
+    const r = opts.residual, bias = opts.bias;
     if (r && (r.rows !== out.rows || r.cols !== out.cols)) bad("gemm residual shape");
+    if (bias && bias.length !== w.n) bad(`bias of ${bias.length} for ${w.n} outputs`);
     this.#x.gemm_f32(
       a.ptr,
       a.ld,
@@ -160,7 +136,7 @@ export class Kernels {
       a.cols,
       w.ptr,
       w.n,
-      opts.bias ?? 0,
+      bias ? bias.ptr : 0,
       actCode(opts.act),
       r ? r.ptr : 0,
       r ? r.ld : 0,
@@ -171,10 +147,23 @@ export class Kernels {
 
   // ---- row ops -------------------------------------------------------------------------------
 
-  /** Layer norm over each row; gamma/beta are pointers to cols floats (0 = none). */
-  layerNorm(x: Mat, out: Mat, gamma: number, beta: number, eps: number): void {
+  /** Layer norm over each row, with optional γ and β of cols floats. */
+  layerNorm(x: Mat, out: Mat, gamma: Vec | undefined, beta: Vec | undefined, eps: number): void {
     if (x.rows !== out.rows || x.cols !== out.cols) bad("layerNorm shape");
-    this.#x.layer_norm_f32(x.ptr, x.ld, out.ptr, out.ld, x.rows, x.cols, gamma, beta, eps);
+    if ((gamma && gamma.length !== x.cols) || (beta && beta.length !== x.cols)) {
+      bad("layerNorm parameters");
+    }
+    this.#x.layer_norm_f32(
+      x.ptr,
+      x.ld,
+      out.ptr,
+      out.ld,
+      x.rows,
+      x.cols,
+      gamma ? gamma.ptr : 0,
+      beta ? beta.ptr : 0,
+      eps,
+    );
   }
 
   softmax(x: Mat, out: Mat = x): void {
@@ -227,7 +216,7 @@ export class Kernels {
 
   /**
    * Multi-head attention of one sequence. q: [sq × heads·hd], k/v: [sk × heads·hd], out like q.
-   * causal: key j hidden from query i when j > i + shift. keyBias: pointer to sk additive floats.
+   * causal: key j hidden from query i when j > i + shift. keyBias: sk additive floats.
    */
   attention(
     q: Mat,
@@ -240,7 +229,7 @@ export class Kernels {
       scale: number;
       causal?: boolean;
       shift?: number;
-      keyBias?: number;
+      keyBias?: Vec;
     },
   ): void {
     const width = o.heads * o.headDim;
@@ -248,8 +237,10 @@ export class Kernels {
       q.cols < width || k.cols < width || v.cols < width || out.cols < width ||
       k.rows !== v.rows || out.rows !== q.rows
     ) bad("attention shapes");
-    this.mem.scratch(() => {
-      const scratch = this.mem.alloc(this.#x.attention_f32_scratch_bytes(k.rows, o.headDim));
+    if (o.keyBias && o.keyBias.length !== k.rows) bad("attention key bias length");
+    const heap = this.heap, m = heap.mark();
+    try {
+      const scratch = heap.scratch(this.#x.attention_f32_scratch_bytes(k.rows, o.headDim));
       this.#x.attention_f32(
         q.ptr,
         q.ld,
@@ -266,18 +257,29 @@ export class Kernels {
         o.scale,
         o.causal ? 1 : 0,
         o.shift ?? 0,
-        o.keyBias ?? 0,
+        o.keyBias ? o.keyBias.ptr : 0,
         scratch,
       );
-    });
+    } finally {
+      heap.reset(m);
+    }
   }
 
-  /** Patches of a [ch × h × w] image at `img` (stride = kernel = p) into out [(h/p)(w/p) × ch·p·p]. */
-  im2col(img: number, ch: number, h: number, w: number, p: number, out: Mat): void {
+  /** Patches of a [ch × h × w] image (stride = kernel = p) into out [(h/p)(w/p) × ch·p·p]. */
+  im2col(img: Vec, ch: number, h: number, w: number, p: number, out: Mat): void {
     if (out.rows !== Math.floor(h / p) * Math.floor(w / p) || out.cols !== ch * p * p) {
       bad("im2col shape");
     }
+    if (img.length < ch * h * w) bad("im2col image size");
     if (out.ld !== out.cols) bad("im2col needs a dense output");
-    this.#x.im2col_f32(img, ch, h, w, p, out.ptr);
+    this.#x.im2col_f32(img.ptr, ch, h, w, p, out.ptr);
   }
+}
+
+/**
+ * Raw exports and heap of an instance, for the wrappers in src/wasm/ (and kernel tests at the
+ * ABI level). tests/architecture_test.ts keeps every other src/ folder from calling it.
+ */
+export function kernelCore(k: Kernels): KernelCore {
+  return coreOf(k);
 }

@@ -1,66 +1,18 @@
-// Typed wrappers of the int8 kernels (assembly/quantize_q8.ts, gemm_q8.ts): packed weights in
-// linear memory, run-time activation quantization into scratch, the fused GEMM.
+// The int8 kernels (assembly/quantize_q8.ts, gemm_q8.ts) as `Kernels.q8`: weights quantized and
+// packed into PackedQ8 handles, activations quantized per row into scratch, the fused GEMM, and
+// the int8 embedding table. Sizes come from the format table (formats.ts), which the parity test
+// checks against the module.
 
 import { EdgeClipError } from "../errors.ts";
-import { ACT } from "./abi.ts";
-import type { Act, Kernels, Mat } from "./kernels.ts";
+import type { I8Buf, Mat, PackedQ8, Vec } from "./buffers.ts";
+import { actBytes, actFormatOf, QA, type QaCode } from "./formats.ts";
+import type { Heap } from "./memory.ts";
+import { type Act, actCode } from "./abi.ts";
+import type { RawExports } from "./kernels.ts";
 
-/** An [n × k] weight packed for gemm_q8, with its per-channel scales (f32) and Σq (i32). */
-export interface PackedQ8 {
-  readonly ptr: number;
-  readonly n: number;
-  readonly k: number;
-  /** ceil(n/12)·12 f32 scales (whole panels). */
-  readonly scales: number;
-  /** As many int32 sums of each channel's int8 values. */
-  readonly sums: number;
-}
+export type { PackedQ8 };
 
-/** Activation format codes (assembly/formats.ts QA_*; src/quant/formats.ts ACT_FORMATS). */
-export const QA = { u8: 0, u7: 1, u12: 2 } as const;
-/** Largest K per format (exact int32 sums). */
-const FORMAT_MAX_K = [32768, 32768, 4096];
-export type QaCode = typeof QA[keyof typeof QA];
-
-/** Largest K (int32 sums stay exact below it). */
-const MAX_K = 32768;
-
-function bad(msg: string): never {
-  throw new EdgeClipError("runtime", `int8 kernel call: ${msg}`);
-}
-
-/** Entries of the scale/sum arrays of an n-channel weight. */
-export function q8PaddedN(kr: Kernels, n: number): number {
-  const nr = kr.x.q8_const(1) as number;
-  return Math.ceil(n / nr) * nr;
-}
-
-/** Bytes of the packed int8 values of an [n × k] weight. */
-export function q8PackedBytes(kr: Kernels, n: number, k: number): number {
-  return kr.x.q8_packed_bytes(n, k) as number;
-}
-
-/** Allocates (uninitialised) long-lived memory for a packed [n × k] weight. */
-export function allocQ8(kr: Kernels, n: number, k: number): PackedQ8 {
-  if (n < 1 || k < 1 || k > MAX_K) bad(`weight [${n}×${k}] (k must be 1..${MAX_K})`);
-  const np = q8PaddedN(kr, n);
-  const ptr = kr.mem.alloc(q8PackedBytes(kr, n, k));
-  const scales = kr.mem.alloc(np * 4);
-  const sums = kr.mem.alloc(np * 4);
-  return { ptr, n, k, scales, sums };
-}
-
-/** Quantizes the f32 [n × k] weight at `src` (row stride ldw floats) into `w`. */
-export function quantizePackQ8(kr: Kernels, src: number, w: PackedQ8, ldw = w.k): void {
-  kr.x.quantize_pack_q8(src, ldw, w.n, w.k, w.ptr, w.scales, w.sums);
-}
-
-/** Dequantizes `w` into dst [n × k] f32 (row stride ldd floats). */
-export function unpackQ8(kr: Kernels, w: PackedQ8, dst: number, ldd = w.k): void {
-  kr.x.unpack_q8(w.ptr, w.n, w.k, w.scales, dst, ldd);
-}
-
-/** Activations quantized per row for gemm_q8, in linear memory owned by the caller. */
+/** Activations quantized per row for gemm_q8, in scratch memory of the caller's scope. */
 export interface QuantizedAct {
   /** Packed blocks of 4 rows (assembly/formats.ts). */
   readonly ptr: number;
@@ -71,102 +23,134 @@ export interface QuantizedAct {
   readonly fmt: QaCode;
 }
 
-/**
- * Quantizes `a` per row in format `fmt` into memory from `kr.mem.alloc` (per-call use: call it
- * inside `kr.mem.scratch`). One quantization can feed several gemmQ8Quantized calls on the same
- * input (e.g. the q, k and v projections), each bit-identical to gemmQ8.
- */
-export function quantizeActForGemm(kr: Kernels, a: Mat, fmt: QaCode = QA.u8): QuantizedAct {
-  if (a.cols > (FORMAT_MAX_K[fmt] ?? 0)) {
-    bad(`k = ${a.cols} is too large for activation format ${fmt}`);
+/** Options of the int8 GEMM: out = act(a·Wᵀ + bias) + residual. */
+export interface GemmQ8Options {
+  bias?: Vec;
+  act?: Act;
+  residual?: Mat;
+}
+
+function bad(msg: string): never {
+  throw new EdgeClipError("runtime", `int8 kernel call: ${msg}`);
+}
+
+export class Q8Ops {
+  readonly #x: RawExports;
+  readonly #heap: Heap;
+
+  constructor(x: RawExports, heap: Heap) {
+    this.#x = x;
+    this.#heap = heap;
   }
-  const mp = Math.ceil(a.rows / 4) * 4;
-  const ptr = kr.mem.alloc(kr.x.q8_act_bytes(a.rows, a.cols, fmt) as number);
-  const params = kr.mem.alloc(mp * 8);
-  if (a.rows > 0) kr.x.quantize_act_q8(a.ptr, a.ld, a.rows, a.cols, fmt, ptr, params);
-  return { ptr, params, rows: a.rows, cols: a.cols, fmt };
-}
 
-/**
- * out = act(qa·Wᵀ + bias) + residual on activations from quantizeActForGemm; `out` may be the
- * residual itself.
- */
-export function gemmQ8Quantized(
-  kr: Kernels,
-  qa: QuantizedAct,
-  w: PackedQ8,
-  out: Mat,
-  opts: { bias?: number; act?: Act; residual?: Mat } = {},
-): void {
-  if (qa.cols !== w.k || out.rows !== qa.rows || out.cols !== w.n) {
-    bad(`gemm ${qa.rows}×${qa.cols} · [${w.n}×${w.k}]ᵀ → ${out.rows}×${out.cols}`);
+  /** Quantizes the f32 [n × k] weight `src` (any row stride) into `w`. */
+  quantizePack(src: Mat, w: PackedQ8): void {
+    if (src.rows !== w.n || src.cols !== w.k) {
+      bad(`pack ${src.rows}×${src.cols} into [${w.n}×${w.k}]`);
+    }
+    this.#x.quantize_pack_q8(src.ptr, src.ld, w.n, w.k, w.data.ptr, w.scales.ptr, w.sums.ptr);
   }
-  const r = opts.residual;
-  if (r && (r.rows !== out.rows || r.cols !== out.cols)) bad("gemm residual shape");
-  if (qa.rows === 0) return;
-  const act = opts.act === undefined ? 0 : typeof opts.act === "number" ? opts.act : ACT[opts.act];
-  kr.x.gemm_q8(
-    qa.ptr,
-    qa.rows,
-    qa.cols,
-    qa.fmt,
-    qa.params,
-    w.ptr,
-    w.n,
-    w.scales,
-    w.sums,
-    opts.bias ?? 0,
-    act,
-    r ? r.ptr : 0,
-    r ? r.ld : 0,
-    out.ptr,
-    out.ld,
-  );
-}
 
-/**
- * out = act(a·Wᵀ + bias) + residual with `a` quantized per row in format `fmt` (scratch memory).
- * `out` may be the residual itself.
- */
-export function gemmQ8(
-  kr: Kernels,
-  a: Mat,
-  w: PackedQ8,
-  out: Mat,
-  opts: { bias?: number; act?: Act; residual?: Mat; fmt?: QaCode } = {},
-): void {
-  // shapes are checked by gemmQ8Quantized (a bad call only wastes the quantization)
-  const fmt = opts.fmt ?? QA.u8;
-  kr.mem.scratch(() => gemmQ8Quantized(kr, quantizeActForGemm(kr, a, fmt), w, out, opts));
-}
+  /** Dequantizes `w` into dst [n × k] f32 (any row stride). */
+  unpack(w: PackedQ8, dst: Mat): void {
+    if (dst.rows !== w.n || dst.cols !== w.k) {
+      bad(`unpack [${w.n}×${w.k}] into ${dst.rows}×${dst.cols}`);
+    }
+    this.#x.unpack_q8(w.data.ptr, w.n, w.k, w.scales.ptr, dst.ptr, dst.ld);
+  }
 
-/** Symmetric int8 per row of src [rows × cols] (row stride ld floats) into dst / scales. */
-export function quantizeRowsQ8(
-  kr: Kernels,
-  src: number,
-  ld: number,
-  rows: number,
-  cols: number,
-  dst: number,
-  scales: number,
-): void {
-  kr.x.quantize_rows_q8(src, ld, rows, cols, dst, scales);
-}
+  /**
+   * Quantizes `a` per row in format `fmt` into scratch memory (per-call use: inside a scratch
+   * scope). One quantization can feed several gemmQuantized calls on the same input (e.g. the
+   * q, k and v projections), each bit-identical to gemm.
+   */
+  quantizeAct(a: Mat, fmt: QaCode = QA.u8): QuantizedAct {
+    const f = actFormatOf(fmt);
+    if (!f || a.cols > f.maxK) bad(`k = ${a.cols} is too large for activation format ${fmt}`);
+    const mp = Math.ceil(a.rows / 4) * 4;
+    const ptr = this.#heap.scratch(actBytes(a.rows, a.cols, f));
+    const params = this.#heap.scratch(mp * 8);
+    if (a.rows > 0) this.#x.quantize_act_q8(a.ptr, a.ld, a.rows, a.cols, fmt, ptr, params);
+    return { ptr, params, rows: a.rows, cols: a.cols, fmt };
+  }
 
-/** out[i] = table[ids[i]]·scale; ids must already be checked against the table's rows. */
-export function gatherQ8(
-  kr: Kernels,
-  table: number,
-  scales: number,
-  cols: number,
-  ids: ArrayLike<number>,
-  out: Mat,
-): void {
-  if (out.rows !== ids.length || out.cols !== cols) bad("gather shape");
-  if (ids.length === 0) return;
-  kr.mem.scratch(() => {
-    const p = kr.mem.alloc(ids.length * 4);
-    kr.mem.i32(p, ids.length).set(ids);
-    kr.x.gather_q8(table, scales, cols, p, ids.length, out.ptr, out.ld);
-  });
+  /**
+   * out = act(qa·Wᵀ + bias) + residual on activations from quantizeAct; `out` may be the
+   * residual itself.
+   */
+  gemmQuantized(qa: QuantizedAct, w: PackedQ8, out: Mat, opts: GemmQ8Options = {}): void {
+    if (qa.cols !== w.k || out.rows !== qa.rows || out.cols !== w.n) {
+      bad(`gemm ${qa.rows}×${qa.cols} · [${w.n}×${w.k}]ᵀ → ${out.rows}×${out.cols}`);
+    }
+    const r = opts.residual, bias = opts.bias;
+    if (r && (r.rows !== out.rows || r.cols !== out.cols)) bad("gemm residual shape");
+    if (bias && bias.length !== w.n) bad(`bias of ${bias.length} for ${w.n} outputs`);
+    if (qa.rows === 0) return;
+    const act = actCode(opts.act);
+    this.#x.gemm_q8(
+      qa.ptr,
+      qa.rows,
+      qa.cols,
+      qa.fmt,
+      qa.params,
+      w.data.ptr,
+      w.n,
+      w.scales.ptr,
+      w.sums.ptr,
+      bias ? bias.ptr : 0,
+      act,
+      r ? r.ptr : 0,
+      r ? r.ld : 0,
+      out.ptr,
+      out.ld,
+    );
+  }
+
+  /**
+   * out = act(a·Wᵀ + bias) + residual with `a` quantized per row in format `fmt` (scratch
+   * memory, released before returning). `out` may be the residual itself.
+   */
+  gemm(a: Mat, w: PackedQ8, out: Mat, opts: GemmQ8Options & { fmt?: QaCode } = {}): void {
+    // shapes are checked by gemmQuantized (a bad call only wastes the quantization)
+    const m = this.#heap.mark();
+    try {
+      this.gemmQuantized(this.quantizeAct(a, opts.fmt ?? QA.u8), w, out, opts);
+    } finally {
+      this.#heap.reset(m);
+    }
+  }
+
+  /**
+   * Symmetric int8 per row of src [rows × cols] (any row stride) into rows [row0, row0 + rows)
+   * of the table `dst` [· × cols] and its row scales.
+   */
+  quantizeRows(src: Mat, dst: I8Buf, scales: Vec, row0 = 0): void {
+    const { rows, cols } = src;
+    if (row0 < 0 || (row0 + rows) * cols > dst.length || row0 + rows > scales.length) {
+      bad(`rows [${row0}, +${rows}) outside a table of ${scales.length}`);
+    }
+    this.#x.quantize_rows_q8(
+      src.ptr,
+      src.ld,
+      rows,
+      cols,
+      dst.ptr + row0 * cols,
+      scales.ptr + row0 * 4,
+    );
+  }
+
+  /** out[i] = table[ids[i]]·scale (table [· × cols]); ids must already be checked. */
+  gather(table: I8Buf, scales: Vec, ids: ArrayLike<number>, out: Mat): void {
+    const cols = out.cols;
+    if (out.rows !== ids.length || table.length !== scales.length * cols) bad("gather shape");
+    if (ids.length === 0) return;
+    const m = this.#heap.mark();
+    try {
+      const p = this.#heap.scratch(ids.length * 4);
+      new Int32Array(this.#heap.memory.buffer, p, ids.length).set(ids);
+      this.#x.gather_q8(table.ptr, scales.ptr, cols, p, ids.length, out.ptr, out.ld);
+    } finally {
+      this.#heap.reset(m);
+    }
+  }
 }

@@ -1,11 +1,23 @@
 // Where the golden fixtures live: $CLIP_GOLDEN_DIR, default ../shared/golden (relative to the
-// repository root), so any fixture folder of the same schema runs with no code change.
+// repository root), so any fixture folder of the same schema runs with no code change. Users get
+// the repository alone: without the default folder the suites that need it are skipped (and
+// tests/shared_fixtures_test.ts says which, once); a CLIP_GOLDEN_DIR that does not exist fails.
+
+import { exists } from "./files.ts";
 
 const ROOT = new URL("../../", import.meta.url);
 
-/** Absolute path of the golden fixture folder. */
+/** The variable that points at a fixture folder. */
+export const GOLDEN_ENV = "CLIP_GOLDEN_DIR";
+
+/** True when $CLIP_GOLDEN_DIR is set: its fixtures are then required, never skipped. */
+export function goldenRequired(): boolean {
+  return (Deno.env.get(GOLDEN_ENV) ?? "").length > 0;
+}
+
+/** Absolute path of the golden fixture folder (which may not exist). */
 export function goldenDir(): string {
-  const env = Deno.env.get("CLIP_GOLDEN_DIR");
+  const env = Deno.env.get(GOLDEN_ENV);
   const dir = env && env.length > 0 ? env : "../shared/golden";
   const url = dir.startsWith("/")
     ? new URL(`file://${dir}/`)
@@ -13,38 +25,24 @@ export function goldenDir(): string {
   return decodeURIComponent(url.pathname).replace(/\/$/, "");
 }
 
-/** Path inside the golden folder, or null when that part of the fixtures is absent. */
-export function goldenPath(...parts: string[]): string | null {
-  const p = [goldenDir(), ...parts].join("/");
-  try {
-    Deno.statSync(p);
-    return p;
-  } catch {
-    return null;
+/** True when the golden folder exists; throws when $CLIP_GOLDEN_DIR names a missing folder. */
+export function goldenPresent(): boolean {
+  const dir = goldenDir();
+  if (exists(dir)) return true;
+  if (goldenRequired()) {
+    // a typo must fail the run, not turn the conformance suites into "ignored"
+    throw new Error(`${GOLDEN_ENV}=${Deno.env.get(GOLDEN_ENV)} does not exist (resolved: ${dir})`);
   }
+  return false;
 }
 
-/** Reads and parses a JSON file. */
-export function readJson<T = unknown>(path: string): T {
-  return JSON.parse(Deno.readTextFileSync(path)) as T;
-}
-
-/** Gunzips a file (the golden `*.decoded.rgb.gz` and fixture pixel files). */
-export async function gunzipFile(path: string): Promise<Uint8Array> {
-  const s = new Blob([Deno.readFileSync(path)]).stream().pipeThrough(
-    new DecompressionStream("gzip"),
-  );
-  return new Uint8Array(await new Response(s).arrayBuffer());
-}
-
-/** An entry of images/index.json (the fields the decoder tests read). */
-export interface ImageIndexEntry {
-  id: string;
-  file: string;
-  format: string;
-  mode: string;
-  width: number;
-  height: number;
-  exif_orientation?: number | null;
-  decoded_rgb?: { file: string; shape: [number, number, number] };
+/**
+ * Path inside the golden folder, or null when that part of the fixtures is absent (a fixture
+ * folder of the same schema may hold only some parts). Throws when $CLIP_GOLDEN_DIR is set but
+ * does not exist.
+ */
+export function goldenPath(...parts: string[]): string | null {
+  if (!goldenPresent()) return null;
+  const p = [goldenDir(), ...parts].join("/");
+  return exists(p) ? p : null;
 }

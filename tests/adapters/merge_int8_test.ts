@@ -1,9 +1,8 @@
 // Merging into a model quantized at load starts from the checkpoint's f32 weights: the result
 // equals quantizing a checkpoint whose weights were merged in f32 (merge before quantization).
 
-import { ok } from "node:assert/strict";
+import { deepStrictEqual, ok } from "node:assert/strict";
 import { loadClip } from "../../mod.ts";
-import { mergedWeights } from "../../src/api/merge_export.ts";
 import { convertClipToBytes } from "../../src/convert/mod.ts";
 import { parseSafetensors } from "../../src/io/safetensors.ts";
 import { buildSafetensors, type TestTensor } from "../_util/safetensors_build.ts";
@@ -78,9 +77,8 @@ Deno.test(
     const adapterDir = `${c.dir}/${c.json.adapters[0].path}`;
     const inputs = readTensors(c.inputsFile);
     const args = { inputIds: inputs.input_ids, pixelValues: inputs.pixel_values };
-    const { transform, merged } = await mergedWeights(c.modelDir, [adapterDir]);
-    ok(merged.length === 1);
-    const { bytes } = await convertClipToBytes(c.modelDir, { transform });
+    const { bytes, report } = await convertClipToBytes(c.modelDir, { adapters: [adapterDir] });
+    deepStrictEqual(report.merged, ["lora"]);
     const pkg = await loadClip({ "lora-merged.safetensors": bytes });
     const q = await loadClip(c.modelDir, { dtype: "int8" });
     await q.loadAdapter(adapterDir, { name: "lora" });

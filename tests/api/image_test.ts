@@ -3,7 +3,8 @@
 import { deepStrictEqual, ok, rejects, strictEqual } from "node:assert/strict";
 import { EdgeClipError, loadClip } from "../../mod.ts";
 import { assertClose } from "../_util/assert_close.ts";
-import { goldenPath, readJson } from "../_util/golden.ts";
+import { goldenPath } from "../_util/golden.ts";
+import { readJson } from "../_util/files.ts";
 import { listCases } from "../golden/clip_cases.ts";
 
 const base = listCases().cases.find((c) => c.json.adapters.length === 0);

@@ -3,9 +3,10 @@
 // cosine bound of the golden f32 outputs, and on a relaxed-SIMD host they differ where the
 // policies do.
 
+import type { LayerLinear } from "../../src/model/names.ts";
 import { deepStrictEqual, notDeepStrictEqual, ok, rejects, strictEqual } from "node:assert/strict";
 import { EdgeClipError, loadClip } from "../../mod.ts";
-import { openModel } from "../../src/api/load.ts";
+import { openModel } from "../../src/checkpoint/open.ts";
 import { runForward } from "../../src/api/forward.ts";
 import { NO_HOOKS } from "../../src/model/hooks.ts";
 import {
@@ -13,7 +14,7 @@ import {
   FAST_Q8_POLICY,
   HIGH_PRECISION_Q8_POLICY,
   type Q8Policy,
-} from "../../src/model/linear_q8.ts";
+} from "../../src/model/q8_policy.ts";
 import { pickVariant } from "../../src/wasm/module.ts";
 import { forwardInputs, listCases, readTensors } from "../golden/clip_cases.ts";
 import { rowCosines } from "../_util/cosine.ts";
@@ -36,7 +37,7 @@ async function embeds(precision: "balanced" | "fast" | "high" | undefined) {
 async function withPolicy(policy: Q8Policy) {
   const inputs = readTensors(base!.inputsFile);
   const m = await openModel(base!.modelDir, { dtype: "int8", q8Policy: policy });
-  const out = runForward(m.model, forwardInputs(inputs), () => NO_HOOKS);
+  const out = runForward(m.model, forwardInputs(inputs), NO_HOOKS);
   return { text: out.textEmbeds!.data.slice(), image: out.imageEmbeds!.data.slice() };
 }
 
@@ -82,16 +83,16 @@ Deno.test({ name: "int8Precision: an unknown setting is invalid_input", ignore }
 });
 
 Deno.test("q8 policies: u7 only on relaxed hosts; text u7 only in FAST on LayerNorm-fed linears", () => {
-  const t = "text_model.encoder.layers.3.";
-  for (const name of ["self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "mlp.fc1"]) {
-    strictEqual(FAST_Q8_POLICY.actFormat(t + name, "relaxed"), "u7", name);
-    strictEqual(FAST_Q8_POLICY.actFormat(t + name, "simd128"), "u12", name);
-    strictEqual(DEFAULT_Q8_POLICY.actFormat(t + name, "relaxed"), "u12", name);
+  const t = (linear: LayerLinear) => ({ tower: "text", layer: 3, linear }) as const;
+  for (const name of ["q", "k", "v", "fc1"] as const) {
+    strictEqual(FAST_Q8_POLICY.actFormat(t(name), "relaxed"), "u7", name);
+    strictEqual(FAST_Q8_POLICY.actFormat(t(name), "simd128"), "u12", name);
+    strictEqual(DEFAULT_Q8_POLICY.actFormat(t(name), "relaxed"), "u12", name);
   }
-  for (const name of ["self_attn.out_proj", "mlp.fc2"]) {
-    strictEqual(FAST_Q8_POLICY.actFormat(t + name, "relaxed"), "u12", name);
+  for (const name of ["out", "fc2"] as const) {
+    strictEqual(FAST_Q8_POLICY.actFormat(t(name), "relaxed"), "u12", name);
   }
-  const v = "vision_model.encoder.layers.0.mlp.fc2";
+  const v = { tower: "vision", layer: 0, linear: "fc2" } as const;
   for (const policy of [DEFAULT_Q8_POLICY, FAST_Q8_POLICY]) {
     strictEqual(policy.actFormat(v, "relaxed"), "u7");
     strictEqual(policy.actFormat(v, "simd128"), "u12");

@@ -174,20 +174,98 @@ Deno.test({ name: "cli: classify prints ranked labels per image", ignore }, asyn
   ]);
 });
 
-const convertMissing = (() => {
-  try {
-    Deno.statSync(new URL("../../src/cli/convert.ts", import.meta.url));
-    return false;
-  } catch {
-    return true;
-  }
-})();
+Deno.test(
+  { name: "cli: classify --template-preset runs a preset's prompt ensemble", ignore },
+  async () => {
+    const clip = await loadClip(MODEL!);
+    const labels = ["cat", "dog"];
+    const base = ["classify", "--model", MODEL!, PNGS[0], "--labels", "cat,dog"];
+    const r = await runCli([...base, "--template-preset", "clip-imagenet-7"]);
+    strictEqual(r.code, 0, r.stderr);
+    deepStrictEqual(JSON.parse(r.stdout), {
+      file: PNGS[0],
+      results: await clip.classify(PNGS[0], labels, { template: "clip-imagenet-7" }),
+    });
+    for (
+      const extra of [
+        ["--template-preset", "imagenet"],
+        ["--template-preset", "clip-imagenet-7", "--template", "a {}"],
+      ]
+    ) {
+      const bad = await runCli([...base, ...extra]);
+      strictEqual(bad.code, 2, bad.stderr);
+      ok(/template/.test(bad.stderr) && noStack(bad.stderr), bad.stderr);
+    }
+    clip.dispose();
+  },
+);
 
 Deno.test({
-  name: "cli: convert says it is unavailable until convert.ts lands",
-  ignore: !convertMissing,
+  name: "cli: a package runs int8 without --dtype; an explicit --dtype it cannot run is refused",
+  ignore,
 }, async () => {
-  const r = await runCli(["convert", "--from", "x", "--to", "y"]);
-  strictEqual(r.code, 1);
-  ok(/not available/.test(r.stderr) && noStack(r.stderr), r.stderr);
+  const dir = await scratchDir();
+  try {
+    const pkg = `${dir}/tiny.safetensors`;
+    const conv = await runCli(["convert", "--from", MODEL!, "--to", pkg, "--quiet"]);
+    strictEqual(conv.code, 0, conv.stderr);
+    const base = ["classify", "--model", pkg, PNGS[0], "--labels", "cat,dog"];
+    const want = await (await loadClip(pkg)).classify(PNGS[0], ["cat", "dog"]);
+    for (const extra of [[], ["--dtype", "int8"]]) {
+      const r = await runCli([...base, ...extra]);
+      strictEqual(r.code, 0, r.stderr);
+      deepStrictEqual(JSON.parse(r.stdout).results, want);
+    }
+    const f32 = await runCli([...base, "--dtype", "f32"]);
+    strictEqual(f32.code, 1, f32.stderr);
+    ok(/int8 edgeclip package/.test(f32.stderr) && noStack(f32.stderr), f32.stderr);
+    // a Hugging Face folder still runs f32 by default
+    const folder = await runCli(["embed", "--model", MODEL!, "--text", "x"]);
+    strictEqual(folder.code, 0, folder.stderr);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test({ name: "cli: convert --help is full; --to a directory is a usage error" }, async () => {
+  const help = await runCli(["convert", "--help"]);
+  strictEqual(help.code, 0);
+  for (const flag of ["--from", "--to", "--towers", "--dtype", "--adapter", "--merge", "--quiet"]) {
+    ok(help.stdout.includes(`  ${flag}`), `${flag} missing from:\n${help.stdout}`);
+  }
+  const dir = await scratchDir();
+  try {
+    for (const to of [dir, `${dir}/`]) {
+      const r = await runCli(["convert", "--from", MODEL ?? dir, "--to", to]);
+      strictEqual(r.code, 2, r.stderr);
+      ok(/is a directory/.test(r.stderr) && !/os error/.test(r.stderr), r.stderr);
+    }
+    const r = await runCli(["convert", "--from", MODEL ?? dir, "--to", `${dir}/no/such/p.st`]);
+    strictEqual(r.code, 1, r.stderr);
+    ok(/folder does not exist/.test(r.stderr) && !/os error/.test(r.stderr), r.stderr);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("cli: flag errors are balanced sentences; a near miss suggests the flag", async () => {
+  const cases: [string[], RegExp][] = [
+    [["classify", "--modl", "m"], /^error: unknown flag --modl \(did you mean --model\?\)$/m],
+    [["serve", "--prot", "1"], /^error: unknown flag --prot \(did you mean --port\?\)$/m],
+    [["embed", "--txt", "a"], /did you mean --text\?/],
+    [
+      ["embed", "-x"],
+      /^error: unknown flag -x \(an argument that starts with "-" goes after "--"\)$/m,
+    ],
+    [["classify", "--model"], /^error: --model needs a value$/m],
+    [["classify", "--quiet=yes"], /^error: --quiet takes no value$/m],
+  ];
+  for (const [args, re] of cases) {
+    const r = await runCli(args);
+    strictEqual(r.code, 2, r.stderr);
+    const first = r.stderr.split("\n")[0];
+    ok(re.test(r.stderr), r.stderr);
+    for (const q of ["'", '"']) ok(first.split(q).length % 2 === 1, `unbalanced ${q}: ${first}`);
+    strictEqual(first.split("(").length, first.split(")").length, first);
+  }
 });

@@ -4,20 +4,20 @@
 
 import { deepStrictEqual, ok, rejects, strictEqual } from "node:assert/strict";
 import { loadClip } from "../../mod.ts";
-import { openModel } from "../../src/api/load.ts";
-import { convertClip, convertClipToBytes, META, PACKAGE_LAYOUT } from "../../src/convert/mod.ts";
-import { metaFile, packageFiles, readAhead } from "../../src/convert/package.ts";
+import { openModel } from "../../src/checkpoint/open.ts";
+import { convertClip, convertClipToBytes } from "../../src/convert/mod.ts";
+import { readAhead } from "../../src/io/read_ahead.ts";
+import { META, metaFile, PACKAGE_LAYOUT, packageFiles } from "../../src/package/format.ts";
 import { ClipModel } from "../../src/model/clip_model.ts";
 import { parseClipConfig } from "../../src/model/config.ts";
-import { packagedEmbeddingLoader } from "../../src/model/embedding_q8.ts";
-import { packagedLinearLoader } from "../../src/model/linear_q8.ts";
+import { packagedEmbeddingLoader, packagedLinearLoader } from "../../src/package/read.ts";
 import { Kernels } from "../../src/wasm/kernels.ts";
 import { readResolved, RESOLVED_FILE, resolvedKey } from "../../src/tokenizer/resolved.ts";
 import { EdgeClipError } from "../../src/errors.ts";
 import { parseSafetensors } from "../../src/io/safetensors.ts";
 import { memorySink, writeSafetensors } from "../../src/io/safetensors_write.ts";
 import { NO_HOOKS } from "../../src/model/hooks.ts";
-import { packedShape, paddedN } from "../../src/quant/formats.ts";
+import { packedShape, paddedN } from "../../src/wasm/formats.ts";
 import { ALT_GOLDEN_DIR, listCases } from "../golden/clip_cases.ts";
 
 const ALT_MODEL = `${ALT_GOLDEN_DIR}/clip/model`;
@@ -199,7 +199,7 @@ Deno.test("package: wrong version, layout, dtype or missing tensors are named er
   await code(
     load(await rewrite(bytes, () => ({ dtype: { [`${q}.qweight`]: "U8" } }))),
     "model_format",
-    /is U8, an edgeclip package stores it as I8/,
+    /is U8, expected I8/,
   );
   await code(
     load(bytes.subarray(0, bytes.length - 100)),

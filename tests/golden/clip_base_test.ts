@@ -3,6 +3,7 @@
 
 import { ok } from "node:assert/strict";
 import { loadClip } from "../../mod.ts";
+import { goldenDir, goldenRequired } from "../_util/golden.ts";
 import {
   ALT_GOLDEN_DIR,
   type ApiOutputs,
@@ -16,8 +17,10 @@ const { root, manifest, cases } = listCases();
 
 Deno.test({
   name: "golden clip fixtures are present",
-  ignore: root === null,
+  // with $CLIP_GOLDEN_DIR set, its clip cases are required (a wrong folder must fail the run)
+  ignore: root === null && !goldenRequired(),
   fn() {
+    ok(root !== null, `no clip/ folder in ${goldenDir()}`);
     ok(cases.length > 0, `no cases in ${root}/manifest.json`);
   },
 });

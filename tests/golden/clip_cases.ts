@@ -5,7 +5,8 @@ import { parseSafetensors, toF32, toI32 } from "../../src/io/safetensors.ts";
 import { compareClose } from "../_util/assert_close.ts";
 import type { Tensor } from "../../src/tensor.ts";
 import type { ForwardInputs } from "../../src/api/forward.ts";
-import { goldenPath, readJson } from "../_util/golden.ts";
+import { goldenPath } from "../_util/golden.ts";
+import { exists, readJson } from "../_util/files.ts";
 
 export interface CaseJson {
   name: string;
@@ -39,15 +40,6 @@ export interface Manifest {
 export const ALT_GOLDEN_DIR = decodeURIComponent(
   new URL("../fixtures/golden_alt", import.meta.url).pathname,
 );
-
-function exists(p: string): boolean {
-  try {
-    Deno.statSync(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * The cases of `<golden>/clip/manifest.json` ($CLIP_GOLDEN_DIR by default), or [] when that

@@ -8,12 +8,8 @@ import { EdgeClipError } from "../../src/errors.ts";
 import { toRGB } from "../../src/image/convert.ts";
 import { decodeImage, sniffFormat } from "../../src/image/decode.ts";
 import { Kernels } from "../../src/wasm/kernels.ts";
-import {
-  goldenPath,
-  gunzipFile as gunzip,
-  type ImageIndexEntry,
-  readJson,
-} from "../_util/golden.ts";
+import { goldenPath } from "../_util/golden.ts";
+import { gunzipFile as gunzip, type ImageIndexEntry, readJson } from "../_util/files.ts";
 import { encodePng } from "./png/png_encoder.ts";
 
 type Entry = ImageIndexEntry;

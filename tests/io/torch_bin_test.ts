@@ -4,6 +4,7 @@
 
 import { deepStrictEqual, ok, strictEqual, throws } from "node:assert/strict";
 import { EdgeClipError } from "../../src/errors.ts";
+import { concatBytes } from "../../src/io/bytes.ts";
 import { readTorchBin } from "../../src/io/torch_bin.ts";
 import { unpickle } from "../../src/io/pickle.ts";
 import { crc32, readZip } from "../../src/io/zip.ts";
@@ -54,11 +55,7 @@ export function buildZip(
   ev.setUint16(10, entries.length, true);
   ev.setUint32(12, cdSize, true);
   ev.setUint32(16, off, true);
-  const all = [...parts, ...central, end];
-  const out = new Uint8Array(all.reduce((a, p) => a + p.length, 0));
-  let p = 0;
-  for (const x of all) out.set(x, p), (p += x.length);
-  return out;
+  return concatBytes([...parts, ...central, end]);
 }
 
 /** Pickle assembler: strings become BINUNICODE, numbers BININT, arrays raw opcode bytes. */

@@ -2,7 +2,7 @@ import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { forAll } from "../_util/property.ts";
 import { Prng } from "../_util/prng.ts";
 import { assertClose } from "../_util/assert_close.ts";
-import { attentionRef } from "../../src/ref/gemm.ts";
+import { attentionRef } from "../_ref/gemm.ts";
 import { eachVariant } from "./_backends.ts";
 
 const MIN = -3.4028234663852886e38;
@@ -22,7 +22,7 @@ Deno.test("attention_f32 equals the reference (causal, shift, padding bias, odd 
         pad: r.next() < 0.4 ? r.int(0, Math.max(0, sq - 1)) : -1, // keys >= pad masked
       };
     }, (c, r) => {
-      kr.mem.scratch(() => {
+      kr.scratch(() => {
         const H = c.heads * c.hd;
         const q = r.f32(c.sq * H), k = r.f32(c.sk * H), v = r.f32(c.sk * H);
         const keyBias = c.pad >= 0
@@ -43,7 +43,7 @@ Deno.test("attention_f32 equals the reference (causal, shift, padding bias, odd 
           scale,
           causal: c.causal,
           shift: c.shift,
-          keyBias: keyBias ? kr.mem.put(keyBias) : 0,
+          keyBias: keyBias ? kr.vecFrom(keyBias) : undefined,
         });
         assertClose(kr.read(O), want, 2e-6, 1e-5);
       });
@@ -53,7 +53,7 @@ Deno.test("attention_f32 equals the reference (causal, shift, padding bias, odd 
 
 Deno.test("attention_f32 is permutation-equivariant in (K, V) rows when unmasked", () => {
   eachVariant((kr) => {
-    kr.mem.scratch(() => {
+    kr.scratch(() => {
       const sq = 4, sk = 7, heads = 2, hd = 8, H = heads * hd;
       const rnd = (n: number, s: number) => new Float32Array(n).map((_, i) => Math.sin(i * s));
       const q = rnd(sq * H, 1.3), k = rnd(sk * H, 0.7), v = rnd(sk * H, 2.1);
@@ -95,7 +95,7 @@ Deno.test("attention_f32: causal with left padding (fully masked visible keys), 
         padBack: r.next() < 0.3 ? r.int(1, 3) : 0, // and the last few
       };
     }, (c, r) => {
-      kr.mem.scratch(() => {
+      kr.scratch(() => {
         const H = c.heads * c.hd;
         const q = r.f32(c.sq * H), k = r.f32(c.sk * H), v = r.f32(c.sk * H);
         const keyBias = new Float32Array(c.sk).map((_, j) =>
@@ -114,7 +114,7 @@ Deno.test("attention_f32: causal with left padding (fully masked visible keys), 
           scale,
           causal: true,
           shift: c.shift,
-          keyBias: kr.mem.put(keyBias),
+          keyBias: kr.vecFrom(keyBias),
         });
         assertClose(kr.read(O), want, 2e-6, 1e-5);
       });
@@ -126,7 +126,7 @@ Deno.test("attention_f32 on CLIP shapes (50 tokens × 12 heads, 77 causal × 8 h
   eachVariant((kr, variant) => {
     const r = new Prng(0xa77e);
     for (const [s, heads, causal] of [[50, 12, false], [77, 8, true]] as const) {
-      kr.mem.scratch(() => {
+      kr.scratch(() => {
         const H = heads * 64;
         // a fused [s × 3H] QKV output, q/k/v as column blocks of it
         const qkv = r.f32(s * 3 * H, () => r.normal());
@@ -158,7 +158,7 @@ Deno.test("attention_f32: causal rows are bit-identical when later tokens are ap
   eachVariant((kr, variant) => {
     const r = new Prng(0xeec5);
     for (const [len, extra, heads, hd] of [[7, 70, 8, 64], [10, 3, 2, 12], [1, 9, 1, 8]]) {
-      kr.mem.scratch(() => {
+      kr.scratch(() => {
         const H = heads * hd, total = len + extra;
         const q = r.f32(total * H), k = r.f32(total * H), v = r.f32(total * H);
         const run = (s: number) => {

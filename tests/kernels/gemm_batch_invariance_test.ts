@@ -9,9 +9,9 @@ Deno.test("gemm_f32: a row's result is bit-identical for every batch size and po
   eachVariant((kr) => {
     const rng = new Prng(11);
     for (const [k, n] of [[64, 24], [97, 9], [768, 16]]) {
-      kr.mem.scratch(() => {
+      kr.scratch(() => {
         const w = rng.f32(n * k);
-        const P = kr.packF32(kr.matFrom(w, n, k).ptr, n, k);
+        const P = kr.packF32(kr.matFrom(w, n, k));
         const row = rng.f32(k);
         const alone = kr.mat(1, n);
         kr.gemmF32(kr.matFrom(row, 1, k), P, alone);

@@ -2,7 +2,7 @@ import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { forAll } from "../_util/property.ts";
 import { Prng } from "../_util/prng.ts";
 import { assertClose } from "../_util/assert_close.ts";
-import { gemmRef } from "../../src/ref/gemm.ts";
+import { gemmRef } from "../_ref/gemm.ts";
 import { eachVariant } from "./_backends.ts";
 import type { ActName } from "../../src/wasm/abi.ts";
 
@@ -23,7 +23,7 @@ Deno.test("gemm_f32 equals the reference on random shapes (odd sizes, remainders
         pad: r.int(0, 3), // extra row stride on A and C
       }),
       (c, r) => {
-        kr.mem.scratch(() => {
+        kr.scratch(() => {
           const a = r.f32(c.m * c.k), w = r.f32(c.n * c.k);
           const bias = c.bias ? r.f32(c.n) : undefined;
           const res = c.residual ? r.f32(c.m * c.n) : undefined;
@@ -31,10 +31,10 @@ Deno.test("gemm_f32 equals the reference on random shapes (odd sizes, remainders
           const A = kr.view(kr.mat(c.m, c.k + c.pad), 0, c.m, 0, c.k);
           kr.write(A, a);
           const W = kr.matFrom(w, c.n, c.k);
-          const P = kr.packF32(W.ptr, c.n, c.k);
+          const P = kr.packF32(W);
           const C = kr.view(kr.mat(c.m, c.n + c.pad), 0, c.m, 0, c.n);
           const R = res ? kr.matFrom(res, c.m, c.n) : undefined;
-          const b = bias ? kr.mem.put(bias) : 0;
+          const b = bias ? kr.vecFrom(bias) : undefined;
           kr.gemmF32(A, P, C, { bias: b, act: c.act, residual: R });
           assertClose(kr.read(C), want, 1e-5 * Math.sqrt(c.k), 1e-5);
         });
@@ -44,28 +44,32 @@ Deno.test("gemm_f32 equals the reference on random shapes (odd sizes, remainders
 });
 
 Deno.test("gemm_f32 writes its result over the residual when out aliases it", () => {
-  eachVariant((kr) => {
-    const m = 5, k = 6, n = 9;
-    const a = new Float32Array(m * k).map((_, i) => (i % 7) - 3);
-    const w = new Float32Array(n * k).map((_, i) => (i % 5) - 2);
-    const res = new Float32Array(m * n).map((_, i) => i);
-    const want = gemmRef(a, w, m, k, n, { residual: res });
-    const A = kr.matFrom(a, m, k), R = kr.matFrom(res, m, n);
-    kr.gemmF32(A, kr.packF32(kr.matFrom(w, n, k).ptr, n, k), R, { residual: R });
-    assertEquals(Array.from(kr.read(R)), Array.from(want));
-  });
+  eachVariant((kr) =>
+    kr.scratch(() => {
+      const m = 5, k = 6, n = 9;
+      const a = new Float32Array(m * k).map((_, i) => (i % 7) - 3);
+      const w = new Float32Array(n * k).map((_, i) => (i % 5) - 2);
+      const res = new Float32Array(m * n).map((_, i) => i);
+      const want = gemmRef(a, w, m, k, n, { residual: res });
+      const A = kr.matFrom(a, m, k), R = kr.matFrom(res, m, n);
+      kr.gemmF32(A, kr.packF32(kr.matFrom(w, n, k)), R, { residual: R });
+      assertEquals(Array.from(kr.read(R)), Array.from(want));
+    })
+  );
 });
 
 Deno.test("pack_f32 and unpack_f32 round-trip", () => {
-  eachVariant((kr) => {
-    for (const [n, k] of [[1, 1], [7, 3], [8, 5], [17, 9]]) {
-      const w = new Float32Array(n * k).map((_, i) => i + 0.5);
-      const P = kr.packF32(kr.matFrom(w, n, k).ptr, n, k);
-      const back = kr.mat(n, k);
-      kr.unpackF32(P, back.ptr);
-      assertEquals(Array.from(kr.read(back)), Array.from(w));
-    }
-  });
+  eachVariant((kr) =>
+    kr.scratch(() => {
+      for (const [n, k] of [[1, 1], [7, 3], [8, 5], [17, 9]]) {
+        const w = new Float32Array(n * k).map((_, i) => i + 0.5);
+        const P = kr.packF32(kr.matFrom(w, n, k));
+        const back = kr.mat(n, k);
+        kr.unpackF32(P, back);
+        assertEquals(Array.from(kr.read(back)), Array.from(w));
+      }
+    })
+  );
 });
 
 // Every row-group size the kernel has (1..MR, MR = 6 relaxed / 5 SIMD128, in balanced splits),
@@ -77,12 +81,12 @@ Deno.test("gemm_f32 edge grid: every row count 1..26, row-block boundary, panel 
     const ms = [...Array.from({ length: 26 }, (_, i) => i + 1), 239, 240, 241, 481];
     for (const m of ms) {
       for (const [k, n] of [[1, 9], [3, 17], [5, 8], [2, 1]]) {
-        kr.mem.scratch(() => {
+        kr.scratch(() => {
           const a = r.f32(m * k), w = r.f32(n * k), bias = r.f32(n), res = r.f32(m * n);
           const want = gemmRef(a, w, m, k, n, { bias, act: "quick_gelu", residual: res });
           const A = kr.matFrom(a, m, k), R = kr.matFrom(res, m, n), C = kr.mat(m, n);
-          const P = kr.packF32(kr.matFrom(w, n, k).ptr, n, k);
-          kr.gemmF32(A, P, C, { bias: kr.mem.put(bias), act: "quick_gelu", residual: R });
+          const P = kr.packF32(kr.matFrom(w, n, k));
+          kr.gemmF32(A, P, C, { bias: kr.vecFrom(bias), act: "quick_gelu", residual: R });
           assertClose(kr.read(C), want, 1e-5 * Math.sqrt(k), 1e-5, `[${variant}] ${m}×${k}×${n}`);
         });
       }
@@ -94,11 +98,11 @@ Deno.test("gemm_f32 on CLIP-sized blocks: long k, many panels, residual aliased"
   eachVariant((kr, variant) => {
     const r = new Prng(0xc11b);
     for (const [m, k, n] of [[50, 768, 40], [13, 2048, 24], [7, 512, 72]]) {
-      kr.mem.scratch(() => {
+      kr.scratch(() => {
         const a = r.f32(m * k), w = r.f32(n * k), res = r.f32(m * n);
         const want = gemmRef(a, w, m, k, n, { residual: res });
         const A = kr.matFrom(a, m, k), H = kr.matFrom(res, m, n);
-        const P = kr.packF32(kr.matFrom(w, n, k).ptr, n, k);
+        const P = kr.packF32(kr.matFrom(w, n, k));
         kr.gemmF32(A, P, H, { residual: H });
         assertClose(kr.read(H), want, 1e-5 * Math.sqrt(k), 1e-5, `[${variant}] ${m}×${k}×${n}`);
       });
@@ -110,13 +114,13 @@ Deno.test("pack_f32 with a row stride, sizes around its 4×4 blocks, round-trips
   eachVariant((kr, variant) => {
     const r = new Prng(0x9ac4);
     for (const [n, k] of [[4, 4], [5, 7], [12, 8], [13, 10], [16, 33], [3, 9]]) {
-      kr.mem.scratch(() => {
+      kr.scratch(() => {
         const ldw = k + 3;
         const w = r.f32(n * k), wide = new Float32Array(n * ldw).fill(NaN); // stride padding unread
         for (let i = 0; i < n; i++) wide.set(w.subarray(i * k, (i + 1) * k), i * ldw);
-        const P = kr.packF32(kr.mem.put(wide), n, k, ldw);
+        const P = kr.packF32(kr.view(kr.matFrom(wide, n, ldw), 0, n, 0, k));
         const back = kr.mat(n, k);
-        kr.unpackF32(P, back.ptr);
+        kr.unpackF32(P, back);
         assertEquals(Array.from(kr.read(back)), Array.from(w), `[${variant}] ${n}×${k}`);
         const a = r.f32(3 * k), C = kr.mat(3, n);
         kr.gemmF32(kr.matFrom(a, 3, k), P, C);

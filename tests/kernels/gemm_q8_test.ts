@@ -4,31 +4,25 @@
 // 8-padding) and CLIP's shapes.
 
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
-import { ACT_FORMATS, type ActFormat } from "../../src/quant/formats.ts";
-import { packActQ8, quantizeActQ8, quantizeWeightsQ8, unpackQ8 } from "../../src/quant/q8.ts";
-import { gemmRef } from "../../src/ref/gemm.ts";
-import { gemmQ8AccRef, gemmQ8Ref } from "../../src/ref/gemm_q8.ts";
+import { ACT_FORMATS, type ActFormat, type QaCode } from "../../src/wasm/formats.ts";
+import { packActQ8, quantizeActQ8, quantizeWeightsQ8, unpackQ8 } from "../_ref/q8.ts";
+import { gemmRef } from "../_ref/gemm.ts";
+import { gemmQ8AccRef, gemmQ8Ref } from "../_ref/gemm_q8.ts";
 import type { ActName } from "../../src/wasm/abi.ts";
 import type { Kernels } from "../../src/wasm/kernels.ts";
-import {
-  allocQ8,
-  gemmQ8,
-  gemmQ8Quantized,
-  type PackedQ8,
-  type QaCode,
-  quantizeActForGemm,
-  quantizePackQ8,
-} from "../../src/wasm/q8.ts";
+import type { PackedQ8 } from "../../src/wasm/q8.ts";
 import { assertClose } from "../_util/assert_close.ts";
 import { forAll } from "../_util/property.ts";
 import type { Prng } from "../_util/prng.ts";
 import { eachVariant } from "./_backends.ts";
+import { rawOf } from "./_raw.ts";
 
 const FORMATS = Object.values(ACT_FORMATS);
 
+/** Packs w [n × kk] into scratch memory of the caller's scope. */
 function packWeights(k: Kernels, w: Float32Array, n: number, kk: number): PackedQ8 {
-  const p = allocQ8(k, n, kk);
-  k.mem.scratch(() => quantizePackQ8(k, k.mem.put(w), p));
+  const p = k.packedQ8(n, kk);
+  k.scratch(() => k.q8.quantizePack(k.matFrom(w, n, kk), p));
   return p;
 }
 
@@ -80,7 +74,7 @@ Deno.test("gemm_q8 equals the integer reference bit for bit (edge grid, both for
       residual: r.next() < 0.5,
       pad: r.int(0, 3),
     }), (c, r) => {
-      kr.mem.scratch(() => {
+      kr.scratch(() => {
         const x = randomMatrix(r, c.m, c.k), w = randomMatrix(r, c.n, c.k);
         const bias = c.bias ? r.f32(c.n) : undefined;
         const res = c.residual ? r.f32(c.m * c.n) : undefined;
@@ -89,8 +83,8 @@ Deno.test("gemm_q8 equals the integer reference bit for bit (edge grid, both for
         kr.write(A, x);
         const C = kr.view(kr.mat(c.m, c.n + c.pad), 0, c.m, 0, c.n);
         const R = res ? kr.matFrom(res, c.m, c.n) : undefined;
-        gemmQ8(kr, A, packWeights(kr, w, c.n, c.k), C, {
-          bias: bias ? kr.mem.put(bias) : 0,
+        kr.q8.gemm(A, packWeights(kr, w, c.n, c.k), C, {
+          bias: bias ? kr.vecFrom(bias) : undefined,
           residual: R,
           fmt: c.fmt.id as QaCode,
         });
@@ -106,14 +100,14 @@ Deno.test("gemm_q8 every row count of the last block (m = 1..9) equals the refer
     for (const fmt of FORMATS) {
       for (let m = 1; m <= 9; m++) {
         for (const [k, n] of [[13, 17], [40, 12]]) {
-          kr.mem.scratch(() => {
+          kr.scratch(() => {
             let seed = m * 131 + k + n;
             const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32) - 0.5;
             const x = new Float32Array(m * k).map(rnd), w = new Float32Array(n * k).map(rnd);
             const bias = new Float32Array(n).map(rnd);
             const C = kr.mat(m, n);
-            gemmQ8(kr, kr.matFrom(x, m, k), packWeights(kr, w, n, k), C, {
-              bias: kr.mem.put(bias),
+            kr.q8.gemm(kr.matFrom(x, m, k), packWeights(kr, w, n, k), C, {
+              bias: kr.vecFrom(bias),
               fmt: fmt.id as QaCode,
             });
             sameBits(
@@ -138,16 +132,33 @@ Deno.test("gemm_q8 int32 sums are exact at the extremes (qmax × ±127 over K = 
         const wq = new Int8Array(n * k).map((_, i) => (i % 7 === 0 ? -127 : 127));
         const a = { m, k, q, scales: new Float32Array(m).fill(1), zeros: new Int32Array(m) };
         const acc = gemmQ8AccRef(a, { q: wq, scales: [], sums: [] }, m, k, n);
-        kr.mem.scratch(() => {
+        kr.scratch(() => {
           const packedA = packActQ8(a, fmt);
-          const pa = kr.mem.put(packedA);
-          const rows = kr.mem.calloc(8 * 8);
-          kr.mem.f32(rows, 8).fill(1);
+          const pa = kr.bufFrom("u8", packedA);
+          const rows = kr.zeros("f32", 16); // 8 scales (f32), then 8 zero points (i32)
+          kr.writeBuf(rows, new Float32Array(8).fill(1));
           // weights packed from integers: quantizing q itself gives scale 1 (amax 127)
           const p = packWeights(kr, Float32Array.from(wq), n, k);
-          strictEqual(kr.mem.f32(p.scales, 1)[0], 1);
+          strictEqual(kr.readBuf(p.scales)[0], 1);
           const C = kr.mat(m, n);
-          kr.x.gemm_q8(pa, m, k, fmt.id, rows, p.ptr, n, p.scales, p.sums, 0, 0, 0, 0, C.ptr, C.ld);
+          const [d, sc, su] = [p.data.ptr, p.scales.ptr, p.sums.ptr];
+          rawOf(kr).x.gemm_q8(
+            pa.ptr,
+            m,
+            k,
+            fmt.id,
+            rows.ptr,
+            d,
+            n,
+            sc,
+            su,
+            0,
+            0,
+            0,
+            0,
+            C.ptr,
+            C.ld,
+          );
           deepStrictEqual(kr.read(C), Float32Array.from(acc, (v) => Math.fround(v)));
           ok(Math.abs(acc[0]) > 2 ** 24, "the case reaches past f32's exact integers");
         });
@@ -167,14 +178,14 @@ Deno.test("gemm_q8 fused activations match the reference activation", () => {
       fmt: r.pick(FORMATS),
       residual: r.next() < 0.5,
     }), (c, r) => {
-      kr.mem.scratch(() => {
+      kr.scratch(() => {
         const x = randomMatrix(r, c.m, c.k), w = randomMatrix(r, c.n, c.k);
         const bias = r.f32(c.n);
         const res = c.residual ? r.f32(c.m * c.n) : undefined;
         const want = reference(x, w, c.m, c.k, c.n, c.fmt, { bias, act: c.act, residual: res });
         const C = kr.mat(c.m, c.n);
-        gemmQ8(kr, kr.matFrom(x, c.m, c.k), packWeights(kr, w, c.n, c.k), C, {
-          bias: kr.mem.put(bias),
+        kr.q8.gemm(kr.matFrom(x, c.m, c.k), packWeights(kr, w, c.n, c.k), C, {
+          bias: kr.vecFrom(bias),
           act: c.act,
           residual: res ? kr.matFrom(res, c.m, c.n) : undefined,
           fmt: c.fmt.id as QaCode,
@@ -185,21 +196,21 @@ Deno.test("gemm_q8 fused activations match the reference activation", () => {
   });
 });
 
-Deno.test("gemm_q8: one quantizeActForGemm feeds several GEMMs, each identical to gemmQ8", () => {
+Deno.test("gemm_q8: one quantizeAct feeds several GEMMs, each identical to gemm", () => {
   eachVariant((kr, variant) => {
     for (const fmt of FORMATS) {
-      kr.mem.scratch(() => {
+      kr.scratch(() => {
         const m = 7, k = 37, n = 29;
         let seed = 5;
         const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32) - 0.5;
         const A = kr.matFrom(new Float32Array(m * k).map(rnd), m, k);
-        const qa = quantizeActForGemm(kr, A, fmt.id as QaCode);
+        const qa = kr.q8.quantizeAct(A, fmt.id as QaCode);
         for (const act of [undefined, "quick_gelu"] as const) {
           const w = packWeights(kr, new Float32Array(n * k).map(rnd), n, k);
-          const bias = kr.mem.put(new Float32Array(n).map(rnd));
+          const bias = kr.vecFrom(new Float32Array(n).map(rnd));
           const got = kr.mat(m, n), want = kr.mat(m, n);
-          gemmQ8Quantized(kr, qa, w, got, { bias, act });
-          gemmQ8(kr, A, w, want, { bias, act, fmt: fmt.id as QaCode });
+          kr.q8.gemmQuantized(qa, w, got, { bias, act });
+          kr.q8.gemm(A, w, want, { bias, act, fmt: fmt.id as QaCode });
           sameBits(kr.read(got), kr.read(want), `${variant} ${fmt.name} act ${act}`);
         }
       });
@@ -211,13 +222,15 @@ Deno.test("gemm_q8 writes over the residual when out aliases it", () => {
   eachVariant((kr) => {
     // n = 27: two whole panels and a partial one (the epilogue has a path for each)
     for (const n of [11, 27]) {
-      const m = 6, k = 20;
-      const r = { f32: (len: number) => new Float32Array(len).map((_, i) => Math.sin(i * 1.3)) };
-      const x = r.f32(m * k), w = r.f32(n * k).map((v) => v * 0.5), res = r.f32(m * n);
-      const want = reference(x, w, m, k, n, ACT_FORMATS.u8, { residual: res });
-      const R = kr.matFrom(res, m, n);
-      gemmQ8(kr, kr.matFrom(x, m, k), packWeights(kr, w, n, k), R, { residual: R });
-      sameBits(kr.read(R), want, `aliased n = ${n}`);
+      kr.scratch(() => {
+        const m = 6, k = 20;
+        const r = { f32: (len: number) => new Float32Array(len).map((_, i) => Math.sin(i * 1.3)) };
+        const x = r.f32(m * k), w = r.f32(n * k).map((v) => v * 0.5), res = r.f32(m * n);
+        const want = reference(x, w, m, k, n, ACT_FORMATS.u8, { residual: res });
+        const R = kr.matFrom(res, m, n);
+        kr.q8.gemm(kr.matFrom(x, m, k), packWeights(kr, w, n, k), R, { residual: R });
+        sameBits(kr.read(R), want, `aliased n = ${n}`);
+      });
     }
   });
 });
@@ -229,13 +242,13 @@ Deno.test("gemm_q8 on CLIP shapes: bit-exact, and close to the f32 product (NMSE
   eachVariant((kr, variant) => {
     for (const [m, k, n] of [[50, 768, 768], [7, 512, 2048], [9, 3072, 24]]) {
       for (const fmt of FORMATS) {
-        kr.mem.scratch(() => {
+        kr.scratch(() => {
           let seed = m * 7 + k + n;
           const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32) - 0.5;
           const x = new Float32Array(m * k).map(() => rnd() + rnd() + rnd());
           const w = new Float32Array(n * k).map(() => (rnd() + rnd()) * 0.05);
           const C = kr.mat(m, n);
-          gemmQ8(kr, kr.matFrom(x, m, k), packWeights(kr, w, n, k), C, { fmt: fmt.id as QaCode });
+          kr.q8.gemm(kr.matFrom(x, m, k), packWeights(kr, w, n, k), C, { fmt: fmt.id as QaCode });
           const got = kr.read(C);
           if (m * k * n <= 50 * 768 * 768) {
             sameBits(

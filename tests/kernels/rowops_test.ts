@@ -1,8 +1,8 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { forAll } from "../_util/property.ts";
 import { assertClose } from "../_util/assert_close.ts";
-import { im2colRef, layerNormRef, softmaxRef } from "../../src/ref/gemm.ts";
-import { ACT_REF } from "../../src/ref/activation.ts";
+import { im2colRef, layerNormRef, softmaxRef } from "../_ref/gemm.ts";
+import { ACT_REF } from "../_ref/activation.ts";
 import { eachVariant } from "./_backends.ts";
 import { ACT, type ActName } from "../../src/wasm/abi.ts";
 
@@ -14,11 +14,11 @@ Deno.test("layer_norm_f32 equals the reference; rows have mean 0, variance 1 bef
       affine: r.next() < 0.7,
       shift: r.uniform(-5, 5),
     }), (c, r) => {
-      kr.mem.scratch(() => {
+      kr.scratch(() => {
         const x = r.f32(c.rows * c.cols, () => r.normal() * 3 + c.shift);
         const g = c.affine ? r.f32(c.cols) : null, b = c.affine ? r.f32(c.cols) : null;
         const X = kr.matFrom(x, c.rows, c.cols), Y = kr.mat(c.rows, c.cols);
-        kr.layerNorm(X, Y, g ? kr.mem.put(g) : 0, b ? kr.mem.put(b) : 0, 1e-5);
+        kr.layerNorm(X, Y, g ? kr.vecFrom(g) : undefined, b ? kr.vecFrom(b) : undefined, 1e-5);
         assertClose(kr.read(Y), layerNormRef(x, c.rows, c.cols, g, b, 1e-5), 2e-5, 1e-5);
         if (!c.affine && c.cols > 1) {
           const y = kr.read(Y);
@@ -40,7 +40,7 @@ Deno.test("softmax_f32: equals reference, rows sum to 1, masked (f32 min) entrie
       rows: r.pick([1, 3, 8]),
       cols: r.pick([1, 2, 3, 4, 5, 9, 77, 100]),
     }), (c, r) => {
-      kr.mem.scratch(() => {
+      kr.scratch(() => {
         const x = r.f32(c.rows * c.cols, () => r.normal() * 4);
         if (c.cols > 1) x[c.cols - 1] = -3.4028234663852886e38;
         const X = kr.matFrom(x, c.rows, c.cols);
@@ -62,7 +62,7 @@ Deno.test("softmax_f32: equals reference, rows sum to 1, masked (f32 min) entrie
 Deno.test("act_f32: every activation within 1.5e-6 abs / 2e-6 rel of the double reference", () => {
   eachVariant((kr, variant) => {
     for (const name of Object.keys(ACT) as ActName[]) {
-      kr.mem.scratch(() => {
+      kr.scratch(() => {
         const n = 4001;
         // dense sweep over [-12, 12] plus tails and zero
         const x = new Float32Array(n).map((_, i) => -12 + (24 * i) / (n - 1));
@@ -87,7 +87,7 @@ Deno.test("binary_f32 / affine_f32 with broadcast rows and strides", () => {
       bcast: r.next() < 0.5,
       alpha: r.pick([1, 0.5, -2]),
     }), (c, r) => {
-      kr.mem.scratch(() => {
+      kr.scratch(() => {
         const a = r.f32(c.rows * c.cols), b = r.f32((c.bcast ? 1 : c.rows) * c.cols);
         const A = kr.matFrom(a, c.rows, c.cols);
         const B = kr.matFrom(b, c.bcast ? 1 : c.rows, c.cols);
@@ -107,11 +107,11 @@ Deno.test("binary_f32 / affine_f32 with broadcast rows and strides", () => {
 Deno.test("im2col_f32 equals the reference", () => {
   eachVariant((kr) => {
     for (const [ch, h, w, p] of [[3, 8, 8, 4], [1, 5, 7, 2], [3, 224, 224, 32], [2, 3, 3, 1]]) {
-      kr.mem.scratch(() => {
+      kr.scratch(() => {
         const img = new Float32Array(ch * h * w).map((_, i) => i * 0.01);
         const rows = Math.floor(h / p) * Math.floor(w / p);
         const out = kr.mat(rows, ch * p * p);
-        kr.im2col(kr.mem.put(img), ch, h, w, p, out);
+        kr.im2col(kr.vecFrom(img), ch, h, w, p, out);
         assertEquals(Array.from(kr.read(out)), Array.from(im2colRef(img, ch, h, w, p)));
       });
     }
@@ -124,7 +124,7 @@ Deno.test("act_f32 / softmax_f32 at exp's clamp edges and with NaN", () => {
   eachVariant((kr, variant) => {
     const edges = [-1e10, -89, -88.4, -87.4, -87.33, -87.3, -44, 44, 87.3, 88.3, 88.4, 89, 1e10];
     for (const name of Object.keys(ACT) as ActName[]) {
-      kr.mem.scratch(() => {
+      kr.scratch(() => {
         const x = Float32Array.from([...edges, NaN, ...edges.map((e) => e / 64)]);
         const X = kr.matFrom(x, 1, x.length), Y = kr.mat(1, x.length);
         kr.act(X, Y, name);
@@ -133,7 +133,7 @@ Deno.test("act_f32 / softmax_f32 at exp's clamp edges and with NaN", () => {
         assertEquals(Number.isNaN(got[edges.length]), true, `${name}(NaN)[${variant}]`);
       });
     }
-    kr.mem.scratch(() => {
+    kr.scratch(() => {
       // a row whose spread crosses the clamp: e^(x - max) underflows to exactly 0 below -87.34
       const x = Float32Array.from([0, -87.3, -87.4, -88.4, -200, 1e-3, -3.4028234663852886e38]);
       const X = kr.matFrom(x, 1, x.length);

@@ -3,7 +3,7 @@
 // input made for another matrix must be ignored, not used.
 
 import { deepStrictEqual, notDeepStrictEqual, ok } from "node:assert/strict";
-import { openModel } from "../../src/api/load.ts";
+import { openModel } from "../../src/checkpoint/open.ts";
 import { ALT_GOLDEN_DIR } from "../golden/clip_cases.ts";
 import { Prng } from "../_util/prng.ts";
 
@@ -12,7 +12,7 @@ Deno.test("linear prepare: shared int8 quantization equals per-linear quantizati
   const layer = (model.text ?? model.vision)!.layers[0];
   const rng = new Prng(11);
   for (const rows of [1, 3, 5, 9]) {
-    k.mem.scratch(() => {
+    k.scratch(() => {
       const H = layer.qProj.inFeatures;
       const x = k.matFrom(
         Float32Array.from({ length: rows * H }, () => rng.uniform(-3, 3)),

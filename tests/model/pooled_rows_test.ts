@@ -1,10 +1,10 @@
-// Embedding calls run the last encoder layer on the pooled rows only (EncoderLayer.forwardRows).
+// Embedding calls run the last encoder layer on the pooled rows only (EncoderLayer.forward with rows).
 // That must give the same bits as the full layer (what forward/hidden states use), in f32 and
 // int8, for packed text of mixed lengths with padding masks and for image batches; and a hook on
 // the last layer must make the tower run it in full.
 
 import { deepStrictEqual, notDeepStrictEqual, ok } from "node:assert/strict";
-import { openModel } from "../../src/api/load.ts";
+import { openModel } from "../../src/checkpoint/open.ts";
 import type { ClipModel } from "../../src/model/clip_model.ts";
 import { type ModelHooks, NO_HOOKS } from "../../src/model/hooks.ts";
 import { ALT_GOLDEN_DIR, listCases } from "../golden/clip_cases.ts";
@@ -74,10 +74,10 @@ Deno.test({
       layer: (t, i) =>
         i === last[t]
           ? {
-            layerOutput: (h) => {
-              const v = model.k.mem.f32(h.ptr, h.rows * h.ld);
-              for (let j = 0; j < v.length; j++) v[j] += delta * ((j % 5) - 2);
-            },
+            layerOutput: (h) =>
+              model.k.withView(h, (v) => {
+                for (let j = 0; j < v.length; j++) v[j] += delta * ((j % 5) - 2);
+              }),
           }
           : undefined,
     });

@@ -5,7 +5,7 @@
 // function stays the same): quantized at load and from a package, the same formats and outputs.
 
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
-import { openModel } from "../../src/api/load.ts";
+import { openModel } from "../../src/checkpoint/open.ts";
 import { runForward } from "../../src/api/forward.ts";
 import { convertClipToBytes } from "../../src/convert/mod.ts";
 import type { EncoderLayer } from "../../src/model/encoder_layer.ts";
@@ -16,8 +16,8 @@ import {
   FAST_Q8_POLICY,
   HIGH_PRECISION_Q8_POLICY,
   MAX_U7_SPREAD,
-} from "../../src/model/linear_q8.ts";
-import { QA } from "../../src/wasm/q8.ts";
+} from "../../src/model/q8_policy.ts";
+import { QA } from "../../src/wasm/formats.ts";
 import { pickVariant } from "../../src/wasm/module.ts";
 import { forwardInputs, listCases, readTensors } from "../golden/clip_cases.ts";
 import { rowCosines } from "../_util/cosine.ts";
@@ -38,8 +38,8 @@ Deno.test("channelSpread: max / median of |γ| + |β|/3", () => {
 });
 
 Deno.test("q8 policies: a spread above MAX_U7_SPREAD turns u7 into u12, never the reverse", () => {
-  const v = "vision_model.encoder.layers.0.self_attn.q_proj";
-  const t = "text_model.encoder.layers.0.mlp.fc1";
+  const v = { tower: "vision", layer: 0, linear: "q" } as const;
+  const t = { tower: "text", layer: 0, linear: "fc1" } as const;
   strictEqual(DEFAULT_Q8_POLICY.actFormat(v, "relaxed", 1.2), "u7");
   strictEqual(DEFAULT_Q8_POLICY.actFormat(v, "relaxed", MAX_U7_SPREAD), "u7");
   strictEqual(DEFAULT_Q8_POLICY.actFormat(v, "relaxed", MAX_U7_SPREAD + 0.01), "u12");
@@ -61,7 +61,7 @@ Deno.test(
     const files = unevenModel(base!.modelDir, F, CHANNELS);
     const inputs = readTensors(base!.inputsFile);
     const fwd = (m: Awaited<ReturnType<typeof openModel>>) => {
-      const o = runForward(m.model, forwardInputs(inputs), () => NO_HOOKS);
+      const o = runForward(m.model, forwardInputs(inputs), NO_HOOKS);
       return { text: o.textEmbeds!.data.slice(), image: o.imageEmbeds!.data.slice() };
     };
     const ref = fwd(await openModel(files, { dtype: "f32" }));

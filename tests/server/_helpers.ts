@@ -44,3 +44,23 @@ export async function answer(res: Response): Promise<{ status: number; body: any
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : null };
 }
+
+/** The model with text calls that yield for `ms` first (so concurrent requests queue up). */
+export function slowClip(
+  clip: Clip,
+  ms: number,
+  watch: { running: number; maxRunning: number } = { running: 0, maxRunning: 0 },
+) {
+  return {
+    config: clip.config,
+    tokenize: clip.tokenize.bind(clip),
+    embedImage: clip.embedImage.bind(clip),
+    classify: clip.classify.bind(clip),
+    embedText: async (t: string | readonly string[]) => {
+      watch.maxRunning = Math.max(watch.maxRunning, ++watch.running);
+      await new Promise((r) => setTimeout(r, ms));
+      watch.running--;
+      return clip.embedText(t);
+    },
+  };
+}

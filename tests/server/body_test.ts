@@ -4,6 +4,7 @@
 import { ok, rejects, strictEqual } from "node:assert/strict";
 import { EdgeClipError } from "../../src/errors.ts";
 import { readCapped, readJsonBody } from "../../src/server/body.ts";
+import { readCapped as readStream } from "../../src/io/read_capped.ts";
 import { HttpError } from "../../src/server/error_response.ts";
 import { Prng } from "../_util/prng.ts";
 
@@ -41,6 +42,45 @@ Deno.test("body: a declared content-length over the limit is refused before read
   const { req, pulled } = streamed(100, 1024, { "content-length": String(100 * 1024) });
   await rejects(readCapped(req, 1000), isTooLarge);
   strictEqual(pulled.n, 0);
+});
+
+Deno.test("body: a declared length fills one buffer; a wrong one still reads the real bytes", async () => {
+  // readCapped over a raw stream, as image fetching uses it: declared length right, short, long
+  const fail = (n: number): never => {
+    throw new RangeError(`too large ${n}`);
+  };
+  for (const [chunks, declared] of [[5, 500], [5, 300], [5, 800], [1, 100], [0, 0], [0, 50]]) {
+    let i = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(c) {
+        if (i === chunks) return c.close();
+        c.enqueue(new Uint8Array(100).fill(i++));
+      },
+    });
+    const out = await readStream(body, 10_000, fail, declared);
+    strictEqual(out.length, chunks * 100, `chunks=${chunks} declared=${declared}`);
+    for (let k = 0; k < chunks; k++) strictEqual(out[k * 100 + 99], k);
+  }
+});
+
+Deno.test("body: a body stream that fails (client gone) is request_aborted, not a fault", async () => {
+  const body = new ReadableStream<Uint8Array>({
+    start(c) {
+      c.enqueue(new Uint8Array(10).fill(0x20));
+    },
+    pull(c) {
+      c.error(new Deno.errors.BadResource("Cannot read request body"));
+    },
+  });
+  const req = new Request("http://localhost/x", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body,
+  });
+  await rejects(
+    readJsonBody(req, 1000),
+    (e) => e instanceof HttpError && e.code === "request_aborted" && /BadResource/.test(e.message),
+  );
 });
 
 Deno.test("body: bodies up to the limit are read whole, in any chunking", async () => {

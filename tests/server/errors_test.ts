@@ -183,6 +183,30 @@ Deno.test({ name: "server errors: size limits answer 413", ignore }, async () =>
     413,
     "input_too_large",
   );
+  // text length: texts, labels and templates
+  const short = createHandler(clip, { maxTextChars: 10 });
+  const long = "x".repeat(11);
+  for (
+    const [path, body] of [
+      ["/v1/embeddings", { input: long }],
+      ["/v1/embeddings", { input: ["ok", { type: "text", text: long }] }],
+      ["/v1/classify", { image, labels: ["a", long] }],
+      ["/v1/classify", { image, labels: ["a"], template: `{} ${long}` }],
+      ["/v1/classify", { image, labels: ["a"], template: ["{}", `{} ${long}`] }],
+    ] as const
+  ) {
+    await expectError(short(post(path, body)), 413, "input_too_large", /maxTextChars/);
+  }
+  const fits = await short(post("/v1/embeddings", { input: "x".repeat(10) }));
+  strictEqual(fits.status, 200);
+  await fits.body?.cancel();
+  // the default keeps 64 texts of the longest kind within the request memory budget
+  await expectError(
+    createHandler(clip)(post("/v1/embeddings", { input: "a".repeat(4097) })),
+    413,
+    "input_too_large",
+    /4096/,
+  );
 });
 
 Deno.test(

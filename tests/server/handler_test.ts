@@ -2,7 +2,7 @@
 
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { createHandler } from "../../server.ts";
-import { answer, dataUrl, goldenClip, goldenPngs, MODEL_DIR, post } from "./_helpers.ts";
+import { answer, dataUrl, goldenClip, goldenPngs, MODEL_DIR, post, slowClip } from "./_helpers.ts";
 
 const ignore = !MODEL_DIR || goldenPngs().length < 2;
 
@@ -103,6 +103,40 @@ Deno.test(
 );
 
 Deno.test(
+  {
+    name: "server: classify takes a template preset name; the prompt limit counts its list",
+    ignore,
+  },
+  async () => {
+    const clip = await goldenClip();
+    const handler = createHandler(clip, { maxPrompts: 100 });
+    const [p0] = goldenPngs();
+    const labels = ["cat", "dog"];
+    const { status, body } = await answer(
+      await handler(
+        post("/v1/classify", { image: dataUrl(p0), labels, template: "clip-imagenet-7" }),
+      ),
+    );
+    strictEqual(status, 200, JSON.stringify(body));
+    deepStrictEqual(body, {
+      results: await clip.classify(Deno.readFileSync(p0), labels, { template: "clip-imagenet-7" }),
+    });
+    // 2 labels × 80 templates = 160 prompts, over maxPrompts 100
+    const big = await answer(
+      await handler(
+        post("/v1/classify", { image: dataUrl(p0), labels, template: "clip-imagenet-80" }),
+      ),
+    );
+    strictEqual(big.status, 413, JSON.stringify(big.body));
+    const unknown = await answer(
+      await handler(post("/v1/classify", { image: dataUrl(p0), labels, template: "imagenet" })),
+    );
+    strictEqual(unknown.status, 400);
+    ok(/clip-imagenet-7/.test(unknown.body.error.message), unknown.body.error.message);
+  },
+);
+
+Deno.test(
   { name: "server: healthz reports model, dtype, adapters; HEAD has no body", ignore },
   async () => {
     const clip = await goldenClip();
@@ -116,5 +150,52 @@ Deno.test(
     const head = await handler(new Request("http://localhost/healthz", { method: "HEAD" }));
     strictEqual(head.status, 200);
     strictEqual(await head.text(), "");
+  },
+);
+
+Deno.test(
+  {
+    name: "server: request.signal is read only with checkAbandoned (Deno warns otherwise)",
+    ignore,
+  },
+  async () => {
+    const clip = await goldenClip();
+    const slow = slowClip(clip, 30); // concurrent requests wait for their turn
+    let reads = 0;
+    class Watched extends Request {
+      override get signal(): AbortSignal {
+        reads++;
+        return super.signal;
+      }
+    }
+    const send = (h: (r: Request) => Promise<Response>) =>
+      Promise.all(Array.from({ length: 4 }, async (_, i) => {
+        const p = post("/v1/embeddings", { input: `text ${i}` });
+        const res = await h(
+          new Watched(p.url, { method: p.method, headers: p.headers, body: await p.text() }),
+        );
+        strictEqual(res.status, 200);
+        await res.body?.cancel();
+      }));
+    await send(createHandler(slow));
+    strictEqual(reads, 0);
+    await send(createHandler(slow, { checkAbandoned: true }));
+    ok(reads >= 3, `${reads} reads`); // each request that waited checks its client
+  },
+);
+
+Deno.test(
+  { name: "server: a large text batch (run 16 at a time) equals embedText", ignore },
+  async () => {
+    const clip = await goldenClip();
+    const handler = createHandler(clip);
+    const input = Array.from({ length: 40 }, (_, i) => `caption ${i}: ${"word ".repeat(i)}`);
+    const { status, body } = await answer(await handler(post("/v1/embeddings", { input })));
+    strictEqual(status, 200);
+    const direct = await clip.embedText(input);
+    deepStrictEqual(
+      body.data.map((d: { embedding: number[] }) => d.embedding),
+      direct.map((e) => Array.from(e)),
+    );
   },
 );

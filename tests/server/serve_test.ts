@@ -3,7 +3,7 @@
 
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { createHandler, type HandlerOptions } from "../../server.ts";
-import { answer, dataUrl, goldenClip, goldenPngs, MODEL_DIR } from "./_helpers.ts";
+import { answer, dataUrl, goldenClip, goldenPngs, MODEL_DIR, slowClip } from "./_helpers.ts";
 
 const net = Deno.permissions.querySync({ name: "net", host: "127.0.0.1" }).state === "granted";
 const ignore = !net || !MODEL_DIR || goldenPngs().length === 0;
@@ -165,20 +165,8 @@ Deno.test(
   async () => {
     const clip = await goldenClip();
     // a model whose text calls take 200 ms, so requests pile up behind each other
-    let running = 0, maxRunning = 0;
-    const slow = {
-      config: clip.config,
-      tokenize: clip.tokenize.bind(clip),
-      embedImage: clip.embedImage.bind(clip),
-      classify: clip.classify.bind(clip),
-      embedText: async (t: string | readonly string[]) => {
-        maxRunning = Math.max(maxRunning, ++running);
-        await new Promise((r) => setTimeout(r, 200));
-        running--;
-        return clip.embedText(t);
-      },
-    };
-    const s = serve(createHandler(slow, { maxQueue: 3 }));
+    const watch = { running: 0, maxRunning: 0 };
+    const s = serve(createHandler(slowClip(clip, 200, watch), { maxQueue: 3 }));
     try {
       const statuses = await Promise.all(
         Array.from(
@@ -193,7 +181,7 @@ Deno.test(
             }),
         ),
       );
-      strictEqual(maxRunning, 1);
+      strictEqual(watch.maxRunning, 1);
       strictEqual(statuses.filter((x) => x === 200).length, 4, statuses.join());
       strictEqual(statuses.filter((x) => x === 503).length, 4, statuses.join());
       strictEqual(
@@ -203,5 +191,39 @@ Deno.test(
     } finally {
       await s.close();
     }
+  },
+);
+
+/** Opens a raw connection, sends `head` and part of a body, then hangs up. */
+async function hangUp(url: string, send: string, readFirst = false): Promise<void> {
+  const { port } = new URL(url);
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: Number(port) });
+  await conn.write(new TextEncoder().encode(send));
+  if (readFirst) await conn.read(new Uint8Array(64)); // the answer has started
+  else await new Promise((r) => setTimeout(r, 20));
+  conn.close();
+}
+
+Deno.test(
+  { name: "serve: clients that hang up mid-body or mid-answer are no server fault", ignore },
+  async () => {
+    const faults: unknown[] = [];
+    await withServer({ onError: (e) => faults.push(e) }, async (url) => {
+      const json = JSON.stringify({ input: Array(32).fill("a photo of a cat") });
+      const head = (extra: string) =>
+        `POST /v1/embeddings HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n${extra}\r\n`;
+      for (let i = 0; i < 4; i++) {
+        // declared length, body cut short
+        await hangUp(url, head(`content-length: ${json.length}\r\n`) + json.slice(0, 40));
+        // chunked, cut inside a chunk
+        await hangUp(url, head("transfer-encoding: chunked\r\n") + `40\r\n${json.slice(0, 20)}`);
+        // whole request, gone once the answer starts
+        await hangUp(url, head(`content-length: ${json.length}\r\n`) + json, true);
+      }
+      const res = await postJson(`${url}/v1/embeddings`, { input: "still here" });
+      strictEqual(res.status, 200);
+      await res.body?.cancel();
+    });
+    deepStrictEqual(faults.map(String), []);
   },
 );

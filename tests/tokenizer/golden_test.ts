@@ -5,7 +5,8 @@
 
 import { deepStrictEqual, strictEqual, throws } from "node:assert/strict";
 import { EdgeClipError } from "../../src/errors.ts";
-import { goldenPath, readJson } from "../_util/golden.ts";
+import { goldenPath } from "../_util/golden.ts";
+import { readJson } from "../_util/files.ts";
 import { clipTokenizer } from "./_load.ts";
 
 interface Case {

@@ -12,11 +12,9 @@ import {
 } from "../../src/tokenizer/resolved.ts";
 import { ClipTokenizer } from "../../src/tokenizer/mod.ts";
 import { parseVocab } from "../../src/tokenizer/vocab.ts";
-import { bpeDir } from "./_load.ts";
+import { bpeFiles } from "./_load.ts";
 
-const dir = bpeDir();
-const vocab = Deno.readFileSync(`${dir}/vocab.json`);
-const merges = Deno.readFileSync(`${dir}/merges.txt`);
+const { vocab, merges } = bpeFiles()!;
 
 Deno.test("resolved tables: the real CLIP tables read back equal to parsing the files", async () => {
   const key = await resolvedKey(vocab, merges);

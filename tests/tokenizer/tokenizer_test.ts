@@ -8,7 +8,7 @@ import { ClipTokenizer } from "../../src/tokenizer/mod.ts";
 import { WordCache } from "../../src/tokenizer/word_cache.ts";
 import type { Prng } from "../_util/prng.ts";
 import { forAll } from "../_util/property.ts";
-import { bpeDir, clipTokenizer } from "./_load.ts";
+import { bpeFiles, clipTokenizer } from "./_load.ts";
 
 const tok = clipTokenizer();
 const SOT = 49406, EOT = 49407;
@@ -159,8 +159,7 @@ Deno.test("property: decode(encode(x)) gives the pieces back, each followed by a
 });
 
 Deno.test("property: the cache never changes results, and stays bounded", () => {
-  const dir = bpeDir();
-  const v = Deno.readFileSync(`${dir}/vocab.json`), m = Deno.readFileSync(`${dir}/merges.txt`);
+  const { vocab: v, merges: m } = bpeFiles()!;
   const none = ClipTokenizer.fromFiles(v, m, { cacheSize: 0 });
   const tiny = ClipTokenizer.fromFiles(v, m, { cacheSize: 8 });
   forAll("cache", 300, randomText, (text) => {

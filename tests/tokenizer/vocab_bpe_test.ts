@@ -8,11 +8,11 @@ import { BYTE_ENCODER, BYTE_SYMBOLS } from "../../src/tokenizer/bytes.ts";
 import { ClipTokenizer } from "../../src/tokenizer/mod.ts";
 import { CLIP_MAX_MERGES, parseVocab } from "../../src/tokenizer/vocab.ts";
 import { forAll } from "../_util/property.ts";
-import { bpeDir } from "./_load.ts";
+import { bpeFiles } from "./_load.ts";
 
-const dir = bpeDir();
-const vocabText = Deno.readTextFileSync(`${dir}/vocab.json`);
-const mergesText = Deno.readTextFileSync(`${dir}/merges.txt`);
+const bpe = bpeFiles()!;
+const vocabText = new TextDecoder().decode(bpe.vocab);
+const mergesText = new TextDecoder().decode(bpe.merges);
 const real = parseVocab(vocabText, mergesText);
 const isFormatError = (e: unknown) => e instanceof EdgeClipError && e.code === "model_format";
 

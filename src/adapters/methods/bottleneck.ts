@@ -6,21 +6,10 @@
 
 import { EdgeClipError } from "../../errors.ts";
 import type { SeqLayout } from "../../model/hooks.ts";
-import type { Act, Kernels, Mat } from "../../wasm/kernels.ts";
+import type { Act, Kernels, Mat, Owner, Vec } from "../../wasm/kernels.ts";
 import { adapterActivation } from "../activation.ts";
 import type { BnConfig } from "../config.ts";
-import {
-  added,
-  clone,
-  layerNorm,
-  type Lin,
-  linear,
-  makeLin,
-  makeVec,
-  rowOf,
-  scaleSeqs,
-  seqGates,
-} from "../ops.ts";
+import { added, clone, layerNorm, type Lin, linear, makeLin, scaleSeqs, seqGates } from "../ops.ts";
 import type { AdapterTensors } from "../tensors.ts";
 import { loadPhm } from "./phm.ts";
 
@@ -56,19 +45,19 @@ export class Bottleneck {
     readonly name: string,
     readonly cfg: BnConfig,
     readonly hidden: number,
-    readonly lnBefore: { g: number; b: number } | undefined,
+    readonly lnBefore: { g: Vec; b: Vec } | undefined,
     readonly down: Lin,
     readonly act: Act,
     readonly up: Lin,
-    /** A scalar, or a pointer to [H] per-channel scales. */
-    readonly scaling: number | { ptr: number },
-    readonly lnAfter: { g: number; b: number } | undefined,
+    /** A scalar, or [1 × H] per-channel scales. */
+    readonly scaling: number | Mat,
+    readonly lnAfter: { g: Vec; b: Vec } | undefined,
     readonly gate: Lin | undefined,
   ) {}
 
   /** Reads `<prefix>…` (prefix = "...{attention|output}_adapters.adapters.<saved name>."). */
   static load(
-    k: Kernels,
+    o: Owner,
     name: string,
     cfg: BnConfig,
     t: AdapterTensors,
@@ -77,7 +66,7 @@ export class Bottleneck {
     H: number,
     D: number,
   ): Bottleneck {
-    const vec = (key: string, n: number) => makeVec(k, t.take(prefix + key, [n]));
+    const vec = (key: string, n: number) => o.vecFrom(t.take(prefix + key, [n]));
     let lnBefore;
     let downKey = "adapter_down.0.";
     if (cfg.lnBefore) {
@@ -92,10 +81,10 @@ export class Bottleneck {
           inF,
           outF,
         );
-        return makeLin(k, p.w, outF, inF, p.b);
+        return makeLin(o, p.w, outF, inF, p.b);
       }
       return makeLin(
-        k,
+        o,
         t.take(prefix + key + "weight", [outF, inF]),
         outF,
         inF,
@@ -104,18 +93,18 @@ export class Bottleneck {
     };
     const down = lin(downKey, H, D, "down");
     const up = lin("adapter_up.", D, H, "up");
-    let scaling: number | { ptr: number };
+    let scaling: number | Mat;
     if (cfg.scaling === "learned") scaling = t.take(prefix + "scaling", [1])[0];
-    else if (cfg.scaling === "channel") scaling = { ptr: vec("scaling", H) };
+    else if (cfg.scaling === "channel") scaling = o.matFrom(t.take(prefix + "scaling", [H]), 1, H);
     else scaling = cfg.scaling;
     const lnAfter = cfg.lnAfter
       ? { g: vec("adapter_norm_after.weight", H), b: vec("adapter_norm_after.bias", H) }
       : undefined;
     const gate = cfg.useGating
-      ? makeLin(k, t.take(prefix + "gate.weight", [1, H]), 1, H, t.take(prefix + "gate.bias", [1]))
+      ? makeLin(o, t.take(prefix + "gate.weight", [1, H]), 1, H, t.take(prefix + "gate.bias", [1]))
       : undefined;
     return new Bottleneck(
-      k,
+      o.kernels,
       name,
       cfg,
       H,
@@ -129,11 +118,17 @@ export class Bottleneck {
     );
   }
 
-  /** pre_forward: from the running hidden state h and the sub-block input r. */
+  /**
+   * pre_forward: from the running hidden state h and the sub-block input r. `query` asks for the
+   * fusion query too: the state before ("before") or after ("after") the original-LN step.
+   */
   pre(h: Mat, r: Mat, query?: "before" | "after"): BnPre {
+    // a parallel adapter reads the sub-block's input, not its output
     if (this.cfg.isParallel) return { h: r, res: r, query: query ? r : undefined };
+    // residual_before_ln: the adapter's own residual is taken before the original-LN step
     let res = this.cfg.residualBeforeLn ? h : undefined;
     const q0 = query === "before" ? h : undefined;
+    // original_ln_before with layer_norm=None (CLIP) is just h + r
     const hh = this.cfg.originalLnBefore ? added(this.k, h, r) : h;
     if (!this.cfg.residualBeforeLn) res = hh;
     return { h: hh, res: res!, query: query === "after" ? hh : q0 };
@@ -147,16 +142,19 @@ export class Bottleneck {
     const up = linear(k, this.up, down);
     if (typeof this.scaling === "number") {
       if (this.scaling !== 1) k.affine(up, up, this.scaling);
-    } else k.mul(up, rowOf(this.scaling.ptr, this.hidden), up);
+    } else k.mul(up, this.scaling, up);
+    // `up` stays unscaled by the gate: Fuse attends over it (the library's up-projection output)
     const out = clone(k, up);
     if (this.gate) {
       const g = seqGates(k, this.gate, x, layout); // the gate reads x, not LN_before(x)
       scaleSeqs(k, out, layout, g.map((v) => v[0]));
     }
+    // a parallel adapter adds no residual of its own: post adds the original output instead
     if (this.cfg.isParallel) {
       if (this.lnAfter) layerNorm(k, out, this.lnAfter, out);
       return { out, up };
     }
+    // adapter_residual_before_ln decides whether ln_after sees the residual
     if (this.cfg.adapterResidualBeforeLn) k.add(out, res, out);
     if (this.lnAfter) layerNorm(k, out, this.lnAfter, out);
     if (!this.cfg.adapterResidualBeforeLn) k.add(out, res, out);

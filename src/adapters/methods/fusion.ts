@@ -2,7 +2,7 @@
 // over the fused adapters' scaled up-projections, per token, without 1/√d scaling.
 
 import { EdgeClipError } from "../../errors.ts";
-import type { Kernels, Mat } from "../../wasm/kernels.ts";
+import type { Kernels, Mat, Owner } from "../../wasm/kernels.ts";
 import { type Lin, linear, makeLin } from "../ops.ts";
 import type { AdapterTensors } from "../tensors.ts";
 
@@ -56,9 +56,14 @@ const FUSION_PRESETS: Record<string, Record<string, unknown>> = {
   },
 };
 
-/** adapter_fusion_config.json's `config` (a preset name or the field dict). */
+/**
+ * adapter_fusion_config.json's `config` (a preset name or the field dict). Missing fields take the
+ * "dynamic" preset's values, as AdapterFusionConfig.load does.
+ */
 export function parseFusionConfig(raw: unknown): FusionConfig {
-  const d = typeof raw === "string" ? FUSION_PRESETS[raw] : raw as Record<string, unknown>;
+  const d = typeof raw === "string"
+    ? (Object.hasOwn(FUSION_PRESETS, raw) ? FUSION_PRESETS[raw] : undefined)
+    : raw as Record<string, unknown>;
   if (!d || typeof d !== "object" || Array.isArray(d)) {
     throw new EdgeClipError(
       "adapter_format",
@@ -83,7 +88,7 @@ export function parseFusionConfig(raw: unknown): FusionConfig {
     }
     return full[key] as boolean;
   };
-  b("regularization"), b("value_initialized"); // training only
+  b("regularization"), b("value_initialized"); // training only: typed, then ignored
   return Object.freeze({
     key: b("key"),
     query: b("query"),
@@ -114,7 +119,7 @@ export class FusionLayer {
 
   /** Reads `<prefix>{query,key,value}.*` (prefix ends with "adapter_fusion_layer.<name>."). */
   static load(
-    k: Kernels,
+    o: Owner,
     cfg: FusionConfig,
     t: AdapterTensors,
     prefix: string,
@@ -122,7 +127,7 @@ export class FusionLayer {
   ): FusionLayer {
     const lin = (n: string, bias: boolean) =>
       makeLin(
-        k,
+        o,
         t.take(`${prefix}${n}.weight`, [H, H]),
         H,
         H,
@@ -131,7 +136,7 @@ export class FusionLayer {
     if (!cfg.query && !cfg.key && !cfg.value) t.optional(`${prefix}dense.weight`, [1, H]); // created, never used
     if (!cfg.query && !cfg.key && !cfg.value) t.optional(`${prefix}dense.bias`, [1]);
     return new FusionLayer(
-      k,
+      o.kernels,
       cfg,
       H,
       cfg.query ? lin("query", true) : undefined,
@@ -140,9 +145,13 @@ export class FusionLayer {
     );
   }
 
-  /** Fuses the children's up-projections `ups` with query q; `res` is the adapter residual. */
+  /**
+   * Fuses the children's up-projections `ups` [n × H] each with query q [n × H]; `res` is the
+   * adapter residual. Per token t: α = softmax_c(Q_t·K_{c,t} / T), out_t = Σ_c α_c·V_{c,t}.
+   */
   forward(q: Mat, ups: readonly Mat[], res: Mat): Mat {
     const k = this.k, H = this.hidden, n = q.rows, C = ups.length;
+    // residual_before: the same sums U_c = u_c + res serve as keys and values
     const U = this.cfg.residualBefore
       ? ups.map((u) => {
         const o = k.mat(n, H);
@@ -150,6 +159,7 @@ export class FusionLayer {
         return o;
       })
       : ups;
+    // a switched-off projection is the identity (the library skips the Linear)
     const Q = this.query ? linear(k, this.query, q) : q;
     const K = U.map((u) => (this.key ? linear(k, this.key, u) : u));
     const V = U.map((
@@ -164,9 +174,10 @@ export class FusionLayer {
     for (let t = 0; t < n; t++) {
       let max = -Infinity;
       for (let c = 0; c < C; c++) {
+        // BertFusion scores with a plain dot product: no 1/√H scaling, only the temperature
         let d = 0;
         for (let h = 0; h < H; h++) d += qv[t * H + h] * kv[c][t * H + h];
-        s[c] = Math.fround(d) / T;
+        s[c] = Math.fround(d) / T; // torch rounds the score to f32 before dividing
         if (s[c] > max) max = s[c];
       }
       let sum = 0;
@@ -177,9 +188,12 @@ export class FusionLayer {
         out[t * H + h] = acc;
       }
     }
+    // the library decays T by T₀/1000 per forward call down to 1, in eval mode too
     this.#T = Math.max(this.#T - this.#reduction, 1);
     k.write(ctx, out);
+    // value after softmax: the projection applies once to the mixed context instead
     if (this.value && !this.cfg.valueBeforeSoftmax) ctx = linear(k, this.value, ctx);
+    // without residual_before the residual joins here, after the mixing
     if (!this.cfg.residualBefore) k.add(ctx, res, ctx);
     return ctx;
   }

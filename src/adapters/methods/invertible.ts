@@ -2,8 +2,7 @@
 // forward direction only: CLIP has no output embedding to run the inverse on). GLOW is rejected
 // when the config is read: the library's GLOW forward cannot run on CLIP inputs.
 
-import type { Kernels, Mat } from "../../wasm/kernels.ts";
-import type { Act } from "../../wasm/kernels.ts";
+import type { Act, Kernels, Mat, Owner } from "../../wasm/kernels.ts";
 import { adapterActivation } from "../activation.ts";
 import type { BnConfig } from "../config.ts";
 import { type Lin, linear, makeLin } from "../ops.ts";
@@ -22,7 +21,7 @@ export class NiceCoupling {
 
   /** Reads `<prefix>{F,G}.{0,2}.*` (prefix = "text_model.invertible_adapters.<saved name>."). */
   static load(
-    k: Kernels,
+    o: Owner,
     cfg: BnConfig,
     t: AdapterTensors,
     prefix: string,
@@ -32,18 +31,18 @@ export class NiceCoupling {
     const rf = cfg.invAdapterReductionFactor ?? 2;
     const subnet = (name: string, inF: number, outF: number): [Lin, Lin] => {
       const mid = Math.floor(inF / rf);
-      const l = (i: number, o: number, n: string) =>
+      const l = (i: number, out: number, n: string) =>
         makeLin(
-          k,
-          t.take(`${prefix}${name}.${n}.weight`, [o, i]),
           o,
+          t.take(`${prefix}${name}.${n}.weight`, [out, i]),
+          out,
           i,
-          t.take(`${prefix}${name}.${n}.bias`, [o]),
+          t.take(`${prefix}${name}.${n}.bias`, [out]),
         );
       return [l(inF, mid, "0"), l(mid, outF, "2")];
     };
     return new NiceCoupling(
-      k,
+      o.kernels,
       len1,
       len2,
       subnet("F", len2, len1),
@@ -56,7 +55,7 @@ export class NiceCoupling {
   forward(h: Mat): void {
     const k = this.k;
     const x1 = k.view(h, 0, h.rows, 0, this.len1), x2 = k.view(h, 0, h.rows, this.len1, this.len2);
-    k.mem.scratch(() => {
+    k.scratch(() => {
       linear(k, this.f[1], linear(k, this.f[0], x2, { act: this.act }), { out: x1, residual: x1 });
       linear(k, this.g[1], linear(k, this.g[0], x1, { act: this.act }), { out: x2, residual: x2 });
     });

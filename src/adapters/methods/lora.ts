@@ -4,22 +4,12 @@
 // (add for LoRA/VeRA, multiply for IA3, rescale for DoRA). Merging folds one adapter into W.
 
 import { EdgeClipError } from "../../errors.ts";
-import type { LinearSite, SeqLayout } from "../../model/hooks.ts";
-import type { Kernels, Mat } from "../../wasm/kernels.ts";
-import { Average, BatchSplit, type Block, Stack } from "../composition.ts";
+import type { SeqLayout } from "../../model/hooks.ts";
+import type { Kernels, Mat, Owner } from "../../wasm/kernels.ts";
+import { type Algebra, averageRows, composeAt, libraryRaises } from "../compose.ts";
+import type { Block } from "../composition.ts";
 import type { LoraConfig } from "../config.ts";
-import {
-  batchSlice,
-  checkBatchSizes,
-  concatRows,
-  type Lin,
-  linear,
-  makeLin,
-  makeVec,
-  rowOf,
-  scaleSeqs,
-  seqGates,
-} from "../ops.ts";
+import { concatRows, type Lin, linear, makeLin, matmul64, scaleSeqs, seqGates } from "../ops.ts";
 import type { AdapterTensors } from "../tensors.ts";
 
 export class LoraModule {
@@ -32,13 +22,15 @@ export class LoraModule {
     /** LoRA/VeRA: x ↦ x·Aᵀ [in → r] and ↦ ·Bᵀ [r → out] (VeRA's B = vera_B·B_s·vera_D). */
     readonly a: Lin | undefined,
     readonly b: Lin | undefined,
-    /** IA3: pointer to the [out] scaling vector. */
-    readonly ia3: number,
+    /** IA3: the scaling vector [1 × out]. */
+    readonly ia3: Mat | undefined,
     readonly gate: Lin | undefined,
-    /** DoRA: pointer to m/‖W + B·A‖_row [out]. */
-    readonly doraScale: number,
+    /** DoRA: m/‖W + B·A‖_row [1 × out]. */
+    readonly doraScale: Mat | undefined,
     /** Dense unscaled ΔW = B·A [out × in] (LoRA/VeRA) or lora_B [out] (IA3), for merging. */
     readonly delta: Float32Array,
+    /** DoRA: the magnitude m [out] (its scale is taken from the merged weight without a base). */
+    readonly magnitude?: Float32Array,
   ) {}
 
   /** alpha/r for LoRA/VeRA, alpha for IA3. */
@@ -47,7 +39,7 @@ export class LoraModule {
   }
 
   static load(
-    k: Kernels,
+    o: Owner,
     name: string,
     cfg: LoraConfig,
     t: AdapterTensors,
@@ -55,12 +47,13 @@ export class LoraModule {
     sharedPrefix: string, // "shared_parameters.<saved name>."
     inF: number,
     outF: number,
-    baseWeight: () => Float32Array,
+    /** The base weight [out × in], for DoRA's norm; absent when the module is only merged. */
+    baseWeight: (() => Float32Array) | undefined,
   ): LoraModule {
-    const r = cfg.r;
+    const r = cfg.r, k = o.kernels;
     const gate = cfg.useGating
       ? makeLin(
-        k,
+        o,
         t.take(prefix + "gate.weight", [1, inF]),
         1,
         inF,
@@ -77,9 +70,9 @@ export class LoraModule {
         outF,
         undefined,
         undefined,
-        makeVec(k, v),
+        o.matFrom(v, 1, outF),
         gate,
-        0,
+        undefined,
         v,
       );
     }
@@ -89,46 +82,18 @@ export class LoraModule {
       A = t.take(sharedPrefix + "lora_A", [r, inF]);
       const Bs = t.take(sharedPrefix + "lora_B", [outF, r]);
       const vD = t.take(prefix + "vera_D", [r, r]), vB = t.take(prefix + "vera_B", [outF, outF]);
-      const BsD = new Float64Array(outF * r);
-      for (let i = 0; i < outF; i++) {
-        for (let j = 0; j < r; j++) {
-          let s = 0;
-          for (let q = 0; q < r; q++) s += Bs[i * r + q] * vD[q * r + j];
-          BsD[i * r + j] = s;
-        }
-      }
-      B = new Float32Array(outF * r);
-      for (let i = 0; i < outF; i++) {
-        for (let j = 0; j < r; j++) {
-          let s = 0;
-          for (let q = 0; q < outF; q++) s += vB[i * outF + q] * BsD[q * r + j];
-          B[i * r + j] = s;
-        }
-      }
+      const BsD = matmul64(Bs, vD, { m: outF, k: r, n: r });
+      B = Float32Array.from(matmul64(vB, BsD, { m: outF, k: outF, n: r }));
     } else {
       A = t.take(prefix + "lora_A", [r, inF]);
       B = t.take(prefix + "lora_B", [outF, r]);
     }
-    // ΔW = B·A (unscaled) in f64, for DoRA's norm and for merging
-    const delta = new Float32Array(outF * inF);
-    for (let i = 0; i < outF; i++) {
-      for (let j = 0; j < inF; j++) {
-        let s = 0;
-        for (let q = 0; q < r; q++) s += B[i * r + q] * A[q * inF + j];
-        delta[i * inF + j] = s;
-      }
-    }
-    let doraScale = 0;
+    // ΔW = B·A (unscaled) in f64, for DoRA's norm and for merging (the deltas run as two GEMMs)
+    const delta = Float32Array.from(matmul64(B, A, { m: outF, k: r, n: inF }));
+    let doraScale: Mat | undefined, magnitude: Float32Array | undefined;
     if (cfg.useDora) {
-      const m = t.take(prefix + "m.weight", [outF, 1]);
-      const W = baseWeight();
-      const sc = new Float32Array(outF);
-      for (let i = 0; i < outF; i++) {
-        let s = 0;
-        for (let j = 0; j < inF; j++) s += (W[i * inF + j] + delta[i * inF + j]) ** 2;
-        sc[i] = m[i] / Math.sqrt(s);
-      }
-      doraScale = makeVec(k, sc);
+      magnitude = t.take(prefix + "m.weight", [outF, 1]);
+      if (baseWeight) doraScale = o.matFrom(doraNorm(magnitude, baseWeight(), delta), 1, outF);
     }
     return new LoraModule(
       k,
@@ -136,25 +101,32 @@ export class LoraModule {
       cfg,
       inF,
       outF,
-      makeLin(k, A, r, inF),
-      makeLin(k, B, outF, r),
-      0,
+      makeLin(o, A, r, inF),
+      makeLin(o, B, outF, r),
+      undefined,
       gate,
       doraScale,
       delta,
+      magnitude,
     );
   }
 
-  /** compose_single: the delta of this adapter from the running `hidden` (or x when none). */
+  /**
+   * compose_single: the delta of this adapter from the running `hidden` (or x when none). In a
+   * Stack the next LoRA reads the previous delta, not x (LoRALinear.compose_stack), which is why
+   * stacking needs equal widths.
+   */
   forward(hidden: Mat | undefined, x: Mat, layout: SeqLayout): Mat {
     const k = this.k;
     let d: Mat;
     if (this.cfg.compositionMode === "scale") {
+      // IA3 (composition_mode "scale"): the delta is the scaling vector itself, multiplied into a
+      // stacked one; combine() then multiplies it into the base output
       d = k.mat(x.rows, this.outF);
-      const v = rowOf(this.ia3, this.outF);
+      const v = this.ia3!;
       if (hidden) k.mul(hidden, v, d);
       else {
-        k.mem.f32(d.ptr, d.rows * d.cols).fill(0); // every row = the vector
+        k.fill(d, 0); // every row = the vector
         k.add(d, v, d);
       }
     } else {
@@ -167,6 +139,7 @@ export class LoraModule {
       }
       d = linear(k, this.b!, linear(k, this.a!, inp));
     }
+    // a gate replaces the alpha/r scaling: one sigmoid mean per sequence, read from x
     if (this.gate) scaleSeqs(k, d, layout, seqGates(k, this.gate, x, layout).map((g) => g[0]));
     else k.affine(d, d, this.scaling);
     return d;
@@ -177,8 +150,9 @@ export class LoraModule {
     const k = this.k;
     if (this.cfg.compositionMode === "scale") k.mul(y, hidden, y);
     else if (this.cfg.useDora) {
+      // DoRA rescales the whole output (bias included) by m/‖W + ΔW‖, fixed at load
       k.add(y, hidden, y);
-      k.mul(y, rowOf(this.doraScale, this.outF), y);
+      k.mul(y, this.doraScale!, y);
     } else k.add(y, hidden, y);
   }
 
@@ -196,112 +170,90 @@ export class LoraModule {
         for (let j = 0; j < I; j++) out[i * I + j] = W[i * I + j] * (this.delta[i] * s); // bias not scaled
       }
     } else if (this.cfg.useDora) {
-      const m = new Float32Array(this.k.mem.f32(this.doraScale, this.outF)); // m / ‖W + BA‖ at load
+      // m / ‖W + BA‖ from the base weight at load, else from the weight merged into
+      const m = this.doraScale
+        ? this.k.read(this.doraScale)
+        : doraNorm(this.magnitude!, W, this.delta);
       for (let i = 0; i < W.length; i++) out[i] = m[Math.floor(i / I)] * (W[i] + this.delta[i]);
     } else for (let i = 0; i < W.length; i++) out[i] = W[i] + this.delta[i] * s;
     return out;
   }
 }
 
+/** DoRA's per-row scale m / ‖W + B·A‖ (unscaled ΔW, as the library's weight norm) [out]. */
+function doraNorm(m: Float32Array, W: Float32Array, delta: Float32Array): Float32Array {
+  const outF = m.length, inF = W.length / outF;
+  const sc = new Float32Array(outF);
+  for (let i = 0; i < outF; i++) {
+    let s = 0;
+    for (let j = 0; j < inF; j++) s += (W[i * inF + j] + delta[i * inF + j]) ** 2;
+    sc[i] = m[i] / Math.sqrt(s);
+  }
+  return sc;
+}
+
 /** The loras of one linear site, by adapter name. */
 export interface LoraSite {
   readonly k: Kernels;
   module(name: string): LoraModule | undefined;
+  /** For messages: "text layer 0 q". */
   readonly where: string;
-  readonly site: LinearSite;
 }
 
+/** LoRALinear's state: the linear's input x and the delta composed so far (none yet: undefined). */
 interface State {
   readonly x: Mat;
   readonly hidden: Mat | undefined;
+  /** The last adapter that produced a delta: its rule combines it with the base output. */
   readonly last?: string;
   readonly layout: SeqLayout;
 }
 
-function raises(s: LoraSite, why: string): never {
-  throw new EdgeClipError(
-    "adapter_unsupported",
-    `${s.where} ${s.site}: ${why} (the adapters library raises here)`,
-  );
-}
-
 /** Applies `setup` to the output y of the linear whose input is x (in place). */
 export function runLoraSite(site: LoraSite, setup: Block, x: Mat, y: Mat, layout: SeqLayout): void {
-  if (![...setup.flatten()].some((n) => site.module(n))) return;
-  const s = compose(site, setup, { x, hidden: undefined, layout }, 0);
+  const s = composeAt(algebra(site), setup, { x, hidden: undefined, layout });
+  if (!s) return;
   const last = s.last !== undefined ? site.module(s.last) : undefined;
-  if (!last || !s.hidden) raises(site, "the composition produced no LoRA output in this layer");
+  if (!last || !s.hidden) {
+    libraryRaises(site.where, "the composition produced no LoRA output in this layer");
+  }
   last.combine(y, s.hidden);
 }
 
-function compose(site: LoraSite, b: Block, s: State, lvl: number): State {
-  const nested = (c: Block, st: State) => {
-    if (b instanceof Stack && lvl >= 1) {
-      throw new EdgeClipError(
-        "adapter_setup",
-        `Specified adapter setup is too deep: cannot have ${c.type} at level ${lvl}`,
-      );
-    }
-    return compose(site, c, st, lvl + 1);
-  };
-  const single = (n: string, st: State): State => ({
-    ...st,
-    hidden: site.module(n)!.forward(st.hidden, st.x, st.layout),
-    last: n,
-  });
-  if (b instanceof Stack) {
-    for (const c of b.children) {
-      if (typeof c !== "string") s = nested(c, s);
-      else if (site.module(c)) s = single(c, s);
-    }
-    return s;
-  }
-  if (b instanceof BatchSplit) {
-    checkBatchSizes(site.where, b.batchSizes, s.layout);
-    const k = site.k, states: State[] = [];
-    let b0 = 0;
-    b.children.forEach((c, i) => {
-      const b1 = b0 + b.batchSizes[i];
-      const sl = batchSlice(s.layout, b0, b1);
-      const cs: State = {
-        x: k.view(s.x, sl.r0, sl.rows),
-        hidden: s.hidden && k.view(s.hidden, sl.r0, sl.rows),
-        last: s.last,
-        layout: sl.layout,
-      };
-      if (typeof c !== "string") states.push(nested(c, cs));
-      else if (site.module(c)) states.push(single(c, cs));
-      else states.push(cs);
-      b0 = b1;
-    });
-    if (!states.every((x) => x.hidden)) {
-      raises(site, "a BatchSplit child has no LoRA in this layer");
-    }
-    const cols = states[0].hidden!.cols;
-    if (!states.every((x) => x.hidden!.cols === cols)) {
-      raises(site, "BatchSplit children disagree in width");
-    }
-    return {
+/** Stack chains the deltas, BatchSplit slices the rows, Average weights the deltas. */
+function algebra(site: LoraSite): Algebra<State> {
+  const k = site.k;
+  // a child without a delta (no module in this layer) leaves None in the library's list
+  const deltas = (states: readonly State[], child: string): Mat[] =>
+    states.map((x) => x.hidden ?? libraryRaises(site.where, `${child} has no LoRA in this layer`));
+  return {
+    where: site.where,
+    method: "LoRA",
+    has: (name) => site.module(name) !== undefined,
+    single: (name, s) => ({
       ...s,
-      hidden: concatRows(k, states.map((x) => x.hidden!), cols),
+      hidden: site.module(name)!.forward(s.hidden, s.x, s.layout),
+      last: name,
+    }),
+    layout: (s) => s.layout,
+    vslice: (s, part) => ({
+      x: k.view(s.x, part.r0, part.rows),
+      hidden: s.hidden && k.view(s.hidden, part.r0, part.rows),
+      last: s.last,
+      layout: part.layout,
+    }),
+    concat(parts, whole) {
+      const hs = deltas(parts, "a BatchSplit child");
+      const cols = hs[0].cols;
+      if (!hs.every((h) => h.cols === cols)) {
+        libraryRaises(site.where, "BatchSplit children disagree in width");
+      }
+      return { ...whole, hidden: concatRows(k, hs, cols), last: parts[parts.length - 1].last };
+    },
+    mean: (states, b) => ({
+      ...states[0],
+      hidden: averageRows(k, site.where, deltas(states, "an Average child"), b.weights),
       last: states[states.length - 1].last,
-    };
-  }
-  if (b instanceof Average) {
-    const states: State[] = [];
-    for (const c of b.children) {
-      if (typeof c !== "string") states.push(nested(c, s));
-      else if (site.module(c)) states.push(single(c, s));
-    }
-    const n = b.weights.length, k = site.k;
-    const first = states[0].hidden!;
-    const h = k.mat(first.rows, first.cols);
-    if (states.length === n) {
-      k.affine(first, h, b.weights[0] / n);
-      for (let i = 1; i < n; i++) k.add(h, states[i].hidden!, h, b.weights[i] / n);
-    } else if (states.length === 1) k.affine(first, h, b.weights.reduce((a, w) => a + w, 0) / n);
-    else raises(site, `Average has ${states.length} of ${n} children in this layer`);
-    return { ...s, hidden: h, last: states[states.length - 1].last };
-  }
-  return raises(site, `${b.type} composition is not supported for LoRA`);
+    }),
+  };
 }

@@ -5,19 +5,12 @@
 
 import { EdgeClipError } from "../../errors.ts";
 import type { PrefixKV, SeqLayout } from "../../model/hooks.ts";
-import type { Kernels, Mat } from "../../wasm/kernels.ts";
+import type { Kernels, Mat, Owner } from "../../wasm/kernels.ts";
 import { adapterActivation } from "../activation.ts";
-import { BatchSplit, type Block, Stack } from "../composition.ts";
+import { type Algebra, composeAt } from "../compose.ts";
+import type { Block } from "../composition.ts";
 import type { PrefixConfig } from "../config.ts";
-import {
-  batchSlice,
-  checkBatchSizes,
-  concatRows,
-  type Lin,
-  linear,
-  makeLin,
-  seqGates,
-} from "../ops.ts";
+import { concatRows, type Lin, linear, makeLin, seqGates } from "../ops.ts";
 import type { AdapterTensors } from "../tensors.ts";
 
 /**
@@ -41,11 +34,14 @@ export function prefixStates(
   const W2 = t.take(prefix + "control_trans.2.weight", [N, bn]),
     b2 = t.take(prefix + "control_trans.2.bias", [N]);
   const act = adapterActivation(cfg.nonLinearity);
-  // run once through the kernels in scratch memory (the MLP's weights are not kept)
-  return k.mem.scratch(() => {
-    const l1 = makeLin(k, W1, bn, H, b1), l2 = makeLin(k, W2, N, bn, b2);
-    return k.read(linear(k, l2, linear(k, l1, k.matFrom(E, P, H), { act })));
-  });
+  // run once through the kernels; the MLP's weights are not kept
+  const tmp = k.owner();
+  try {
+    const l1 = makeLin(tmp, W1, bn, H, b1), l2 = makeLin(tmp, W2, N, bn, b2);
+    return k.scratch(() => k.read(linear(k, l2, linear(k, l1, k.matFrom(E, P, H), { act }))));
+  } finally {
+    tmp.free();
+  }
 }
 
 /** One layer's prefix: views of the location's states, and the optional gate. */
@@ -57,24 +53,22 @@ export interface PrefixLayer {
   readonly gate?: Lin;
 }
 
-/** The layer views of a location's states uploaded at `ptr` ([P × Lp·2·H]). */
+/** The layer views of a location's states, uploaded as `states` [P × Lp·2·H]. */
 export function prefixLayer(
-  k: Kernels,
+  o: Owner,
   name: string,
-  ptr: number,
-  P: number,
+  states: Mat,
   H: number,
-  Lp: number,
   id: number,
   t: AdapterTensors,
   gatePrefix: string | undefined,
   gateHeads: number,
 ): PrefixLayer {
-  const ld = Lp * 2 * H;
-  const at = (col: number): Mat => ({ ptr: ptr + col * 4, rows: P, cols: H, ld });
+  const k = o.kernels, P = states.rows;
+  const at = (col: number): Mat => k.view(states, 0, P, col, H);
   const gate = gatePrefix
     ? makeLin(
-      k,
+      o,
       t.take(gatePrefix + "weight", [gateHeads, H]),
       gateHeads,
       H,
@@ -88,18 +82,16 @@ export function prefixLayer(
 export interface PrefixSite {
   readonly k: Kernels;
   module(name: string): PrefixLayer | undefined;
+  /** For messages: "text layer 0 prefix". */
   readonly where: string;
 }
 
 /** Per sequence: prefix blocks in key order (the most recently stacked first). */
 interface State {
+  /** The attention input (the gates read it). */
   readonly x: Mat;
   readonly layout: SeqLayout;
   readonly seqs: readonly { keys: Mat[]; values: Mat[] }[];
-}
-
-function raises(s: PrefixSite, why: string): never {
-  throw new EdgeClipError("adapter_unsupported", `${s.where} prefix: ${why}`);
 }
 
 /** The prefix keys/values of `setup` for attention input x (LN1 output). */
@@ -109,14 +101,14 @@ export function runPrefixSite(
   x: Mat,
   layout: SeqLayout,
 ): PrefixKV | undefined {
-  if (![...setup.flatten()].some((n) => site.module(n))) return undefined;
   const seqs = layout.offsets.map(() => ({ keys: [] as Mat[], values: [] as Mat[] }));
-  const s = compose(site, setup, { x, layout, seqs }, 0);
+  const s = composeAt(algebra(site), setup, { x, layout, seqs });
+  if (!s) return undefined;
   const lens = s.seqs.map((q) => q.keys.reduce((a, m) => a + m.rows, 0));
   if (lens.some((l) => l !== lens[0])) {
-    raises(
-      site,
-      "sequences get prefixes of different lengths (the library pads them with quirks; not supported)",
+    throw new EdgeClipError(
+      "adapter_unsupported",
+      `${site.where}: sequences get prefixes of different lengths (the library pads them with quirks; not supported)`,
     );
   }
   const k = site.k, H = x.cols;
@@ -128,49 +120,21 @@ export function runPrefixSite(
   };
 }
 
-function compose(site: PrefixSite, b: Block, s: State, lvl: number): State {
-  const nested = (c: Block, st: State) => {
-    if (b instanceof Stack && lvl >= 1) {
-      throw new EdgeClipError(
-        "adapter_setup",
-        `Specified adapter setup is too deep: cannot have ${c.type} at level ${lvl}`,
-      );
-    }
-    return compose(site, c, st, lvl + 1);
+/** Stack prepends each adapter's prefix; BatchSplit gives each child its own sequences. */
+function algebra(site: PrefixSite): Algebra<State> {
+  return {
+    where: site.where,
+    method: "prefix tuning",
+    has: (name) => site.module(name) !== undefined,
+    single: (name, s) => single(site, site.module(name)!, s),
+    layout: (s) => s.layout,
+    vslice: (s, part) => ({
+      x: site.k.view(s.x, part.r0, part.rows),
+      layout: part.layout,
+      seqs: s.seqs.slice(part.b0, part.b1),
+    }),
+    concat: (parts, whole) => ({ ...whole, seqs: parts.flatMap((p) => p.seqs) }),
   };
-  if (b instanceof Stack) {
-    for (const c of b.children) {
-      if (typeof c !== "string") s = nested(c, s);
-      else if (site.module(c)) s = single(site, site.module(c)!, s);
-    }
-    return s;
-  }
-  if (b instanceof BatchSplit) {
-    checkBatchSizes(site.where, b.batchSizes, s.layout);
-    const out: State["seqs"][number][] = [];
-    let b0 = 0;
-    b.children.forEach((c, i) => {
-      const b1 = b0 + b.batchSizes[i];
-      const sl = batchSlice(s.layout, b0, b1);
-      const cs: State = {
-        x: site.k.view(s.x, sl.r0, sl.rows),
-        layout: sl.layout,
-        seqs: s.seqs.slice(b0, b1),
-      };
-      const done = typeof c !== "string"
-        ? nested(c, cs)
-        : site.module(c)
-        ? single(site, site.module(c)!, cs)
-        : cs;
-      out.push(...done.seqs);
-      b0 = b1;
-    });
-    return { ...s, seqs: out };
-  }
-  return raises(
-    site,
-    `${b.type} composition is not supported for prefix tuning (the library raises)`,
-  );
 }
 
 /** compose_single: prepends this adapter's (optionally gated) prefix to every sequence. */

@@ -4,8 +4,14 @@
 // coefficients is held); a multi-scan (progressive) image keeps every coefficient until its last
 // scan. All memory is scratch released when the call returns.
 
-import type { Kernels } from "../../wasm/kernels.ts";
-import { COLOR_TMP_BYTES, IDCT_WORKSPACE_BYTES, JpegKernels } from "../../wasm/jpeg.ts";
+import type { I16Buf, Kernels, U8Buf } from "../../wasm/kernels.ts";
+import {
+  COLOR_TMP_BYTES,
+  IDCT_WORKSPACE_BYTES,
+  JpegKernels,
+  type Row,
+  rowIn,
+} from "../../wasm/jpeg.ts";
 import type { DecodedImage } from "../types.ts";
 import { colorTransform, type FrameComponent, sourceRows } from "./layout.ts";
 import type { JpegFile } from "./markers.ts";
@@ -16,38 +22,41 @@ import { allocEntropyArena, WasmScanDecoder } from "./wasm_entropy.ts";
 const CHUNK_BYTES = 1 << 20;
 
 interface Plane {
-  readonly ptr: number;
+  readonly buf: U8Buf;
   readonly stride: number;
+  /** Rows of the plane the IDCT writes and the upsampler reads, moved row to row. */
+  readonly out: Row;
+  readonly near: Row;
+  readonly far: Row;
 }
 
 /** Decodes the image data of a parsed file (see markers.ts) with the wasm kernels. */
 export function reconstruct(bytes: Uint8Array, file: JpegFile, k: Kernels): DecodedImage {
-  const f = file.frame, mem = k.mem, j = new JpegKernels(k);
+  const f = file.frame, j = new JpegKernels(k);
   const W = f.width, H = f.height;
   const transform = colorTransform(f, file.jfif, file.adobeTransform);
   const ch = transform === "grey" ? 1 : transform === "ycc" || transform === "rgb" ? 3 : 4;
   const out = new Uint8Array(W * H * ch);
-  mem.scratch(() => {
-    // ---- layout: everything is allocated before any typed view is taken (growth detaches) --
-    const quant = f.components.map((_, ci) => mem.put(file.quant[ci] ?? new Int32Array(64)));
+  k.scratch(() => {
+    // ---- layout ---------------------------------------------------------------------------
+    const quant = f.components.map((_, ci) =>
+      k.bufFrom("i32", file.quant[ci] ?? new Int32Array(64))
+    );
     const planes: Plane[] = f.components.map((c) => {
-      const stride = c.blocksW * 8;
-      return { ptr: mem.alloc(stride * c.blocksH * 8 + 64), stride };
+      const stride = c.blocksW * 8, buf = k.buf("u8", stride * c.blocksH * 8 + 64);
+      return { buf, stride, out: rowIn(buf), near: rowIn(buf), far: rowIn(buf) };
     });
     // coefficient blocks: a whole image for multi-scan files, one iMCU row otherwise
     const coefRows = (c: FrameComponent) => (file.multiScan ? c.blocksH : c.v);
-    const coefPtr = f.components.map((c) => mem.calloc(c.blocksW * coefRows(c) * 128));
-    const ws = mem.alloc(IDCT_WORKSPACE_BYTES), tmp = mem.alloc(COLOR_TMP_BYTES);
+    const coefs: I16Buf[] = f.components.map((c) => k.zeros("i16", c.blocksW * coefRows(c) * 64));
+    const ws = k.buf("u8", IDCT_WORKSPACE_BYTES), tmp = k.buf("u8", COLOR_TMP_BYTES);
     // an upsampled row (full-size components are read from their planes directly)
     const rowBuf = f.components.map((c) =>
-      c.upsample === "full" ? 0 : mem.alloc(2 * c.dw + W + 64)
+      c.upsample === "full" ? undefined : rowIn(k.buf("u8", 2 * c.dw + W + 64))
     );
     const chunkRows = Math.max(1, Math.min(H, Math.floor(CHUNK_BYTES / (W * ch))));
-    const chunk = mem.alloc(chunkRows * W * ch + 64);
-    const arena = allocEntropyArena(mem, f, file.scans);
-    const coefs = f.components.map((c, ci) =>
-      new Int16Array(mem.memory.buffer, coefPtr[ci], c.blocksW * coefRows(c) * 64)
-    );
+    const chunk = k.buf("u8", chunkRows * W * ch + 64), o = rowIn(chunk);
+    const arena = allocEntropyArena(k, f, file.scans);
 
     // IDCT of iMCU row r of component ci, from coefficient block row `from` onwards
     const idctRow = (ci: number, r: number, from: number) => {
@@ -55,24 +64,18 @@ export function reconstruct(bytes: Uint8Array, file: JpegFile, k: Kernels): Deco
       for (let v = 0; v < c.v; v++) {
         const br = r * c.v + v;
         if (br >= c.heightInBlocks) break;
-        j.idct(
-          coefPtr[ci] + (from + v) * c.blocksW * 128,
-          quant[ci],
-          p.ptr + br * 8 * p.stride,
-          p.stride,
-          c.widthInBlocks,
-          ws,
-        );
+        p.out.at = br * 8 * p.stride;
+        j.idct(coefs[ci], (from + v) * c.blocksW, quant[ci], p.out, p.stride, c.widthInBlocks, ws);
       }
     };
 
     // ---- entropy decoding and IDCT ----------------------------------------------------------
     const decoderFor = (scanIndex: number) =>
-      new WasmScanDecoder(j, mem, arena, bytes, f, file.scans[scanIndex], coefPtr);
+      new WasmScanDecoder(arena, bytes, f, file.scans[scanIndex], coefs);
     if (!file.multiScan) {
       const dec = decoderFor(0);
       for (let r = 0; r < f.mcusY; r++) {
-        for (const c of coefs) c.fill(0);
+        for (const c of coefs) k.fill(c, 0);
         dec.decodeRows(r, r + 1, r);
         for (let ci = 0; ci < f.components.length; ci++) idctRow(ci, r, 0);
       }
@@ -81,7 +84,7 @@ export function reconstruct(bytes: Uint8Array, file: JpegFile, k: Kernels): Deco
       const bits = coefBits(file);
       if (needsSmoothing(file, bits)) {
         f.components.forEach((_, ci) =>
-          smoothComponent(f, ci, coefs[ci], file.quant[ci]!, bits[ci])
+          k.withView(coefs[ci], (v) => smoothComponent(f, ci, v, file.quant[ci]!, bits[ci]))
         );
       }
       for (let ci = 0; ci < f.components.length; ci++) {
@@ -90,10 +93,12 @@ export function reconstruct(bytes: Uint8Array, file: JpegFile, k: Kernels): Deco
     }
 
     // ---- upsampling and colour conversion, a chunk of output rows at a time ------------------
-    const rowPtr = (ci: number, y: number): number => {
-      const c = f.components[ci], p = planes[ci], dst = rowBuf[ci];
+    const rowOf = (ci: number, y: number): Row => {
+      const c = f.components[ci], p = planes[ci], dst = rowBuf[ci]!;
       const { near, far, bias } = sourceRows(c, y);
-      const np = p.ptr + near * p.stride, fp = p.ptr + far * p.stride;
+      const np = p.near, fp = p.far;
+      np.at = near * p.stride;
+      fp.at = far * p.stride;
       switch (c.upsample) {
         case "full":
           return np;
@@ -112,15 +117,15 @@ export function reconstruct(bytes: Uint8Array, file: JpegFile, k: Kernels): Deco
       }
       return dst;
     };
-    const rowBytes = W * ch;
+    const rowBytes = W * ch, p: Row[] = f.components.map((_, ci) => planes[ci].near);
     for (let y0 = 0; y0 < H; y0 += chunkRows) {
       const y1 = Math.min(H, y0 + chunkRows);
       for (let y = y0; y < y1; y++) {
-        const o = chunk + (y - y0) * rowBytes;
-        const p = f.components.map((_, ci) => rowPtr(ci, y));
+        o.at = (y - y0) * rowBytes;
+        for (let ci = 0; ci < p.length; ci++) p[ci] = rowOf(ci, y);
         switch (transform) {
           case "grey":
-            mem.u8(o, W).set(mem.u8(p[0], W));
+            j.copy(p[0], o, W);
             break;
           case "ycc":
             j.yccRgb(p[0], p[1], p[2], o, W, tmp);
@@ -136,7 +141,7 @@ export function reconstruct(bytes: Uint8Array, file: JpegFile, k: Kernels): Deco
             break;
         }
       }
-      out.set(mem.u8(chunk, (y1 - y0) * rowBytes), y0 * rowBytes);
+      k.readBufInto(k.slice(chunk, 0, (y1 - y0) * rowBytes), out, y0 * rowBytes);
     }
   });
   const mode = ch === 1 ? "L" : ch === 3 ? "RGB" : "CMYK";

@@ -32,6 +32,11 @@ export function basicClean(text: string): string {
   return pyStrip(pyHtmlUnescape(pyHtmlUnescape(fixText(text))));
 }
 
+/** clipNormalize of a text whose ftfy.fix_text is `fixed` (every step after ftfy). */
+export function normalizeFixed(fixed: string): string {
+  return pyLower(whitespaceClean(pyStrip(pyHtmlUnescape(pyHtmlUnescape(fixed)))));
+}
+
 /** whitespace_clean: every run of `regex` \s becomes one space, then strip. */
 export function whitespaceClean(text: string): string {
   let out = "";
@@ -55,5 +60,5 @@ export function whitespaceClean(text: string): string {
 
 /** The exact string OpenAI's split pattern sees: whitespace_clean(basic_clean(text)).lower(). */
 export function clipNormalize(text: string): string {
-  return pyLower(whitespaceClean(basicClean(text)));
+  return normalizeFixed(fixText(text));
 }

@@ -1,6 +1,7 @@
 // Helpers shared by the JPEG tests: gunzip, pixel difference statistics, fixture manifest.
 
-export { gunzipFile } from "../../_util/golden.ts";
+export { gunzipFile } from "../../_util/files.ts";
+import { concatBytes } from "../../../src/io/bytes.ts";
 
 /** Max and mean |Δ| and the share of differing values. */
 export interface PixelDiff {
@@ -81,15 +82,8 @@ export function withoutSegments(b: Uint8Array, marker: number): Uint8Array {
   return concat(parts);
 }
 
-export function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
+/** The parts one after another. */
+export const concat = concatBytes;
 
 /** Offset of the SOF payload (precision byte) of a file. */
 export function sofPayload(b: Uint8Array): number {

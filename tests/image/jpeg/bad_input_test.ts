@@ -105,16 +105,16 @@ Deno.test("dimensions: zero, over 65500, over the pixel limit (before allocating
   rejects(withSize(0, 24), "image_decode", /empty image/);
   rejects(withSize(40, 0), "image_decode", /empty image/);
   rejects(withSize(65535, 10), "image_decode", /65500/);
-  const before = k.mem.peak;
+  const before = k.memoryStats.peak;
   rejects(withSize(60000, 60000), "input_too_large");
   throws(
     () => decode(b, { maxPixels: 40 * 24 - 1 }),
     (e) => e instanceof EdgeClipError && e.code === "input_too_large",
   );
-  strictEqual(k.mem.peak, before, "no memory was allocated");
+  strictEqual(k.memoryStats.peak, before, "no memory was allocated");
   // a large declared image with a few bytes of data fails before allocating its planes
   rejects(withSize(4000, 4000), "image_decode", /too short/);
-  strictEqual(k.mem.peak, before);
+  strictEqual(k.memoryStats.peak, before);
 });
 
 Deno.test("missing tables", () => {

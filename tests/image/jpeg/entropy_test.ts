@@ -13,13 +13,11 @@ import {
   intervalsOf,
   WasmScanDecoder,
 } from "../../../src/image/jpeg/wasm_entropy.ts";
-import { JpegKernels } from "../../../src/wasm/jpeg.ts";
 import { Kernels } from "../../../src/wasm/kernels.ts";
 import { forAll } from "../../_util/property.ts";
 import { fixtureCases, readFixture } from "./_util.ts";
 
 const k = Kernels.create();
-const j = new JpegKernels(k);
 
 type Outcome = { coefs: Int16Array[] } | { error: string };
 
@@ -47,21 +45,17 @@ function decodeTs(bytes: Uint8Array, file: JpegFile): Outcome {
 /** All scans through the wasm decoder. */
 function decodeWasm(bytes: Uint8Array, file: JpegFile): Outcome {
   const f = file.frame;
-  return k.mem.scratch(() => {
-    const ptr = f.components.map((c) => k.mem.calloc(c.blocksW * c.blocksH * 128));
-    const arena = allocEntropyArena(k.mem, f, file.scans);
+  return k.scratch(() => {
+    const coefs = f.components.map((c) => k.zeros("i16", c.blocksW * c.blocksH * 64));
+    const arena = allocEntropyArena(k, f, file.scans);
     try {
       for (const s of file.scans) {
-        new WasmScanDecoder(j, k.mem, arena, bytes, f, s, ptr).decodeRows(0, f.mcusY, 0);
+        new WasmScanDecoder(arena, bytes, f, s, coefs).decodeRows(0, f.mcusY, 0);
       }
     } catch (e) {
       return errorOf(e);
     }
-    return {
-      coefs: f.components.map((c, i) =>
-        new Int16Array(k.mem.memory.buffer, ptr[i], c.blocksW * c.blocksH * 64).slice()
-      ),
-    };
+    return { coefs: coefs.map((c) => k.readBuf(c)) };
   });
 }
 

@@ -6,7 +6,8 @@
 // as ignored.
 
 import { ok, strictEqual } from "node:assert/strict";
-import { goldenPath, type ImageIndexEntry, readJson } from "../../_util/golden.ts";
+import { goldenPath } from "../../_util/golden.ts";
+import { type ImageIndexEntry, readJson } from "../../_util/files.ts";
 import { toRGB } from "../../../src/image/convert.ts";
 import { decodeJpeg } from "../../../src/image/jpeg/mod.ts";
 import { DEFAULT_MAX_PIXELS } from "../../../src/image/types.ts";

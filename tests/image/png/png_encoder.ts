@@ -2,6 +2,7 @@
 // split IDATs, any zlib level. Independent of the decoder (own filters, packing, CRC via zlib).
 
 import { crc32 as zlibCrc32, deflateSync } from "node:zlib";
+import { concatBytes } from "../../../src/io/bytes.ts";
 
 /** What to encode. `samples` holds w·h·channels raw sample values (0..2^depth − 1). */
 export interface PngSpec {
@@ -132,13 +133,7 @@ export function encodePng(s: PngSpec): Uint8Array {
     ...(s.after ?? []).map(([t, d]) => pngChunk(t, d)),
     pngChunk("IEND", new Uint8Array(0)),
   ];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 /**

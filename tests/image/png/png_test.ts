@@ -4,6 +4,7 @@
 import { deepStrictEqual, ok, strictEqual, throws } from "node:assert/strict";
 import { deflateSync } from "node:zlib";
 import { EdgeClipError } from "../../../src/errors.ts";
+import { concatBytes } from "../../../src/io/bytes.ts";
 import { toRGB } from "../../../src/image/convert.ts";
 import { decodePng } from "../../../src/image/png/mod.ts";
 import { Prng } from "../../_util/prng.ts";
@@ -156,15 +157,7 @@ Deno.test("decodePng: pixel limit is checked from IHDR, before inflating or allo
   throws(() => decodePng(small, { maxPixels: 19 }), isCode("input_too_large"));
 });
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
+const concat = (...parts: Uint8Array[]) => concatBytes(parts);
 
 /** A PNG whose IDAT holds `z` as is. */
 function withIdat(w: number, h: number, z: Uint8Array): Uint8Array {

@@ -1,6 +1,6 @@
 // Helpers shared by the WebP tests: gunzip, the fixture manifest, pixel comparison.
 
-export { gunzipFile } from "../../_util/golden.ts";
+export { gunzipFile } from "../../_util/files.ts";
 
 export const FIXTURES = new URL("./fixtures/", import.meta.url).pathname;
 

@@ -4,7 +4,8 @@
 // cannot check shows up by name as ignored.
 
 import { ok, strictEqual } from "node:assert/strict";
-import { goldenPath, type ImageIndexEntry, readJson } from "../../_util/golden.ts";
+import { goldenPath } from "../../_util/golden.ts";
+import { type ImageIndexEntry, readJson } from "../../_util/files.ts";
 import { toRGB } from "../../../src/image/convert.ts";
 import { decodeWebp } from "../../../src/image/webp/mod.ts";
 import { DEFAULT_MAX_PIXELS } from "../../../src/image/types.ts";

@@ -1,0 +1,201 @@
+// Opens any model source into a ClipModel in a fresh kernel instance: a Hugging Face folder as
+// f32, or int8 quantized at load (policy, optional weight transform); an edgeclip package as
+// packaged. loadClip and the converter both come through here.
+
+import { EdgeClipError } from "../errors.ts";
+import { readAhead } from "../io/read_ahead.ts";
+import type { TensorEntry } from "../io/safetensors.ts";
+import type { FileSet, Source } from "../io/source.ts";
+import type { OpenedSafetensors, WeightFile } from "../io/weight_file.ts";
+import { ClipModel, type LoadOptions } from "../model/clip_model.ts";
+import { droppedByTowers, restrictTowers, type Towers } from "../model/config.ts";
+import { type Embedding, loadEmbeddingF32 } from "../model/embedding.ts";
+import { quantizingEmbeddingLoader } from "../model/embedding_q8.ts";
+import { f32LinearLoader, type Linear, type WeightTransform } from "../model/linear.ts";
+import { quantizingLinearLoader } from "../model/linear_q8.ts";
+import { DEFAULT_Q8_POLICY, type Q8Policy } from "../model/q8_policy.ts";
+import { keyPrefixOf, readF32 } from "../model/weights.ts";
+import { packagedEmbeddingLoader, packagedLinearLoader } from "../package/read.ts";
+import { Kernels } from "../wasm/kernels.ts";
+import type { KernelVariant } from "../wasm/module.ts";
+import { Checkpoint, resolveCheckpoint } from "./resolve.ts";
+
+export interface LoadedModel {
+  readonly model: ClipModel;
+  readonly kernels: Kernels;
+  /** The model's small files (tokenizer, preprocessor): its folder, or a package's embedded ones. */
+  readonly files: FileSet;
+  /** Metadata of the weight file (`__metadata__`). */
+  readonly metadata: Readonly<Record<string, string>>;
+  /** What the linear layers run: "f32", or "int8" (a package, or quantized at load). */
+  readonly dtype: "f32" | "int8";
+  /** The towers loaded. */
+  readonly towers: Towers;
+  /** True when the source was an edgeclip package (one .safetensors file). */
+  readonly isPackage: boolean;
+  /**
+   * For a model quantized at load: opens the checkpoint to re-read f32 weights by HF key, so
+   * adapters can be merged before quantization. Close the reader when done.
+   */
+  readonly openSource?: () => Promise<SourceWeights>;
+}
+
+/** Sees what a load builds, in order (the converter lays out its package from it). */
+export interface LoadObserver {
+  /** Each linear and token table as it is built, under its module's key path (no `clip.`). */
+  made?(prefix: string, module: Linear | Embedding): void;
+  /** Each tensor read of the weight file, in the order the model reads them. */
+  read?(entry: TensorEntry): void;
+}
+
+export interface OpenOptions extends LoadOptions {
+  /** Force a kernel build (tests); default: the best the host validates. */
+  variant?: KernelVariant;
+  /** "int8" quantizes an f32 checkpoint at load; a package always runs int8. Default "f32". */
+  dtype?: "f32" | "int8";
+  /** Load one tower only ("text" / "vision"); default: every tower the source has. */
+  towers?: Towers;
+  /** Which linears run int8 and how their activations are quantized. */
+  q8Policy?: Q8Policy;
+  /** Adjusts each dense f32 weight before it is packed or quantized (not for packages). */
+  transform?: WeightTransform;
+  observer?: LoadObserver;
+}
+
+/**
+ * Loads a model from a source (a Hugging Face folder, or an edgeclip package: one .safetensors
+ * file whose metadata carries the config and tokenizer files), or from a Checkpoint already
+ * resolved, which stays open for the caller.
+ */
+export async function openModel(
+  source: Source | Checkpoint,
+  opts: OpenOptions = {},
+): Promise<LoadedModel> {
+  if (opts.dtype !== undefined && opts.dtype !== "f32" && opts.dtype !== "int8") {
+    throw new EdgeClipError("invalid_input", `dtype must be "f32" or "int8", got ${opts.dtype}`);
+  }
+  if (opts.towers !== undefined && !["both", "text", "vision"].includes(opts.towers)) {
+    throw new EdgeClipError("invalid_input", `towers must be "both", "text" or "vision"`);
+  }
+  const ckpt = source instanceof Checkpoint ? source : await resolveCheckpoint(source);
+  try {
+    return await build(ckpt, opts);
+  } finally {
+    if (ckpt !== source) ckpt.close();
+  }
+}
+
+/** The loaders for what the checkpoint holds and what was asked for, seen by the observer. */
+function loaders(ckpt: Checkpoint, opts: OpenOptions): Required<LoadOptions> {
+  const policy = opts.q8Policy ?? DEFAULT_Q8_POLICY;
+  const chosen: Required<LoadOptions> = ckpt.isPackage
+    ? { linear: packagedLinearLoader(policy), embedding: packagedEmbeddingLoader }
+    : opts.dtype === "int8"
+    ? {
+      linear: quantizingLinearLoader(policy, opts.transform),
+      embedding: quantizingEmbeddingLoader,
+    }
+    : { linear: f32LinearLoader(opts.transform), embedding: loadEmbeddingF32 };
+  const linear = opts.linear ?? chosen.linear, embedding = opts.embedding ?? chosen.embedding;
+  const obs = opts.observer;
+  if (!obs?.made) return { linear, embedding };
+  return {
+    linear: async (scope, spec) => {
+      const l = await linear(scope, spec);
+      obs.made?.(scope.prefix, l);
+      return l;
+    },
+    embedding: async (scope, vocab, dim) => {
+      const e = await embedding(scope, vocab, dim);
+      obs.made?.(scope.prefix, e);
+      return e;
+    },
+  };
+}
+
+async function build(ckpt: Checkpoint, opts: OpenOptions): Promise<LoadedModel> {
+  const towers = towersOf(ckpt, opts);
+  const cfg = restrictTowers(ckpt.cfg, towers, ckpt.label);
+  const int8 = ckpt.isPackage || opts.dtype === "int8";
+  const kernels = Kernels.create(opts.variant);
+  const view = towerView(readAhead(ckpt.weights), towers), obs = opts.observer;
+  const file: WeightFile = obs?.read
+    ? { ...view, read: (e, dest) => (obs.read?.(e), view.read(e, dest)) }
+    : view;
+  const model = await ClipModel.load(file, cfg, kernels, loaders(ckpt, opts));
+  return {
+    model,
+    kernels,
+    files: ckpt.files,
+    metadata: ckpt.metadata,
+    dtype: int8 ? "int8" : "f32",
+    towers,
+    isPackage: ckpt.isPackage,
+    openSource: int8 && !ckpt.isPackage
+      ? async () => sourceWeights(await ckpt.reopen())
+      : undefined,
+  };
+}
+
+/** The towers to load; a package runs as converted (f32 weights and left-out towers are gone). */
+function towersOf(ckpt: Checkpoint, opts: OpenOptions): Towers {
+  const stored = ckpt.packaged;
+  if (stored === undefined) return opts.towers ?? "both";
+  if (opts.dtype === "f32") {
+    throw new EdgeClipError(
+      "invalid_input",
+      `${ckpt.label} is an int8 edgeclip package; for dtype "f32" load the Hugging Face folder`,
+    );
+  }
+  if (opts.transform) {
+    throw new EdgeClipError(
+      "invalid_input",
+      `${ckpt.label} is an int8 edgeclip package: its weights cannot be transformed at load`,
+    );
+  }
+  const towers = opts.towers ?? stored;
+  if (stored !== "both" && towers !== stored) {
+    throw new EdgeClipError(
+      "invalid_input",
+      `${ckpt.label} was converted with towers "${stored}" and has no ${
+        towers === "both" ? (stored === "text" ? "vision" : "text") : towers
+      } tower; convert again with --towers ${towers}`,
+    );
+  }
+  return towers;
+}
+
+/** A view of a weight file without the tensors of the tower `towers` leaves out. */
+function towerView(file: WeightFile, towers: Towers): WeightFile {
+  if (towers === "both") return file;
+  const prefix = keyPrefixOf(file.header.entries);
+  const entries = new Map<string, TensorEntry>();
+  for (const [name, e] of file.header.entries) {
+    if (!droppedByTowers(name.slice(prefix.length), towers)) entries.set(name, e);
+  }
+  return {
+    label: file.label,
+    header: { ...file.header, entries },
+    read: (e, d) => file.read(e, d),
+  };
+}
+
+/** f32 weights of a checkpoint by HF key, read from one opened file. */
+export interface SourceWeights {
+  weight(key: string): Promise<Float32Array>;
+  close(): void;
+}
+
+/** Reads weights by HF key (they may carry CLIPAdapterModel's `clip.`). */
+function sourceWeights(w: OpenedSafetensors): SourceWeights {
+  return {
+    async weight(key) {
+      const e = w.header.entries.get(key) ?? w.header.entries.get(`clip.${key}`);
+      if (!e) {
+        throw new EdgeClipError("model_weights", `${w.label}: missing weight ${key}`, { key });
+      }
+      return await readF32(w, e);
+    },
+    close: () => w.close(),
+  };
+}

@@ -1,0 +1,92 @@
+// The edgeclip package: one safetensors file whose `__metadata__` says what it is and carries the
+// model's small files (config, preprocessor config, tokenizer). This file names its parts; the
+// reader (read.ts) and the writer (write.ts) build on them.
+//
+// Tensors: every int8 linear `<p>` as `<p>.qweight` I8 in gemm_q8's packed layout
+// [ceil(out/12), kp/4, 12, 4] + `<p>.qscale` F32 and `<p>.qsum` I32 [ceil(out/12)·12]; the token table
+// as `<p>.qweight` I8 [vocab, dim] + `<p>.qscale` F32 [vocab]; all else (norms, biases, position and
+// class embeddings, linears the policy keeps f32, logit_scale) F32 under its Hugging Face name, in
+// the order the model loads them (a cold load reads the file front to back).
+// Beside the embedded tokenizer files sits `edgeclip.file.edgeclip_bpe.json`: their tables
+// already parsed (tokenizer/resolved.ts), keyed by the files' SHA-256, for a cheap cold start.
+
+import { EdgeClipError } from "../errors.ts";
+import { type FileSet, memoryFileSet } from "../io/source.ts";
+import type { Towers } from "../model/config.ts";
+import { Q8_WEIGHTS } from "../wasm/formats.ts";
+
+/** Version of the package format (metadata keys, tensor naming); bump on incompatible change. */
+export const PACKAGE_VERSION = "1";
+/** The packed weight layout this build reads and writes. */
+export const PACKAGE_LAYOUT = `${Q8_WEIGHTS.name}/${Q8_WEIGHTS.layout}`;
+
+/** `__metadata__` keys. Embedded files are `edgeclip.file.<name>`. */
+export const META = {
+  format: "format",
+  version: "edgeclip.format_version",
+  dtype: "edgeclip.dtype",
+  layout: "edgeclip.q8_layout",
+  towers: "edgeclip.towers",
+  sourceSha256: "edgeclip.source_sha256",
+  source: "edgeclip.source",
+  filePrefix: "edgeclip.file.",
+} as const;
+
+/** The value of `format` in a package. */
+export const FORMAT_NAME = "edgeclip";
+
+/** Files carried in the metadata when the source folder has them. */
+export const EMBEDDED_FILES = [
+  "config.json",
+  "preprocessor_config.json",
+  "vocab.json",
+  "merges.txt",
+  "tokenizer.json",
+  "tokenizer_config.json",
+  "special_tokens_map.json",
+] as const;
+
+/** Suffixes of an int8 tensor's parts: `<p>.qweight`, `<p>.qscale`, `<p>.qsum` (linears only). */
+export const PACKED = { weight: "qweight", scale: "qscale", sum: "qsum" } as const;
+
+/** True when a safetensors file's metadata marks it as an edgeclip package. */
+export function isPackage(metadata: Readonly<Record<string, string>>): boolean {
+  return metadata[META.format] === FORMAT_NAME;
+}
+
+/** Checks version and layout; returns the package's towers. */
+export function checkPackage(metadata: Readonly<Record<string, string>>, label: string): Towers {
+  const bad = (msg: string): never => {
+    throw new EdgeClipError("model_format", `${label}: ${msg}`, { file: label });
+  };
+  if (metadata[META.version] !== PACKAGE_VERSION) {
+    bad(
+      `edgeclip package format version ${metadata[META.version]}; this edgeclip reads version ` +
+        `${PACKAGE_VERSION} (convert the Hugging Face checkpoint again)`,
+    );
+  }
+  if (metadata[META.layout] !== PACKAGE_LAYOUT) {
+    bad(
+      `int8 layout ${metadata[META.layout]}; this edgeclip's kernels read ${PACKAGE_LAYOUT} ` +
+        `(convert the Hugging Face checkpoint again)`,
+    );
+  }
+  const towers = metadata[META.towers] ?? "both";
+  if (towers !== "both" && towers !== "text" && towers !== "vision") bad(`towers ${towers}`);
+  if (metadata[metaFile("config.json")] === undefined) bad("no embedded config.json");
+  return towers as Towers;
+}
+
+/** Metadata key of an embedded file. */
+export function metaFile(name: string): string {
+  return META.filePrefix + name;
+}
+
+/** The embedded files of a package as a FileSet (what a model folder would provide). */
+export function packageFiles(metadata: Readonly<Record<string, string>>, label: string): FileSet {
+  const files: Record<string, string> = Object.create(null); // a file may be named "__proto__"
+  for (const [key, value] of Object.entries(metadata)) {
+    if (key.startsWith(META.filePrefix)) files[key.slice(META.filePrefix.length)] = value;
+  }
+  return memoryFileSet(files, label);
+}

@@ -1,0 +1,99 @@
+// Writing an edgeclip package: the tensors of an int8 linear or token table, copied out of linear
+// memory under the format's names, and the metadata (format, version, layout, towers, source
+// checksum, embedded files). Which tensors go in, and in what order, is the converter's plan.
+
+import { EdgeClipError } from "../errors.ts";
+import type { TensorOut } from "../io/safetensors_write.ts";
+import type { FileSet } from "../io/source.ts";
+import type { ClipConfig, Towers } from "../model/config.ts";
+import type { Embedding } from "../model/embedding.ts";
+import { EmbeddingQ8 } from "../model/embedding_q8.ts";
+import type { Linear } from "../model/linear.ts";
+import { LinearQ8 } from "../model/linear_q8.ts";
+import { RESOLVED_FILE, resolveMergesFile } from "../tokenizer/mod.ts";
+import { packedShape, paddedN } from "../wasm/formats.ts";
+import type { Buf, Kernels } from "../wasm/kernels.ts";
+import {
+  EMBEDDED_FILES,
+  FORMAT_NAME,
+  META,
+  metaFile,
+  PACKAGE_LAYOUT,
+  PACKAGE_VERSION,
+  PACKED,
+} from "./format.ts";
+
+/**
+ * The package tensors of module `prefix` when the model holds it as int8 (a linear's packed
+ * triple, the token table's rows and scales); undefined for anything stored as F32. Bytes are
+ * copied out of linear memory when the writer asks for them, one tensor at a time.
+ */
+export function packedTensors(
+  k: Kernels,
+  prefix: string,
+  made: Linear | Embedding | undefined,
+): TensorOut[] | undefined {
+  const mem = (b: Buf) => () => k.withBytes(b, (bytes) => bytes.slice());
+  const name = (part: keyof typeof PACKED) => `${prefix}.${PACKED[part]}`;
+  if (made instanceof LinearQ8) {
+    const w = made.weight, np = paddedN(w.n);
+    return [
+      { name: name("weight"), dtype: "I8", shape: packedShape(w.n, w.k), data: mem(w.data) },
+      { name: name("scale"), dtype: "F32", shape: [np], data: mem(w.scales) },
+      { name: name("sum"), dtype: "I32", shape: [np], data: mem(w.sums) },
+    ];
+  }
+  if (made instanceof EmbeddingQ8) {
+    return [
+      { name: name("weight"), dtype: "I8", shape: [made.vocab, made.dim], data: mem(made.table) },
+      { name: name("scale"), dtype: "F32", shape: [made.vocab], data: mem(made.scales) },
+    ];
+  }
+  return undefined;
+}
+
+/** What the metadata records about the conversion. */
+export interface PackageInfo {
+  readonly towers: Towers;
+  /** The config of the towers kept (decides which small files are embedded). */
+  readonly cfg: ClipConfig;
+  /** Where the checkpoint came from, and the SHA-256 of its weight file. */
+  readonly source: string;
+  readonly sourceSha256: string;
+}
+
+/** The package's `__metadata__`, embedding the small files of `files` the kept towers use. */
+export async function packageMetadata(
+  files: FileSet,
+  info: PackageInfo,
+): Promise<Record<string, string>> {
+  const metadata: Record<string, string> = {
+    [META.format]: FORMAT_NAME,
+    [META.version]: PACKAGE_VERSION,
+    [META.dtype]: "int8",
+    [META.layout]: PACKAGE_LAYOUT,
+    [META.towers]: info.towers,
+    [META.source]: info.source,
+    [META.sourceSha256]: info.sourceSha256,
+  };
+  for (const name of EMBEDDED_FILES) {
+    if (name === "preprocessor_config.json" && !info.cfg.vision) continue;
+    if (name !== "config.json" && name !== "preprocessor_config.json" && !info.cfg.text) continue;
+    if (await files.exists(name)) metadata[metaFile(name)] = await files.text(name);
+  }
+  const vocab = metadata[metaFile("vocab.json")], merges = metadata[metaFile("merges.txt")];
+  if (vocab !== undefined && merges !== undefined) {
+    // resolved from the embedded text itself, so the loader's hash of those files matches
+    // (a cache only: files the tokenizer cannot read get none, and fail at text use as before)
+    const enc = new TextEncoder();
+    try {
+      metadata[metaFile(RESOLVED_FILE)] = await resolveMergesFile(
+        enc.encode(vocab),
+        enc.encode(merges),
+      );
+    } catch (e) {
+      if (!(e instanceof EdgeClipError)) throw e;
+    }
+  }
+  return metadata;
+}
