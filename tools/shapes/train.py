@@ -67,17 +67,18 @@ def main():
     ap.add_argument("--lr", type=float, default=7e-4)
     ap.add_argument("--warmup", type=int, default=200)
     ap.add_argument("--wd", type=float, default=0.05)
-    ap.add_argument("--vision-hidden", type=int, default=192)
-    ap.add_argument("--vision-layers", type=int, default=6)
-    ap.add_argument("--vision-heads", type=int, default=6)
+    ap.add_argument("--vision-hidden", type=int, default=128)
+    ap.add_argument("--vision-layers", type=int, default=4)
+    ap.add_argument("--vision-heads", type=int, default=4)
     ap.add_argument("--patch", type=int, default=32)
     ap.add_argument("--text-hidden", type=int, default=64)
     ap.add_argument("--text-layers", type=int, default=3)
     ap.add_argument("--projection", type=int, default=64)
     ap.add_argument("--eval", type=int, default=1000, help="held-out images per check set")
     ap.add_argument("--eval-every", type=int, default=0, help="steps between held-out checks")
-    ap.add_argument("--init", default="")
-    ap.add_argument("--curriculum", type=int, default=0,
+    ap.add_argument("--init", default="dct", help="dct: DCT patch filters, 2-D sin-cos positions")
+    ap.add_argument("--resume", default="", help="continue from this HF folder (same sizes)")
+    ap.add_argument("--curriculum", type=int, default=200,
                     help="renders over which the share of easy scenes falls from 1 to 0")
     ap.add_argument("--constant-lr", action="store_true", help="no cosine decay (exploration)")
     a = ap.parse_args()
@@ -91,7 +92,7 @@ def main():
                            a.text_layers, 4, a.projection, a.patch)
     if a.init:
         cfg["_init"] = a.init
-    model = CLIPModel(cfg)
+    model = common.load_hf(a.resume) if a.resume else CLIPModel(cfg)
     cfg.pop("_init", None)
     opt = torch.optim.AdamW(param_groups(model, a.wd), lr=a.lr, betas=(0.9, 0.98), eps=1e-6)
     labels = world.labels()
@@ -126,6 +127,7 @@ def main():
         if a.eval_every and (step + 1) % a.eval_every == 0:
             common.report(f"step {step + 1} held-out", common.classify(model, check[0], ids),
                           check[1], labels)
+            common.save_hf(model, a.out + ".partial")  # a run stopped early keeps its last check
     batches.close()
     common.save_hf(model, a.out)
     print(f"wrote {a.out} after {time.time() - t0:.0f} s", flush=True)
