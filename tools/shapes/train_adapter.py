@@ -61,7 +61,7 @@ def main():
     ap.add_argument("--base", default=common.F32_DIR, help="the base model's HF folder")
     ap.add_argument("--out", default=common.ADAPTER_DIR)
     ap.add_argument("--seed", type=int, default=12)
-    ap.add_argument("--steps", type=int, default=500)
+    ap.add_argument("--steps", type=int, default=800)
     ap.add_argument("--batch", type=int, default=128)
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--warmup", type=int, default=50)
