@@ -153,7 +153,7 @@ commands:
   classify   zero-shot classification of images
   convert    HF checkpoint → edgeclip package (int8)
   serve      HTTP server: /v1/embeddings, /v1/classify, /healthz
-  demo       embed and classify on the default (tiny, random) model
+  demo       classify sample images with the embedded shapes CLIP, with and without an adapter
 
 Run a command with --help for its flags. Exit codes: 0 ok, 1 model or input error, 2 usage error.`,
   embed: `usage: deno task embed --model M [--adapter DIR]... (--text T | IMAGE_FILE | DIR)...
@@ -200,14 +200,16 @@ Limits (the defaults keep one request under ~48 MB of transient memory; see READ
   --max-queue N           requests waiting for the model before 503 (default ${L.maxQueue})
   --allow-remote-images   let clients send http(s) image URLs for the server to fetch
   --remote-timeout-ms T   time limit for fetching one remote image (default ${L.remoteTimeoutMs})`,
-  demo: `usage: deno task demo [--model M] [--images DIR]
+  demo: `usage: deno task demo [--model M --labels A,B,...] [--images DIR] [--adapter DIR]...
 
-Embeds a few texts and images, prints their similarities and classifies one image.
-Without --model it runs the tiny golden test model ($CLIP_GOLDEN_DIR/clip/model, default
-../shared/golden): its weights are random, so its scores mean nothing.
+Zero-shot classification of a few images, without and then with adapters, and a text search.
+By default: the embedded shapes CLIP (models/shapes/clip-shapes-int8.safetensors, trained on
+synthetic shapes), its sample images (models/shapes/samples) and its hexagon adapter.
 
 ${MODEL_FLAGS}
-  --images DIR      images to use (default: the golden images folder)`,
+  --labels A,B,...  the labels to classify with (required with --model)
+  --images DIR      images to use (default: models/shapes/samples; a file name that spells a
+                    label, e.g. 3_blue_hexagon.png, is marked right or wrong)`,
   convert:
     `usage: deno task convert --from HF_DIR --to OUT.safetensors [--towers T] [--adapter DIR]... [--merge]
 

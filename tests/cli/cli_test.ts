@@ -14,32 +14,6 @@ const PNGS = IMAGES
 const ignore = !MODEL || PNGS.length < 2;
 
 Deno.test(
-  { name: "cli: demo runs on the golden model and says its scores mean nothing", ignore },
-  async () => {
-    const r = await runCli(["demo"]);
-    strictEqual(r.code, 0, r.stderr);
-    ok(/random/i.test(r.stdout) && /carry no meaning/.test(r.stdout), r.stdout);
-    for (const part of ["1. Text embeddings", "2. Image embeddings", "3. Cosine", "4. Zero-shot"]) {
-      ok(r.stdout.includes(part), `missing ${part}`);
-    }
-    const pct = [...r.stdout.matchAll(/ (\d+\.\d)%/g)].map((m) => Number(m[1]));
-    strictEqual(pct.length, 4);
-    ok(Math.abs(pct.reduce((a, b) => a + b) - 100) < 0.3, pct.join());
-  },
-);
-
-Deno.test(
-  { name: "cli: demo without its model fails with a message, no stack", ignore },
-  async () => {
-    const r = await runCli(["demo"], { CLIP_GOLDEN_DIR: "/nonexistent/golden" });
-    strictEqual(r.code, 1);
-    ok(/--model/.test(r.stderr) && noStack(r.stderr), r.stderr);
-    const u = await runCli(["demo", "extra"]);
-    strictEqual(u.code, 2);
-  },
-);
-
-Deno.test(
   { name: "cli: embed prints JSON lines equal to the library's, in order", ignore },
   async () => {
     const clip = await loadClip(MODEL!);

@@ -1,0 +1,47 @@
+// The committed shapes model (models/shapes, issue 11) through the public API, on images from the
+// TypeScript generator (tools/shapes/world.ts), which the model was not trained on: the int8
+// package names shape and colour, and the hexagon adapter teaches it a sixth shape while it keeps
+// the five it knows. The bounds are regression floors a few points under what the committed model
+// measures on these same images (89.5% base; 70% of these 60 hexagons and 85% of the base images
+// with the adapter); issue 11's targets (95% / 90% / 93% on 400) are not met yet: see the README's
+// figures, measured by `deno task shapes:eval`.
+
+import { deepStrictEqual, ok } from "node:assert/strict";
+import { loadClip } from "../../mod.ts";
+import { ADAPTER_DIR, classifyAll, generated, PACKAGE } from "../../tools/shapes/eval.ts";
+import { ALL_SHAPES, BASE_SHAPES, HEXAGON, labels } from "../../tools/shapes/world.ts";
+import { accuracy as right } from "../../tools/shapes/scoring.ts";
+
+const ROOT = new URL("../../", import.meta.url);
+const path = (p: string) => decodeURIComponent(new URL(p, ROOT).pathname);
+
+Deno.test("shapes int8 package: ≥ 85% of 200 fresh images of the five base shapes", async () => {
+  const clip = await loadClip(path(PACKAGE));
+  try {
+    deepStrictEqual(clip.dtype, "int8");
+    const items = await generated(7, 200, BASE_SHAPES);
+    const share = right(await classifyAll(clip, items, labels(BASE_SHAPES)));
+    ok(share >= 0.85, `${(share * 100).toFixed(1)}% right`);
+  } finally {
+    clip.dispose();
+  }
+});
+
+Deno.test("shapes hexagon adapter: hexagons named with it, base shapes kept, not without it", async () => {
+  const clip = await loadClip(path(PACKAGE));
+  try {
+    const hexagons = await generated(8, 60, [HEXAGON]);
+    const base = await generated(9, 100, BASE_SHAPES);
+    const L48 = labels(ALL_SHAPES);
+    const before = right(await classifyAll(clip, hexagons, L48));
+    ok(before <= 0.2, `the base model already names ${(before * 100).toFixed(0)}% of hexagons`);
+    deepStrictEqual(await clip.loadAdapter(path(ADAPTER_DIR), { name: "hexagon" }), "hexagon");
+    clip.setActiveAdapters("hexagon");
+    const hex = right(await classifyAll(clip, hexagons, L48));
+    const kept = right(await classifyAll(clip, base, L48));
+    ok(hex >= 0.65, `with the adapter ${(hex * 100).toFixed(1)}% of hexagons right`);
+    ok(kept >= 0.8, `with the adapter ${(kept * 100).toFixed(1)}% of base shapes right`);
+  } finally {
+    clip.dispose();
+  }
+});

@@ -1,0 +1,163 @@
+// `deno task shapes:eval [--n 400] [--seed 1] [--package FILE] [--f32 DIR] [--adapter DIR]
+// [--dir DIR]`: generates fresh images with the TypeScript generator (world.ts, no Python) and
+// prints how the shapes models classify them through the public API: the int8 package, the f32
+// folder when it exists, their agreement, the hexagon adapter on hexagons and on base images, and
+// what the base model answers on hexagons. `--dir` also scores a folder of images whose file
+// names contain the colour and the shape (e.g. `0001_red_circle.png`).
+
+import { parseArgs } from "node:util";
+import { type Clip, loadClip } from "../../mod.ts";
+import { ALL_SHAPES, BASE_SHAPES, COLOURS, encodeScene, HEXAGON, labels, scenes } from "./world.ts";
+import { agreement, type Answer, answersFor, confusion, summary } from "./scoring.ts";
+
+export const PACKAGE = "models/shapes/clip-shapes-int8.safetensors";
+export const F32_DIR = ".cache/shapes/clip-shapes-f32";
+export const ADAPTER_DIR = "models/shapes/adapters/hexagon";
+
+/** An image file and its true label. */
+export interface Item {
+  bytes: Uint8Array;
+  truth: string;
+}
+
+/** Top-1 label of each image (default template "a photo of a {}."). */
+export async function classifyAll(
+  clip: Clip,
+  items: readonly Item[],
+  labelSet: readonly string[],
+): Promise<Answer[]> {
+  const out: Answer[] = [];
+  for (const it of items) {
+    const [top] = await clip.classify(it.bytes, labelSet, { topK: 1 });
+    out.push({ truth: it.truth, predicted: top.label });
+  }
+  return out;
+}
+
+/** Generated items (TypeScript generator) of the given shapes. */
+export async function generated(
+  seed: number,
+  n: number,
+  shapes: readonly string[],
+): Promise<Item[]> {
+  return await Promise.all(
+    scenes(seed, n, shapes).map(async (s) => ({
+      bytes: await encodeScene(s),
+      truth: `${s.colour} ${s.shape}`,
+    })),
+  );
+}
+
+/** Images of a folder whose names contain a colour and a shape word. */
+export async function folder(dir: string): Promise<Item[]> {
+  const items: Item[] = [];
+  const names = [];
+  for await (const e of Deno.readDir(dir)) if (e.isFile) names.push(e.name);
+  for (const name of names.sort()) {
+    if (!/\.(png|jpe?g)$/i.test(name)) continue;
+    const words = name.toLowerCase().split(/[^a-z]+/);
+    const colour = Object.keys(COLOURS).find((c) => words.includes(c));
+    const shape = ALL_SHAPES.find((s) => words.includes(s));
+    if (!colour || !shape) throw new Error(`${name}: no colour and shape word in the name`);
+    items.push({ bytes: await Deno.readFile(`${dir}/${name}`), truth: `${colour} ${shape}` });
+  }
+  return items;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+interface Sets {
+  base: Item[];
+  hexagons: Item[];
+  dir?: { name: string; items: Item[] };
+}
+
+/** Everything one model (int8 package or f32 folder) does on the sets; returns its answers. */
+async function runModel(
+  name: string,
+  clip: Clip,
+  sets: Sets,
+  adapter: string | null,
+): Promise<Record<string, Answer[]>> {
+  const L40 = labels(BASE_SHAPES), L48 = labels(ALL_SHAPES);
+  const r: Record<string, Answer[]> = {};
+  r.base = await classifyAll(clip, sets.base, L40);
+  console.log(summary(`${name}, base images, 40 labels`, r.base));
+  console.log(confusion(r.base, BASE_SHAPES));
+  r.hexNoAdapter = await classifyAll(clip, sets.hexagons, L48);
+  console.log(summary(`${name} without adapter, hexagon images, 48 labels`, r.hexNoAdapter));
+  console.log(answersFor(r.hexNoAdapter));
+  if (sets.dir) {
+    const hasHex = sets.dir.items.some((i) => i.truth.endsWith(HEXAGON));
+    r.dir = await classifyAll(clip, sets.dir.items, hasHex ? L48 : L40);
+    console.log(summary(`${name}, ${sets.dir.name}`, r.dir));
+    console.log(confusion(r.dir, hasHex ? ALL_SHAPES : BASE_SHAPES));
+  }
+  if (adapter) {
+    await clip.loadAdapter(adapter, { name: "hexagon" });
+    clip.setActiveAdapters("hexagon");
+    r.hexAdapter = await classifyAll(clip, sets.hexagons, L48);
+    console.log(summary(`${name} + hexagon adapter, hexagon images, 48 labels`, r.hexAdapter));
+    r.baseAdapter = await classifyAll(clip, sets.base, L48);
+    console.log(summary(`${name} + hexagon adapter, base images, 48 labels`, r.baseAdapter));
+    console.log(confusion([...r.baseAdapter, ...r.hexAdapter], ALL_SHAPES));
+    if (sets.dir) {
+      r.dirAdapter = await classifyAll(clip, sets.dir.items, L48);
+      console.log(summary(`${name} + hexagon adapter, ${sets.dir.name}, 48 labels`, r.dirAdapter));
+    }
+  }
+  return r;
+}
+
+if (import.meta.main) {
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: {
+      n: { type: "string", default: "400" },
+      hexagons: { type: "string" },
+      seed: { type: "string", default: "1" },
+      package: { type: "string", default: PACKAGE },
+      f32: { type: "string", default: F32_DIR },
+      adapter: { type: "string", default: ADAPTER_DIR },
+      dir: { type: "string" },
+    },
+  });
+  const n = Number(values.n), seed = Number(values.seed);
+  const nHex = Number(values.hexagons ?? Math.max(1, Math.round(n / 2)));
+  const t0 = performance.now();
+  const sets: Sets = {
+    base: await generated(seed, n, BASE_SHAPES),
+    hexagons: await generated(seed + 1_000_000, nHex, [HEXAGON]),
+    dir: values.dir ? { name: values.dir, items: await folder(values.dir) } : undefined,
+  };
+  console.log(
+    `${n} base images (seed ${seed}) and ${nHex} hexagons (seed ${seed + 1_000_000}) from ` +
+      `tools/shapes/world.ts` + (sets.dir ? `; ${sets.dir.items.length} from ${values.dir}` : ""),
+  );
+  const adapter = (await exists(values.adapter)) ? values.adapter : null;
+  const runs: Record<string, Record<string, Answer[]>> = {};
+  for (const [name, path] of [["int8", values.package], ["f32", values.f32]]) {
+    if (!(await exists(path))) {
+      console.log(`\n(${name}: ${path} not found, skipped)`);
+      continue;
+    }
+    console.log(`\n== ${name}: ${path}`);
+    const clip = await loadClip(path);
+    runs[name] = await runModel(name, clip, sets, adapter);
+    clip.dispose();
+  }
+  if (runs.int8 && runs.f32) {
+    console.log("\n== int8 vs f32: same top-1 label on");
+    for (const k of Object.keys(runs.int8)) {
+      console.log(`  ${k}: ${(100 * agreement(runs.int8[k], runs.f32[k])).toFixed(2)}%`);
+    }
+  }
+  console.log(`\n${((performance.now() - t0) / 1000).toFixed(0)} s`);
+}
