@@ -77,6 +77,30 @@ export const KERNEL_ABI: Record<string, readonly [readonly ValType[], readonly V
   quantize_act_q8: [["i32", "i32", "i32", "i32", "i32", "i32", "i32"], []],
   quantize_rows_q8: [["i32", "i32", "i32", "i32", "i32", "i32"], []],
   gather_q8: [["i32", "i32", "i32", "i32", "i32", "i32", "i32"], []],
+  // 4-bit weights (assembly/quantize_q4.ts, gemm_q4.ts): gemm_q4 takes gemm_q8's arguments
+  q4_packed_bytes: [["i32", "i32"], ["i32"]],
+  quantize_pack_q4: [["i32", "i32", "i32", "i32", "i32", "i32", "i32"], []],
+  unpack_q4: [["i32", "i32", "i32", "i32", "i32", "i32"], []],
+  gemm_q4: [
+    [
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+    ],
+    [],
+  ],
   gemm_q8: [
     [
       "i32",
@@ -126,10 +150,16 @@ export const SIMD_KERNELS: readonly string[] = [
   "quantize_rows_q8",
   "gather_q8",
   "gemm_q8",
+  "gemm_q4",
 ];
 
 /** Exports that must use relaxed-SIMD instructions in the relaxed build. */
-export const RELAXED_KERNELS: readonly string[] = ["gemm_f32", "attention_f32", "gemm_q8"];
+export const RELAXED_KERNELS: readonly string[] = [
+  "gemm_f32",
+  "attention_f32",
+  "gemm_q8",
+  "gemm_q4",
+];
 
 /** Activation codes of assembly/activation.ts. */
 export const ACT = {
