@@ -114,11 +114,14 @@ export function intFlag(
 
 /**
  * The `--dtype` flag; undefined when omitted, so the model runs what its file holds (a Hugging
- * Face folder f32, an edgeclip package int8).
+ * Face folder f32, an edgeclip package as converted).
  */
-export function dtypeFlag(command: string, v: string | undefined): "f32" | "int8" | undefined {
-  if (v === undefined || v === "f32" || v === "int8") return v;
-  throw new UsageError(`--dtype must be f32 or int8, not ${JSON.stringify(v)}`, command);
+export function dtypeFlag(
+  command: string,
+  v: string | undefined,
+): "f32" | "int8" | "int4" | undefined {
+  if (v === undefined || v === "f32" || v === "int8" || v === "int4") return v;
+  throw new UsageError(`--dtype must be f32, int8 or int4, not ${JSON.stringify(v)}`, command);
 }
 
 /** The `--int8-precision` flag. */

@@ -22,6 +22,8 @@ import { Sha256 } from "./sha256.ts";
 export interface ConvertOptions {
   towers?: Towers;
   policy?: Q8Policy;
+  /** "int4": 4-bit weights where the Q4 rule allows (q8_policy.ts), int8 elsewhere. */
+  dtype?: "int8" | "int4";
   /** Adapter folders (LoRA, IA3, DoRA, VeRA) merged into the f32 weights before quantization. */
   adapters?: readonly Source[];
   /** Adjusts each dense f32 weight before it is quantized (after any adapter merge). */
@@ -96,7 +98,7 @@ export async function convertClip(
       : undefined;
     const record = new LoadRecord();
     const { kernels, towers, model } = await openModel(ckpt, {
-      dtype: "int8",
+      dtype: opts.dtype ?? "int8",
       towers: opts.towers,
       q8Policy: opts.policy,
       transform: composed(merge, opts.transform),
@@ -108,6 +110,7 @@ export async function convertClip(
       cfg: model.cfg,
       source: ckpt.files.label,
       sourceSha256: await sha256Of(ckpt.weightFiles, ckpt.weightName),
+      dtype: opts.dtype,
     });
     const { tensors, rows } = planPackage(ckpt, { kernels, towers, record });
     const bytes = await writeSafetensors(sink, tensors, metadata);

@@ -37,7 +37,7 @@ export class LoadRecord implements LoadObserver {
 /** What became of one source tensor. */
 export interface PlanRow {
   readonly source: string;
-  readonly action: "int8" | "f32 from memory" | "copy" | "dropped";
+  readonly action: "int8" | "int4" | "f32 from memory" | "copy" | "dropped";
   readonly outputs: readonly string[];
 }
 
@@ -87,7 +87,11 @@ export function planPackage(ckpt: Checkpoint, loaded: Loaded): {
     tensors.push(...out);
     rows.push({
       source: fileKey,
-      action: packed ? "int8" : f32 ? "f32 from memory" : "copy",
+      action: packed
+        ? (made && "dtype" in made && made.dtype === "int4" ? "int4" : "int8")
+        : f32
+        ? "f32 from memory"
+        : "copy",
       outputs: out.map((t) => t.name),
     });
   }

@@ -1,6 +1,6 @@
 // Per-linear format decisions: which linears of the model run int8 and in which activation format,
 // decided by each linear's typed place (names.ts) and what feeds it. The quantizing loader and the
-// package reader ask here; a rule for another weight format (4-bit) belongs here too.
+// package reader ask here, and so does the rule for which of them store 4-bit weights (Q4Rule).
 
 import { ACT_FORMATS, type ActFormatName, QA, type QaCode } from "../wasm/formats.ts";
 import type { KernelVariant } from "../wasm/module.ts";
@@ -120,10 +120,69 @@ const normSpreads = new WeakMap<LayerNorm, number>();
 export function inputFormat(policy: Q8Policy, k: Kernels, spec: LinearSpec): QaCode {
   const norm = spec.norm;
   // the spread can only turn u7 into u12: computed only for layers that would run u7
-  let spread: number | undefined;
-  if (norm && policy.actFormat(spec.place, k.variant) === "u7") {
-    spread = normSpreads.get(norm) ?? channelSpread(k.readBuf(norm.gamma), k.readBuf(norm.beta));
-    normSpreads.set(norm, spread);
-  }
+  const spread = norm && policy.actFormat(spec.place, k.variant) === "u7"
+    ? inputSpread(k, spec)
+    : undefined;
   return layerFormat(policy, spec.place, spec.inFeatures, k.variant, spread);
+}
+
+/**
+ * Which int8 linears store 4-bit weights when a model is quantized as "int4" (the rest stay as
+ * the int8 policy has them; activations keep the policy's format). Decided per linear at
+ * conversion (or load): its place, the spread of the LayerNorm feeding it, and the measured
+ * error of its 4-bit weight.
+ */
+export interface Q4Rule {
+  /** Linears that may run 4-bit at all. */
+  candidate(place: LinearPlace): boolean;
+  /** Largest input spread (channelSpread) at which a linear may run 4-bit. */
+  readonly maxSpread: number;
+  /**
+   * Largest relative error ‖(W − Ŵ)·g‖ / ‖W·g‖ of the 4-bit weight Ŵ, input channel j weighted by
+   * g_j = |γ_j| + |β_j|/3 of the LayerNorm feeding the linear (1 when none does).
+   */
+  readonly maxError: number;
+}
+
+/**
+ * The default, from bench/anchor/int4_sim.ts and bench/anchor/int4_bench.ts on the anchor ViT-B/32
+ * (bench/results/int4_2026-12-07.md): the image tower's encoder linears and patch embedding
+ * 4-bit (min image cosine to torch 0.997 with every one 4-bit, weights alone); text stays int8
+ * (every text linear 4-bit: 0.959). Uneven inputs (the int8 policy's spread guard) keep int8:
+ * an outlier channel multiplies its column's rounding error. The error bound passes the random
+ * checkpoint's linears (weighted error 0.09–0.10, the 16-level rounding of Gaussian weights)
+ * and stops a weight whose groups are dominated by outliers.
+ */
+export const DEFAULT_Q4_RULE: Q4Rule = Object.freeze({
+  candidate: (place: LinearPlace) => place.tower === "vision" && place.linear !== "projection",
+  maxSpread: MAX_U7_SPREAD,
+  maxError: 0.13,
+});
+
+/** The input channel weights of a linear for Q4Rule.maxError (undefined: all 1). */
+export function inputWeights(k: Kernels, spec: LinearSpec): Float32Array | undefined {
+  const norm = spec.norm;
+  if (!norm) return undefined;
+  const g = k.readBuf(norm.gamma), b = k.readBuf(norm.beta);
+  return g.map((v, i) => Math.abs(v) + Math.abs(b[i]) / 3);
+}
+
+/** The spread of a linear's input when a LayerNorm feeds it (cached per LayerNorm). */
+export function inputSpread(k: Kernels, spec: LinearSpec): number | undefined {
+  const norm = spec.norm;
+  if (!norm) return undefined;
+  const s = normSpreads.get(norm) ?? channelSpread(k.readBuf(norm.gamma), k.readBuf(norm.beta));
+  normSpreads.set(norm, s);
+  return s;
+}
+
+/** The weighted relative error of Q4Rule.maxError: w and q are [n × k] row-major. */
+export function weightError(w: Float32Array, q: Float32Array, k: number, g?: Float32Array): number {
+  let e = 0, t = 0;
+  for (let i = 0; i < w.length; i++) {
+    const c = g ? g[i % k] : 1;
+    e += (c * (w[i] - q[i])) ** 2;
+    t += (c * w[i]) ** 2;
+  }
+  return t > 0 ? Math.sqrt(e / t) : 0;
 }

@@ -1,0 +1,58 @@
+// int4 (4-bit image tower weights, q8_policy.ts DEFAULT_Q4_RULE) vs int8 on the anchor ViT-B/32:
+// min cosine of image embeddings to torch's reference (2 images) and to our f32 path (the 2
+// references + 6 noise images), per kernel build; then which linears the rule made 4-bit and
+// the weighted error of each (the rule's measure).
+//   deno run -A bench/anchor/int4_accuracy.ts --ref-dir <anchors>/models
+
+import { openModel } from "../../src/checkpoint/open.ts";
+import { NO_HOOKS } from "../../src/model/hooks.ts";
+import type { Linear } from "../../src/model/linear.ts";
+import { cosine, imageBatch, readRefs } from "./inputs.ts";
+
+const i = Deno.args.indexOf("--ref-dir");
+const refDir = i >= 0 ? Deno.args[i + 1] : "../anchors-run/models";
+const hf = `${refDir}/hf/clip-vitb32-random`;
+const img = readRefs(refDir, "image");
+
+const EXTRA = 6;
+let seed = 7;
+const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32) - 0.5;
+const N = img.count + EXTRA, item = 3 * 224 * 224;
+const pixels = new Float32Array(N * item);
+pixels.set(imageBatch(img, img.count));
+for (let j = img.count * item; j < pixels.length; j++) {
+  pixels[j] = 2 * (rnd() + rnd()) + Math.sin(j / 5000);
+}
+
+async function run(dtype: "f32" | "int8" | "int4", variant?: "relaxed" | "simd128") {
+  const made = new Map<string, Linear>();
+  const m = await openModel(hf, {
+    dtype,
+    towers: "vision",
+    variant,
+    observer: { made: (p, l) => "readWeight" in l && made.set(p, l) },
+  });
+  return { e: m.model.encodeImage(pixels, N, NO_HOOKS).embeds!, made };
+}
+
+const row = (a: Float32Array, b: number) => a.subarray(b * 512, (b + 1) * 512);
+const f32 = (await run("f32")).e;
+const minCos = (e: Float32Array, ref: Float32Array, n: number) =>
+  Math.min(...Array.from({ length: n }, (_, b) => cosine(row(e, b), row(ref, b))));
+console.log("| dtype | build | min image cos vs torch (2) | min cos vs our f32 (8) |");
+console.log("|---|---|---|---|");
+let last: Map<string, Linear> | undefined;
+for (const variant of ["relaxed", "simd128"] as const) {
+  for (const dtype of ["int8", "int4"] as const) {
+    const { e, made } = await run(dtype, variant);
+    if (dtype === "int4") last = made;
+    console.log(
+      `| ${dtype} | ${variant} | ${minCos(e, img.embeds, img.count).toFixed(6)} | ${
+        minCos(e, f32, N).toFixed(6)
+      } |`,
+    );
+  }
+}
+const by = new Map<string, number>();
+for (const l of last!.values()) by.set(l.dtype, (by.get(l.dtype) ?? 0) + 1);
+console.log(`\nint4 model, vision linears by format: ${JSON.stringify(Object.fromEntries(by))}`);
