@@ -138,9 +138,9 @@ export function precisionFlag(
 
 const MODEL_FLAGS =
   `  --model M         model folder, file or URL (Hugging Face CLIP layout or edgeclip package)
-  --dtype D         f32 or int8 (default: what the model file holds — f32 for a Hugging
-                    Face folder, int8 for an edgeclip package; int8 on a folder quantizes
-                    at load)
+  --dtype D         f32, int8 or int4 (default: what the model file holds — f32 for a
+                    Hugging Face folder, as converted for an edgeclip package; int8 or int4
+                    on a folder quantizes at load; int4: 4-bit image tower, int8 text)
   --int8-precision P  balanced (default), fast (text ~1.25× faster, less exact) or high (12-bit
                     activations everywhere); see loadClip's int8Precision
   --adapter DIR     load an adapter folder saved by the adapters library and activate it`;
@@ -154,7 +154,7 @@ usage: deno task cli <command> [flags]
 commands:
   embed      texts and images → embeddings as JSON lines
   classify   zero-shot classification of images
-  convert    HF checkpoint → edgeclip package (int8)
+  convert    HF checkpoint → edgeclip package (int8 or int4)
   serve      HTTP server: /v1/embeddings, /v1/classify, /healthz
   demo       embed and classify on the default (tiny, random) model
 
@@ -212,7 +212,7 @@ Without --model it runs the tiny golden test model ($CLIP_GOLDEN_DIR/clip/model,
 ${MODEL_FLAGS}
   --images DIR      images to use (default: the golden images folder)`,
   convert:
-    `usage: deno task convert --from HF_DIR --to OUT.safetensors [--towers T] [--adapter DIR]... [--merge]
+    `usage: deno task convert --from HF_DIR --to OUT.safetensors [--towers T] [--dtype D] [--adapter DIR]... [--merge]
 
 Writes an edgeclip package: one .safetensors file holding the int8 model, its config and its
 tokenizer and preprocessor files, which loadClip and every command load directly (--model
@@ -222,7 +222,9 @@ OUT.safetensors). Prints one JSON line describing it; a summary goes to stderr.
   --to OUT          the package file to write (written under a temporary name, then renamed;
                     an existing file is replaced, a directory is refused)
   --towers T        both (default), text or vision: keep one tower for a smaller package
-  --dtype int8      the package's weight format (int8, the only one; f32 runs the folder itself)
+  --dtype D         the package's weight format: int8 (default) or int4 (4-bit image tower
+                    weights where they hold accuracy, int8 text: a smaller, lighter image
+                    model); f32 runs the folder itself
   --adapter DIR     a LoRA or IA3 adapter folder to fold into the weights before quantizing
                     (repeatable; needs --merge)
   --merge           merge the --adapter folders (other adapter kinds load at run time)
