@@ -5,6 +5,7 @@
 //   deno run -A bench/anchor/int4_accuracy.ts --ref-dir <anchors>/models
 
 import { openModel } from "../../src/checkpoint/open.ts";
+import { convertClipToBytes } from "../../src/convert/mod.ts";
 import { NO_HOOKS } from "../../src/model/hooks.ts";
 import type { Linear } from "../../src/model/linear.ts";
 import { cosine, imageBatch, readRefs } from "./inputs.ts";
@@ -24,10 +25,14 @@ for (let j = img.count * item; j < pixels.length; j++) {
   pixels[j] = 2 * (rnd() + rnd()) + Math.sin(j / 5000);
 }
 
-async function run(dtype: "f32" | "int8" | "int4", variant?: "relaxed" | "simd128") {
+async function run(
+  dtype: "f32" | "int8" | "int4",
+  variant?: "relaxed" | "simd128",
+  source: string | Record<string, Uint8Array> = hf,
+) {
   const made = new Map<string, Linear>();
-  const m = await openModel(hf, {
-    dtype,
+  const m = await openModel(source, {
+    dtype: typeof source === "string" ? dtype : undefined,
     towers: "vision",
     variant,
     observer: { made: (p, l) => "readWeight" in l && made.set(p, l) },
@@ -53,6 +58,15 @@ for (const variant of ["relaxed", "simd128"] as const) {
     );
   }
 }
+// the int8 package re-quantized to int4 (convert --from package --dtype int4)
+const int8Pkg = (await convertClipToBytes(hf, { towers: "vision" })).bytes;
+const requant = await convertClipToBytes({ "m.safetensors": int8Pkg }, { dtype: "int4" });
+const { e } = await run("int4", undefined, { "m.safetensors": requant.bytes });
+console.log(
+  `| int4 from the int8 package | default | ${minCos(e, img.embeds, img.count).toFixed(6)} | ${
+    minCos(e, f32, N).toFixed(6)
+  } |`,
+);
 const by = new Map<string, number>();
 for (const l of last!.values()) by.set(l.dtype, (by.get(l.dtype) ?? 0) + 1);
 console.log(`\nint4 model, vision linears by format: ${JSON.stringify(Object.fromEntries(by))}`);

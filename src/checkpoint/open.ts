@@ -12,7 +12,7 @@ import { droppedByTowers, restrictTowers, type Towers } from "../model/config.ts
 import { type Embedding, loadEmbeddingF32 } from "../model/embedding.ts";
 import { quantizingEmbeddingLoader } from "../model/embedding_q8.ts";
 import { f32LinearLoader, type Linear, type WeightTransform } from "../model/linear.ts";
-import { quantizingLinearLoader } from "../model/linear_q8.ts";
+import { quantizingLinearLoader, requantizingLinearLoader } from "../model/linear_q8.ts";
 import {
   DEFAULT_Q4_RULE,
   DEFAULT_Q8_POLICY,
@@ -74,6 +74,11 @@ export interface OpenOptions extends LoadOptions {
   q8Policy?: Q8Policy;
   /** With dtype "int4": which int8 linears store 4-bit weights (default DEFAULT_Q4_RULE). */
   q4Rule?: Q4Rule;
+  /**
+   * A package's linears re-quantized to `dtype` (the converter: an int8 package to int4) instead
+   * of run as converted.
+   */
+  requantize?: boolean;
   /** Adjusts each dense f32 weight before it is packed or quantized (not for packages). */
   transform?: WeightTransform;
   observer?: LoadObserver;
@@ -108,15 +113,17 @@ export async function openModel(
 /** The loaders for what the checkpoint holds and what was asked for, seen by the observer. */
 function loaders(ckpt: Checkpoint, opts: OpenOptions): Required<LoadOptions> {
   const policy = opts.q8Policy ?? DEFAULT_Q8_POLICY;
+  const q4 = opts.dtype === "int4" ? opts.q4Rule ?? DEFAULT_Q4_RULE : undefined;
   const chosen: Required<LoadOptions> = ckpt.isPackage
-    ? { linear: packagedLinearLoader(policy), embedding: packagedEmbeddingLoader }
+    ? {
+      linear: opts.requantize
+        ? requantizingLinearLoader(packagedLinearLoader(policy), policy, q4)
+        : packagedLinearLoader(policy),
+      embedding: packagedEmbeddingLoader,
+    }
     : opts.dtype === "int8" || opts.dtype === "int4"
     ? {
-      linear: quantizingLinearLoader(
-        policy,
-        opts.transform,
-        opts.dtype === "int4" ? opts.q4Rule ?? DEFAULT_Q4_RULE : undefined,
-      ),
+      linear: quantizingLinearLoader(policy, opts.transform, q4),
       embedding: quantizingEmbeddingLoader,
     }
     : { linear: f32LinearLoader(opts.transform), embedding: loadEmbeddingF32 };
@@ -166,7 +173,9 @@ function towersOf(ckpt: Checkpoint, opts: OpenOptions): Towers {
   const stored = ckpt.packaged;
   if (stored === undefined) return opts.towers ?? "both";
   const dtype = packagedDtype(ckpt.metadata);
-  if (opts.dtype !== undefined && opts.dtype !== dtype) {
+  if (
+    opts.dtype !== undefined && opts.dtype !== dtype && !(opts.requantize && opts.dtype !== "f32")
+  ) {
     throw new EdgeClipError(
       "invalid_input",
       `${ckpt.label} is an ${dtype} edgeclip package; for dtype "${opts.dtype}" load the ` +

@@ -212,13 +212,14 @@ Without --model it runs the tiny golden test model ($CLIP_GOLDEN_DIR/clip/model,
 ${MODEL_FLAGS}
   --images DIR      images to use (default: the golden images folder)`,
   convert:
-    `usage: deno task convert --from HF_DIR --to OUT.safetensors [--towers T] [--dtype D] [--adapter DIR]... [--merge]
+    `usage: deno task convert --from SRC --to OUT.safetensors [--towers T] [--dtype D] [--adapter DIR]... [--merge]
 
 Writes an edgeclip package: one .safetensors file holding the int8 model, its config and its
 tokenizer and preprocessor files, which loadClip and every command load directly (--model
 OUT.safetensors). Prints one JSON line describing it; a summary goes to stderr.
 
-  --from HF_DIR     Hugging Face CLIP folder (config.json + model.safetensors + tokenizer files)
+  --from SRC        Hugging Face CLIP folder (config.json + model.safetensors + tokenizer files),
+                    or an edgeclip package to re-quantize (e.g. int8 → int4; no --adapter)
   --to OUT          the package file to write (written under a temporary name, then renamed;
                     an existing file is replaced, a directory is refused)
   --towers T        both (default), text or vision: keep one tower for a smaller package

@@ -1,4 +1,4 @@
-// `convert --from HF_DIR --to OUT.safetensors [--towers both|text|vision] [--dtype int8|int4]
+// `convert --from HF_DIR|PACKAGE --to OUT.safetensors [--towers both|text|vision] [--dtype int8|int4]
 // [--adapter DIR --merge]`: writes an edgeclip int8 package (int4: 4-bit image tower weights). The file is written under a temporary
 // name and renamed when complete, so a failed conversion never leaves a truncated package behind.
 
@@ -66,8 +66,9 @@ export async function convertCommand(args: string[]): Promise<number> {
       "convert",
     );
   }
-  const towers = values.towers ?? "both";
-  if (towers !== "both" && towers !== "text" && towers !== "vision") {
+  // omitted: both for a folder, the package's own for a package
+  const towers = values.towers;
+  if (towers !== undefined && towers !== "both" && towers !== "text" && towers !== "vision") {
     throw new UsageError("--towers must be both, text or vision", "convert");
   }
   if ((values.adapter?.length ?? 0) > 0 !== Boolean(values.merge)) {
@@ -97,8 +98,9 @@ export async function convertCommand(args: string[]): Promise<number> {
     } catch (e) {
       throw cannotWrite(values.to, e);
     }
-    const int8 = report.rows.filter((r) => r.action === "int8").length;
-    const int4 = report.rows.filter((r) => r.action === "int4").length;
+    // rows with outputs: a package source's scale and sum rows go with its weight's
+    const count = (a: string) => report.rows.filter((r) => r.action === a && r.outputs.length);
+    const int8 = count("int8").length, int4 = count("int4").length;
     if (!values.quiet) {
       printError(
         `wrote ${values.to}: ${

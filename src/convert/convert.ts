@@ -73,9 +73,11 @@ function composed(
 }
 
 /**
- * Converts a Hugging Face CLIP folder (path, URL or in-memory files) into an edgeclip int8 package
- * written to `sink`: packed int8 weights, their scales, f32 norms/biases, the int8 token table and
- * the config/tokenizer/preprocessor files in `__metadata__`.
+ * Converts a Hugging Face CLIP folder (path, URL or in-memory files) into an edgeclip int8 (or
+ * int4) package written to `sink`: packed int8 / 4-bit weights, their scales, f32 norms/biases,
+ * the int8 token table and the config/tokenizer/preprocessor files in `__metadata__`. An edgeclip
+ * package converts too: re-quantized to `dtype` (an int8 package's image tower to 4 bits, from
+ * its dequantized weights).
  */
 export async function convertClip(
   source: Source,
@@ -86,10 +88,10 @@ export async function convertClip(
   const ckpt = await resolveCheckpoint(source);
   let merge: MergeTransform | undefined;
   try {
-    if (ckpt.isPackage) {
+    if (ckpt.isPackage && opts.adapters?.length) {
       throw new EdgeClipError(
         "invalid_input",
-        `${ckpt.label}: convert takes a Hugging Face folder (config.json beside model.safetensors)`,
+        `${ckpt.label}: adapters merge into a Hugging Face folder's f32 weights, not a package's`,
       );
     }
     // read against every tower, as a loaded model would (layer ids count text then vision)
@@ -102,6 +104,8 @@ export async function convertClip(
       towers: opts.towers,
       q8Policy: opts.policy,
       transform: composed(merge, opts.transform),
+      // a package (int8) is re-quantized: its int8 linears the Q4 rule accepts become 4-bit
+      requantize: ckpt.isPackage,
       observer: record,
       variant: opts.variant,
     });

@@ -152,6 +152,21 @@ function tryQ4(
   }
 }
 
+/** True when the rule lets `spec` try 4 bits: a candidate whose input is even enough. */
+function may4(rule: Q4Rule | undefined, k: Kernels, spec: LinearSpec): rule is Q4Rule {
+  return !!rule?.candidate(spec.place) && (inputSpread(k, spec) ?? 1) <= rule.maxSpread;
+}
+
+/** The packed weight of the dense `raw`: 4-bit where `q4` accepts the linear, else int8. */
+function packDense(scope: WeightScope, raw: Mat, spec: LinearSpec, q4?: Q4Rule): PackedInt {
+  const { k, owner } = scope.store;
+  const p4 = may4(q4, k, spec) ? tryQ4(scope, raw, spec, q4) : undefined;
+  if (p4) return p4;
+  const p8 = packedFor(owner, spec, 8, scope.prefix);
+  k.q8.quantizePack(raw, p8);
+  return p8;
+}
+
 /**
  * Loader that quantizes f32 checkpoint weights at load (the converter runs the same code);
  * `transform` sees each dense f32 weight first (merging adapters at conversion). With a `q4`
@@ -165,23 +180,40 @@ export function quantizingLinearLoader(
   const keptF32 = f32LinearLoader(transform);
   return async (scope, spec) => {
     if (policy.keepF32(spec.place)) return await keptF32(scope, spec);
-    const { k, owner } = scope.store;
-    const spread = q4?.candidate(spec.place) ? inputSpread(k, spec) ?? 1 : Infinity;
-    if (q4 && spread <= q4.maxSpread) {
-      const bias = spec.bias ? await scope.vec("bias", spec.outFeatures) : undefined;
-      const w = await withDenseWeight(scope, { ...spec, transform }, (raw) => {
-        const p4 = tryQ4(scope, raw, spec, q4);
-        if (p4) return p4;
-        const p8 = packedFor(owner, spec, 8, scope.prefix);
-        k.q8.quantizePack(raw, p8);
-        return p8;
-      });
-      return new LinearQ8(k, w, bias, inputFormat(policy, k, spec));
+    const k = scope.store.k;
+    const bias = spec.bias ? await scope.vec("bias", spec.outFeatures) : undefined;
+    const w = await withDenseWeight(
+      scope,
+      { ...spec, transform },
+      (raw) => packDense(scope, raw, spec, q4),
+    );
+    return new LinearQ8(k, w, bias, inputFormat(policy, k, spec));
+  };
+}
+
+/**
+ * Loader over `base` (a package's) that re-quantizes what it loads, for the converter: an f32
+ * linear the policy quantizes becomes int8 (or 4-bit), an int8 one the `q4` rule accepts becomes
+ * 4-bit, from its dequantized weight. The replaced weight stays in the model's memory.
+ */
+export function requantizingLinearLoader(
+  base: LinearLoader,
+  policy: Q8Policy = DEFAULT_Q8_POLICY,
+  q4?: Q4Rule,
+): LinearLoader {
+  return async (scope, spec) => {
+    const lin = await base(scope, spec);
+    const k = scope.store.k;
+    if (policy.keepF32(spec.place) || lin.dtype === "int4") return lin;
+    if (lin.dtype === "int8" && !may4(q4, k, spec)) return lin;
+    const tmp = k.owner();
+    try {
+      const raw = tmp.mat(spec.outFeatures, spec.inFeatures);
+      k.write(raw, lin.readWeight());
+      const w = packDense(scope, raw, spec, q4);
+      return new LinearQ8(k, w, lin.bias, inputFormat(policy, k, spec));
+    } finally {
+      tmp.free();
     }
-    return await loadLinearQ8(scope, spec, {
-      policy,
-      fill: (w) =>
-        withDenseWeight(scope, { ...spec, transform }, (raw) => k.q8.quantizePack(raw, w)),
-    });
   };
 }

@@ -82,6 +82,40 @@ Deno.test("int4 package: refusals", async () => {
   );
 });
 
+Deno.test("an int8 package converts to int4 (its image tower re-quantized), and to itself", async () => {
+  const int8 = (await convertClipToBytes(ALT_MODEL)).bytes;
+  const src = parseSafetensors(int8);
+  const tensor = (b: Uint8Array, h: typeof src, name: string) => {
+    const e = h.entries.get(name)!;
+    return b.subarray(e.begin, e.end);
+  };
+  const same = (await convertClipToBytes({ "m.safetensors": int8 })).bytes;
+  const h8 = parseSafetensors(same);
+  deepStrictEqual([...h8.entries.keys()], [...src.entries.keys()]);
+  for (const name of src.entries.keys()) {
+    deepStrictEqual(tensor(same, h8, name), tensor(int8, src, name), name);
+  }
+  const { bytes, report } = await convertClipToBytes({ "m.safetensors": int8 }, { dtype: "int4" });
+  const h4 = parseSafetensors(bytes);
+  strictEqual(h4.metadata[META.dtype], "int4");
+  const direct = parseSafetensors((await convertClipToBytes(ALT_MODEL, { dtype: "int4" })).bytes);
+  deepStrictEqual([...h4.entries.keys()].sort(), [...direct.entries.keys()].sort());
+  ok(report.rows.some((r) => r.action === "int4"));
+  for (const name of h4.entries.keys()) {
+    if (name.startsWith("text_model.")) {
+      deepStrictEqual(tensor(bytes, h4, name), tensor(int8, src, name), name);
+    }
+  }
+  const clip = await load(bytes);
+  strictEqual(clip.dtype, "int4");
+  clip.dispose();
+  await code(
+    convertClipToBytes({ "m.safetensors": int8 }, { adapters: [ALT_MODEL] }),
+    "invalid_input",
+    /not a package's/,
+  );
+});
+
 Deno.test("loadClip dtype int4 on a folder: 4-bit image tower, text as int8", async () => {
   const [c4, c8] = [
     await loadClip(ALT_MODEL, { dtype: "int4" }),

@@ -187,10 +187,11 @@ Deno.test("package: wrong version, layout, dtype or missing tensors are named er
   await code(load(bytes, { dtype: "f32" }), "invalid_input", /int8 edgeclip package/);
   const textPkg = (await convertClipToBytes(ALT_MODEL, { towers: "text" })).bytes;
   await code(load(textPkg, { towers: "vision" }), "invalid_input", /towers "text"/);
+  // a package converts (re-quantized), but merges no adapters (tests/convert/package_int4_test.ts)
   await code(
-    convertClip({ "p.safetensors": bytes }, memorySink()),
+    convertClip({ "p.safetensors": bytes }, memorySink(), { adapters: [ALT_MODEL] }),
     "invalid_input",
-    /Hugging Face folder/,
+    /not a package's/,
   );
 });
 
