@@ -7,7 +7,7 @@ import { K_SHIFTER, kc } from "./simd";
 
 // 4 floats from p, or the first n < 4 of them with zeros after (row tails).
 // @ts-ignore: decorator
-@inline function load4(p: usize, n: i32): v128 {
+@inline export function load4(p: usize, n: i32): v128 {
   if (n >= 4) return v128.load(p);
   let v = f32x4.splat(0);
   if (n > 0) v = f32x4.replace_lane(v, 0, load<f32>(p));

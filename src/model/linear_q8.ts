@@ -21,10 +21,8 @@ import {
   DEFAULT_Q8_POLICY,
   inputFormat,
   inputSpread,
-  inputWeights,
   type Q4Rule,
   type Q8Policy,
-  weightError,
 } from "./q8_policy.ts";
 import type { WeightScope } from "./weights.ts";
 
@@ -135,12 +133,7 @@ function tryQ4(
   const trial = k.owner();
   try {
     const p = packedFor(trial, spec, 4, scope.prefix) as PackedQ4;
-    k.q8.quantizePack(raw, p);
-    const err = k.scratch(() => {
-      const dq = k.mat(p.n, p.k);
-      k.q8.unpack(p, dq);
-      return weightError(k.read(raw), k.read(dq), p.k, inputWeights(k, spec));
-    });
+    const err = k.q8.quantizePackQ4(raw, p);
     if (!(err <= rule.maxError)) return undefined;
     const kept = owner.packedQ4(p.n, p.k);
     k.copyBuf(p.data, kept.data);

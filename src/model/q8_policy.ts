@@ -137,10 +137,7 @@ export interface Q4Rule {
   candidate(place: LinearPlace): boolean;
   /** Largest input spread (channelSpread) at which a linear may run 4-bit. */
   readonly maxSpread: number;
-  /**
-   * Largest relative error ‖(W − Ŵ)·g‖ / ‖W·g‖ of the 4-bit weight Ŵ, input channel j weighted by
-   * g_j = |γ_j| + |β_j|/3 of the LayerNorm feeding the linear (1 when none does).
-   */
+  /** Largest relative error ‖W − Ŵ‖ / ‖W‖ of the 4-bit weight Ŵ (the quantizer reports it). */
   readonly maxError: number;
 }
 
@@ -150,22 +147,14 @@ export interface Q4Rule {
  * 4-bit (min image cosine to torch 0.997 with every one 4-bit, weights alone); text stays int8
  * (every text linear 4-bit: 0.959). Uneven inputs (the int8 policy's spread guard) keep int8:
  * an outlier channel multiplies its column's rounding error. The error bound passes the random
- * checkpoint's linears (weighted error 0.09–0.10, the 16-level rounding of Gaussian weights)
- * and stops a weight whose groups are dominated by outliers.
+ * checkpoint's linears (error 0.09–0.10, the 16-level rounding of Gaussian weights) and stops a
+ * weight whose groups are dominated by outliers.
  */
 export const DEFAULT_Q4_RULE: Q4Rule = Object.freeze({
   candidate: (place: LinearPlace) => place.tower === "vision" && place.linear !== "projection",
   maxSpread: MAX_U7_SPREAD,
   maxError: 0.13,
 });
-
-/** The input channel weights of a linear for Q4Rule.maxError (undefined: all 1). */
-export function inputWeights(k: Kernels, spec: LinearSpec): Float32Array | undefined {
-  const norm = spec.norm;
-  if (!norm) return undefined;
-  const g = k.readBuf(norm.gamma), b = k.readBuf(norm.beta);
-  return g.map((v, i) => Math.abs(v) + Math.abs(b[i]) / 3);
-}
 
 /** The spread of a linear's input when a LayerNorm feeds it (cached per LayerNorm). */
 export function inputSpread(k: Kernels, spec: LinearSpec): number | undefined {
@@ -174,15 +163,4 @@ export function inputSpread(k: Kernels, spec: LinearSpec): number | undefined {
   const s = normSpreads.get(norm) ?? channelSpread(k.readBuf(norm.gamma), k.readBuf(norm.beta));
   normSpreads.set(norm, s);
   return s;
-}
-
-/** The weighted relative error of Q4Rule.maxError: w and q are [n × k] row-major. */
-export function weightError(w: Float32Array, q: Float32Array, k: number, g?: Float32Array): number {
-  let e = 0, t = 0;
-  for (let i = 0; i < w.length; i++) {
-    const c = g ? g[i % k] : 1;
-    e += (c * (w[i] - q[i])) ** 2;
-    t += (c * w[i]) ** 2;
-  }
-  return t > 0 ? Math.sqrt(e / t) : 0;
 }

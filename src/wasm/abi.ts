@@ -79,7 +79,7 @@ export const KERNEL_ABI: Record<string, readonly [readonly ValType[], readonly V
   gather_q8: [["i32", "i32", "i32", "i32", "i32", "i32", "i32"], []],
   // 4-bit weights (assembly/quantize_q4.ts, gemm_q4.ts): gemm_q4 takes gemm_q8's arguments
   q4_packed_bytes: [["i32", "i32"], ["i32"]],
-  quantize_pack_q4: [["i32", "i32", "i32", "i32", "i32", "i32", "i32"], []],
+  quantize_pack_q4: [["i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32"], []],
   unpack_q4: [["i32", "i32", "i32", "i32", "i32", "i32"], []],
   gemm_q4: [
     [

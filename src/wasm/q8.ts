@@ -55,8 +55,36 @@ export class Q8Ops {
     if (src.rows !== w.n || src.cols !== w.k) {
       bad(`pack ${src.rows}×${src.cols} into [${w.n}×${w.k}]`);
     }
-    const f = isQ4(w) ? this.#x.quantize_pack_q4 : this.#x.quantize_pack_q8;
-    f(src.ptr, src.ld, w.n, w.k, w.data.ptr, w.scales.ptr, w.sums.ptr);
+    if (isQ4(w)) this.quantizePackQ4(src, w);
+    else this.#x.quantize_pack_q8(src.ptr, src.ld, w.n, w.k, w.data.ptr, w.scales.ptr, w.sums.ptr);
+  }
+
+  /**
+   * Quantizes `src` into the 4-bit `w`; returns the relative error ‖W − Ŵ‖ / ‖W‖ of the chosen
+   * levels (0 for an all-zero weight).
+   */
+  quantizePackQ4(src: Mat, w: PackedQ4): number {
+    if (src.rows !== w.n || src.cols !== w.k) {
+      bad(`pack ${src.rows}×${src.cols} into [${w.n}×${w.k}]`);
+    }
+    const m = this.#heap.mark();
+    try {
+      const err = this.#heap.scratch(16);
+      this.#x.quantize_pack_q4(
+        src.ptr,
+        src.ld,
+        w.n,
+        w.k,
+        w.data.ptr,
+        w.scales.ptr,
+        w.sums.ptr,
+        err,
+      );
+      const [e, t] = new Float64Array(this.#heap.memory.buffer, err, 2);
+      return t > 0 ? Math.sqrt(e / t) : 0;
+    } finally {
+      this.#heap.reset(m);
+    }
   }
 
   /** Dequantizes `w` into dst [n × k] f32 (any row stride). */

@@ -1,6 +1,6 @@
 // Reference 4-bit weight quantization in plain TypeScript: the exact integers and bytes of
-// assembly/quantize_q4.ts, one f32 operation at a time (Math.fround), the group error in f64 as
-// the kernel computes it, and the byte layout written out index by index.
+// assembly/quantize_q4.ts, one f32 operation at a time (Math.fround), the group error in the
+// kernel's 4 lanes and order, and the byte layout written out index by index.
 
 import { packedBytes, paddedN, padK, Q4_WEIGHTS } from "../../src/wasm/formats.ts";
 import { roundHalfEven } from "./q8.ts";
@@ -9,8 +9,13 @@ const f = Math.fround;
 const { group: G, mmax: MMAX, nr: NR } = { ...Q4_WEIGHTS, mmax: Q4_WEIGHTS.mmax! };
 const CANDIDATES = 5;
 
-/** A packed 4-bit weight: its bytes, channel scales d, Σ m·q, and the dense int8 values m·q. */
+/**
+ * A packed 4-bit weight: its bytes, channel scales d, Σ m·q, the dense int8 values m·q, and the
+ * summed squared error and norm the kernel reports.
+ */
 export interface PackedQ4Data {
+  readonly error: number;
+  readonly norm: number;
   readonly n: number;
   readonly k: number;
   readonly packed: Uint8Array;
@@ -25,26 +30,27 @@ function level(v: number, inv: number): number {
   return r < -8 ? -8 : r > 7 ? 7 : r;
 }
 
-function groupError(g: Float32Array, d: number, m: number): number {
-  const dm = f(d * m), inv = f(1 / dm);
-  let e = 0;
-  for (const v of g) {
-    const r = v - level(v, inv) * dm;
-    e += r * r;
-  }
-  return e;
+/** Σ (v − q·d·m)² in the kernel's lanes and order; m = 0: Σ v². */
+function groupError(x: Float32Array, d: number, m: number): number {
+  const dm = f(d * m), inv = m ? f(1 / dm) : 0;
+  const lane = [0, 0, 0, 0];
+  x.forEach((v, i) => {
+    const r = f(v - f(level(v, inv) * dm));
+    lane[i & 3] = f(lane[i & 3] + f(r * r));
+  });
+  return f(f(lane[0] + lane[2]) + f(lane[1] + lane[3]));
 }
 
-function groupMultiplier(g: Float32Array, d: number): number {
+function groupMultiplier(x: Float32Array, d: number): [number, number] {
   let gmax = 0;
-  for (const v of g) gmax = Math.max(gmax, Math.abs(v));
+  for (const v of x) gmax = Math.max(gmax, Math.abs(v));
   const top = Math.min(Math.max(Math.ceil(f(gmax / f(d * 7))), 1), MMAX);
   let best = top, bestErr = Infinity;
   for (let m = Math.max(1, top - CANDIDATES + 1); m <= top; m++) {
-    const e = groupError(g, d, m);
+    const e = groupError(x, d, m);
     if (e < bestErr) (bestErr = e), (best = m);
   }
-  return best;
+  return [best, bestErr];
 }
 
 /** Byte offset of group gi's multipliers for column c, within the packed weight. */
@@ -64,6 +70,7 @@ export function nibbleIndex(c: number, kk: number, k: number): number {
 
 /** Quantizes W [n × k] (row-major f32) into the 4-bit layout. */
 export function quantizeWeightsQ4(w: ArrayLike<number>, n: number, k: number): PackedQ4Data {
+  let error = 0, norm = 0;
   const np = paddedN(n, Q4_WEIGHTS);
   const packed = new Uint8Array(packedBytes(n, k, Q4_WEIGHTS));
   const scales = new Float32Array(np), sums = new Int32Array(np), q = new Int8Array(n * k);
@@ -78,7 +85,10 @@ export function quantizeWeightsQ4(w: ArrayLike<number>, n: number, k: number): P
     for (let g0 = 0; d > 0 && g0 < padK(k); g0 += G) {
       const gi = g0 / G, len = Math.min(G, k - g0);
       if (len <= 0) break;
-      const m = groupMultiplier(row.subarray(g0, g0 + len), d);
+      const x = row.subarray(g0, g0 + len);
+      const [m, e] = groupMultiplier(x, d);
+      error += e;
+      norm += groupError(x, 0, 0);
       const mi = multiplierIndex(c, gi, k);
       packed[mi] = packed[mi + 2] = m; // i16 little-endian, m < 256
       const inv = f(1 / f(d * m));
@@ -92,7 +102,7 @@ export function quantizeWeightsQ4(w: ArrayLike<number>, n: number, k: number): P
     scales[c] = d;
     sums[c] = sum;
   }
-  return { n, k, packed, scales, sums, q };
+  return { n, k, packed, scales, sums, q, error, norm };
 }
 
 /** (m·q)·d in f32, [n × k]. */

@@ -42,7 +42,7 @@ function sameBits(got: Float32Array, want: Float32Array, label: string): void {
   }
 }
 
-Deno.test("quantize_pack_q4 writes the reference's bytes, scales and sums", () => {
+Deno.test("quantize_pack_q4 writes the reference's bytes, scales, sums and error", () => {
   eachVariant((kr, variant) => {
     forAll(`quantize_pack_q4[${variant}]`, 80, (r) => ({
       n: r.pick(NS),
@@ -55,7 +55,9 @@ Deno.test("quantize_pack_q4 writes the reference's bytes, scales and sums", () =
         if (c.zeroRow) w.fill(0, 0, c.k);
         if (c.nanRow && c.n > 1) w[c.k + r.int(0, c.k - 1)] = NaN;
         const want = quantizeWeightsQ4(w, c.n, c.k);
-        const p = packQ4(kr, w, c.n, c.k);
+        const p = kr.packedQ4(c.n, c.k);
+        const err = kr.q8.quantizePackQ4(kr.matFrom(w, c.n, c.k), p);
+        strictEqual(err, want.norm > 0 ? Math.sqrt(want.error / want.norm) : 0, "error");
         const { u8, f32, i32 } = rawOf(kr);
         deepStrictEqual(u8(p.data.ptr, p.data.length), want.packed, "packed bytes");
         sameBits(f32(p.scales.ptr, p.scales.length).slice(), want.scales, "scales");
