@@ -1,14 +1,17 @@
 // int4 (4-bit image tower weights, q8_policy.ts DEFAULT_Q4_RULE) vs int8 on the anchor ViT-B/32:
 // min cosine of image embeddings to torch's reference (2 images) and to our f32 path (the 2
-// references + 6 noise images), per kernel build; then which linears the rule made 4-bit and
-// the weighted error of each (the rule's measure).
+// references + 6 noise images), per kernel build, and from an int8 package re-quantized; which
+// linears the rule made 4-bit and each one's relative 4-bit error (the rule's measure); and the
+// text tower with every linear 4-bit (what the rule leaves int8), against torch's 4 prompts.
 //   deno run -A bench/anchor/int4_accuracy.ts --ref-dir <anchors>/models
 
 import { openModel } from "../../src/checkpoint/open.ts";
+import { DEFAULT_Q4_RULE } from "../../src/model/q8_policy.ts";
+import { Kernels } from "../../src/wasm/kernels.ts";
 import { convertClipToBytes } from "../../src/convert/mod.ts";
 import { NO_HOOKS } from "../../src/model/hooks.ts";
 import type { Linear } from "../../src/model/linear.ts";
-import { cosine, imageBatch, readRefs } from "./inputs.ts";
+import { cosine, imageBatch, readRefs, textBatch } from "./inputs.ts";
 
 const i = Deno.args.indexOf("--ref-dir");
 const refDir = i >= 0 ? Deno.args[i + 1] : "../anchors-run/models";
@@ -70,3 +73,37 @@ console.log(
 const by = new Map<string, number>();
 for (const l of last!.values()) by.set(l.dtype, (by.get(l.dtype) ?? 0) + 1);
 console.log(`\nint4 model, vision linears by format: ${JSON.stringify(Object.fromEntries(by))}`);
+
+// the rule's measure on each vision linear (from the f32 weights)
+const k = Kernels.create();
+const errs: number[] = [];
+for (const l of (await run("f32")).made.values()) {
+  if (l.dtype !== "f32" || l.outFeatures === 512) continue; // the projection stays f32
+  errs.push(k.scratch(() => {
+    const w = k.matFrom(l.readWeight(), l.outFeatures, l.inFeatures);
+    return k.q8.quantizePackQ4(w, k.packedQ4(l.outFeatures, l.inFeatures));
+  }));
+}
+errs.sort((a, b) => a - b);
+console.log(
+  `relative 4-bit error of the ${errs.length} vision linears: min ${errs[0].toFixed(4)}, ` +
+    `median ${errs[errs.length >> 1].toFixed(4)}, max ${errs[errs.length - 1].toFixed(4)} ` +
+    `(rule bound ${DEFAULT_Q4_RULE.maxError})`,
+);
+
+// text: int8 vs every text linear 4-bit
+const txt = readRefs(refDir, "text");
+for (const allText of [false, true]) {
+  const m = await openModel(hf, {
+    dtype: allText ? "int4" : "int8",
+    towers: "text",
+    q4Rule: { ...DEFAULT_Q4_RULE, candidate: (p) => p.linear !== "projection" },
+  });
+  const ids = textBatch(txt, txt.count, (x) => m.model.text!.poolIndex(x));
+  const e = m.model.encodeText(ids.map((x) => ({ ids: x })), NO_HOOKS).embeds!;
+  console.log(
+    `text ${allText ? "every linear 4-bit" : "int8"}: min cos vs torch (4 prompts) ${
+      minCos(e, txt.embeds, txt.count).toFixed(6)
+    }`,
+  );
+}

@@ -142,13 +142,14 @@ export interface Q4Rule {
 }
 
 /**
- * The default, from bench/anchor/int4_sim.ts and bench/anchor/int4_bench.ts on the anchor ViT-B/32
+ * The default, from bench/anchor/int4_accuracy.ts on the anchor ViT-B/32
  * (bench/results/int4_2026-12-07.md): the image tower's encoder linears and patch embedding
- * 4-bit (min image cosine to torch 0.997 with every one 4-bit, weights alone); text stays int8
- * (every text linear 4-bit: 0.959). Uneven inputs (the int8 policy's spread guard) keep int8:
- * an outlier channel multiplies its column's rounding error. The error bound passes the random
- * checkpoint's linears (error 0.09–0.10, the 16-level rounding of Gaussian weights) and stops a
- * weight whose groups are dominated by outliers.
+ * 4-bit (min image cosine to torch 0.9967, int8 0.9999); text stays int8 (every text linear
+ * 4-bit: 0.954 against int8's 0.9996). Uneven inputs (the int8 policy's spread guard) keep int8:
+ * an outlier channel multiplies its column's rounding error. The error bound is about twice what
+ * Gaussian weights give (0.067 on every linear of the random checkpoint): it stops a weight
+ * whose groups are dominated by a few outliers, which 16 levels per group cannot hold; it has
+ * not yet been measured on a trained checkpoint.
  */
 export const DEFAULT_Q4_RULE: Q4Rule = Object.freeze({
   candidate: (place: LinearPlace) => place.tower === "vision" && place.linear !== "projection",
