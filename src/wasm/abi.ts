@@ -6,6 +6,9 @@ import { EdgeClipError } from "../errors.ts";
 /** Wasm value types used by the kernels (pointers are i32 in wasm32). */
 export type ValType = "i32" | "f32";
 
+/** gemm_q8's and gemm_q4's parameters: 15 pointers and sizes (assembly/gemm_q8.ts). */
+const GEMM_Q_PARAMS: readonly ValType[] = Array(15).fill("i32");
+
 /** Export name → [params, results]. */
 export const KERNEL_ABI: Record<string, readonly [readonly ValType[], readonly ValType[]]> = {
   heap_base: [[], ["i32"]],
@@ -81,46 +84,8 @@ export const KERNEL_ABI: Record<string, readonly [readonly ValType[], readonly V
   q4_packed_bytes: [["i32", "i32"], ["i32"]],
   quantize_pack_q4: [["i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32"], []],
   unpack_q4: [["i32", "i32", "i32", "i32", "i32", "i32"], []],
-  gemm_q4: [
-    [
-      "i32",
-      "i32",
-      "i32",
-      "i32",
-      "i32",
-      "i32",
-      "i32",
-      "i32",
-      "i32",
-      "i32",
-      "i32",
-      "i32",
-      "i32",
-      "i32",
-      "i32",
-    ],
-    [],
-  ],
-  gemm_q8: [
-    [
-      "i32",
-      "i32",
-      "i32",
-      "i32",
-      "i32",
-      "i32",
-      "i32",
-      "i32",
-      "i32",
-      "i32",
-      "i32",
-      "i32",
-      "i32",
-      "i32",
-      "i32",
-    ],
-    [],
-  ],
+  gemm_q4: [GEMM_Q_PARAMS, []],
+  gemm_q8: [GEMM_Q_PARAMS, []],
 };
 
 /** Exports whose bodies must contain v128 instructions (the build fails otherwise). */

@@ -11,6 +11,7 @@ import type { PackedQ4 } from "../../src/wasm/q8.ts";
 import { gemmQ8Ref } from "../_ref/gemm_q8.ts";
 import { dequantizeQ4, quantizeWeightsQ4 } from "../_ref/q4.ts";
 import { quantizeActQ8 } from "../_ref/q8.ts";
+import { sameBits } from "../_util/assert_close.ts";
 import { forAll } from "../_util/property.ts";
 import type { Prng } from "../_util/prng.ts";
 import { eachVariant } from "./_backends.ts";
@@ -30,16 +31,6 @@ function randomMatrix(r: Prng, rows: number, cols: number): Float32Array {
   const s = 10 ** r.uniform(-2, 1);
   // some rows with a few large values, so groups get different multipliers
   return r.f32(rows * cols, () => s * r.normal() * (r.next() < 0.05 ? 8 : 1));
-}
-
-function sameBits(got: Float32Array, want: Float32Array, label: string): void {
-  const g = new Uint32Array(got.buffer, got.byteOffset, got.length);
-  const w = new Uint32Array(want.buffer, want.byteOffset, want.length);
-  for (let i = 0; i < g.length; i++) {
-    if (g[i] !== w[i] && !(got[i] === 0 && want[i] === 0)) {
-      throw new Error(`${label}: element ${i} is ${got[i]}, reference ${want[i]}`);
-    }
-  }
 }
 
 Deno.test("quantize_pack_q4 writes the reference's bytes, scales, sums and error", () => {

@@ -11,7 +11,7 @@ import { gemmQ8AccRef, gemmQ8Ref } from "../_ref/gemm_q8.ts";
 import type { ActName } from "../../src/wasm/abi.ts";
 import type { Kernels } from "../../src/wasm/kernels.ts";
 import type { PackedQ8 } from "../../src/wasm/q8.ts";
-import { assertClose } from "../_util/assert_close.ts";
+import { assertClose, sameBits } from "../_util/assert_close.ts";
 import { forAll } from "../_util/property.ts";
 import type { Prng } from "../_util/prng.ts";
 import { eachVariant } from "./_backends.ts";
@@ -46,16 +46,6 @@ function reference(
     n,
     opts,
   );
-}
-
-function sameBits(got: Float32Array, want: Float32Array, label: string): void {
-  const g = new Uint32Array(got.buffer, got.byteOffset, got.length);
-  const w = new Uint32Array(want.buffer, want.byteOffset, want.length);
-  for (let i = 0; i < g.length; i++) {
-    if (g[i] !== w[i] && !(got[i] === 0 && want[i] === 0)) {
-      throw new Error(`${label}: element ${i} is ${got[i]}, reference ${want[i]}`);
-    }
-  }
 }
 
 function randomMatrix(r: Prng, rows: number, cols: number): Float32Array {
