@@ -15,6 +15,7 @@ import { sameBits } from "../_util/assert_close.ts";
 import { forAll } from "../_util/property.ts";
 import type { Prng } from "../_util/prng.ts";
 import { eachVariant } from "./_backends.ts";
+import { gemmCase } from "./_gemm_cases.ts";
 import { rawOf } from "./_raw.ts";
 
 const FORMATS = Object.values(ACT_FORMATS);
@@ -87,15 +88,7 @@ Deno.test("quantize_pack_q4: levels in [-8, 7], error within 1.25× float-scale 
 
 Deno.test("gemm_q4 equals the integer reference bit for bit (edge grid, every format)", () => {
   eachVariant((kr, variant) => {
-    forAll(`gemm_q4[${variant}]`, 150, (r) => ({
-      m: r.pick([1, 2, 3, 4, 5, 7, 8, 9, 13, 50]),
-      k: r.pick(KS),
-      n: r.pick(NS),
-      fmt: r.pick(FORMATS),
-      bias: r.next() < 0.7,
-      residual: r.next() < 0.5,
-      pad: r.int(0, 3),
-    }), (c, r) => {
+    forAll(`gemm_q4[${variant}]`, 150, (r) => gemmCase(r, { k: KS, n: NS }), (c, r) => {
       kr.scratch(() => {
         const x = randomMatrix(r, c.m, c.k), w = randomMatrix(r, c.n, c.k);
         const bias = c.bias ? r.f32(c.n) : undefined;
