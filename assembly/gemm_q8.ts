@@ -20,7 +20,8 @@
 import { act4 } from "./activation";
 import { actBytes, padK, Q8_NR, QA_U7 } from "./formats";
 
-const tile = memory.data(4 * 12 * 4, 16); // int32 sums of the current tile: 4 rows × 12 columns
+/** int32 sums of the current tile: 4 rows × 12 columns (gemm_q4 fills it too). */
+export const tile = memory.data(4 * 12 * 4, 16);
 const spill = memory.data(16, 16);
 // i16 ones for dot7, read from memory at run time: V8 then keeps them in a register or stack
 // slot; a v128 constant is rematerialized (or its address reloaded) at every use.
@@ -28,7 +29,7 @@ const ONES = memory.data<i16>([1, 1, 1, 1, 1, 1, 1, 1], 16);
 
 // [c0 p, c0 p', c1 p, c1 p'] + [c2 …, c3 …] → [c0, c1, c2, c3] (pairs of partial sums)
 // @ts-ignore: decorator
-@inline function pairSum(a: v128, b: v128): v128 {
+@inline export function pairSum(a: v128, b: v128): v128 {
   return i32x4.add(i32x4.shuffle(a, b, 0, 2, 4, 6), i32x4.shuffle(a, b, 1, 3, 5, 7));
 }
 
@@ -188,8 +189,8 @@ function i16x1(pa: usize, groups: i32, pw: usize): void {
   half_i16(pa, groups, pw + 32, tile + 32, 1);
 }
 
-// Epilogue of one tile: rows r0..r0+mr−1, columns n0..n0+nn−1 (nn ≤ 12).
-function finishTile(
+// Epilogue of one tile: rows r0..r0+mr−1, columns n0..n0+nn−1 (nn ≤ 12); gemm_q4 shares it.
+export function finishTile(
   r0: i32, mr: i32, n0: i32, nn: i32, rows: usize, zps: usize, wscale: usize, wsum: usize,
   bias: usize, act: i32, res: usize, ldr: i32, c: usize, ldc: i32,
 ): void {

@@ -7,7 +7,7 @@ import { K_SHIFTER, kc } from "./simd";
 
 // 4 floats from p, or the first n < 4 of them with zeros after (row tails).
 // @ts-ignore: decorator
-@inline function load4(p: usize, n: i32): v128 {
+@inline export function load4(p: usize, n: i32): v128 {
   if (n >= 4) return v128.load(p);
   let v = f32x4.splat(0);
   if (n > 0) v = f32x4.replace_lane(v, 0, load<f32>(p));
@@ -51,7 +51,7 @@ function lane(v: v128, j: i32): i32 {
 }
 
 // max |x| over n floats (NaN propagates, so a NaN row quantizes to zeros).
-function absMax(p: usize, n: i32): f32 {
+export function absMax(p: usize, n: i32): f32 {
   let m = f32x4.splat(0);
   let i = 0;
   for (; i + 4 <= n; i += 4) m = f32x4.max(m, f32x4.abs(v128.load(p + (<usize>i << 2))));

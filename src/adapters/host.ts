@@ -244,15 +244,15 @@ export class AdapterHost {
         );
       }
     }
-    // int8 layers quantized at load merge into the checkpoint's f32 weights (one open file);
-    // an int8 package has only its dequantized weights
+    // int8/int4 layers quantized at load merge into the checkpoint's f32 weights (one open
+    // file); a package has only its dequantized weights
     const source = await this.#opts.openSourceWeights?.();
     try {
       for (const [p, mod] of a.loras()) {
         const merged = this.#merged.at(p.tower, p.layer)!;
         if (merged[p.linear] === name) continue;
         const lin = this.#linear(p);
-        const w = lin.dtype === "int8" && source ? await source.weight(p) : lin.readWeight();
+        const w = lin.dtype !== "f32" && source ? await source.weight(p) : lin.readWeight();
         lin.writeWeight(mod.merged(w));
         merged[p.linear] = name;
       }

@@ -35,10 +35,11 @@ import { l2Normalize } from "./forward.ts";
 /** Options of {@link loadClip}. */
 export interface LoadClipOptions {
   /**
-   * What to run: "f32" (default) or "int8". An f32 Hugging Face folder with "int8" is quantized at
-   * load; an edgeclip package (one .safetensors file from `convert`) always runs int8.
+   * What to run: "f32" (default), "int8" or "int4". An f32 Hugging Face folder with "int8" is
+   * quantized at load; "int4" also, with 4-bit weights in the image tower (text stays int8); an
+   * edgeclip package (one .safetensors file from `convert`) runs as converted.
    */
-  dtype?: "f32" | "int8";
+  dtype?: "f32" | "int8" | "int4";
   /** Keep one tower only ("text" or "vision"), e.g. to fit a 128 MB isolate; default both. */
   towers?: "both" | "text" | "vision";
   /**
@@ -123,8 +124,8 @@ export class Clip {
     return this.#loaded().model.cfg;
   }
 
-  /** What the linear layers run in: "f32" or "int8". */
-  get dtype(): "f32" | "int8" {
+  /** What the linear layers run in: "f32", "int8" or "int4". */
+  get dtype(): "f32" | "int8" | "int4" {
     return this.#loaded().dtype;
   }
 

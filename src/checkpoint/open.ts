@@ -1,5 +1,5 @@
 // Opens any model source into a ClipModel in a fresh kernel instance: a Hugging Face folder as
-// f32, or int8 quantized at load (policy, optional weight transform); an edgeclip package as
+// f32, or int8/int4 quantized at load (policy, optional weight transform); an edgeclip package as
 // packaged. loadClip and the converter both come through here.
 
 import { EdgeClipError } from "../errors.ts";
@@ -12,9 +12,15 @@ import { droppedByTowers, restrictTowers, type Towers } from "../model/config.ts
 import { type Embedding, loadEmbeddingF32 } from "../model/embedding.ts";
 import { quantizingEmbeddingLoader } from "../model/embedding_q8.ts";
 import { f32LinearLoader, type Linear, type WeightTransform } from "../model/linear.ts";
-import { quantizingLinearLoader } from "../model/linear_q8.ts";
-import { DEFAULT_Q8_POLICY, type Q8Policy } from "../model/q8_policy.ts";
+import { quantizingLinearLoader, requantizingLinearLoader } from "../model/linear_q8.ts";
+import {
+  DEFAULT_Q4_RULE,
+  DEFAULT_Q8_POLICY,
+  type Q4Rule,
+  type Q8Policy,
+} from "../model/q8_policy.ts";
 import { keyPrefixOf, readF32 } from "../model/weights.ts";
+import { packagedDtype } from "../package/format.ts";
 import { packagedEmbeddingLoader, packagedLinearLoader } from "../package/read.ts";
 import { Kernels } from "../wasm/kernels.ts";
 import type { KernelVariant } from "../wasm/module.ts";
@@ -27,8 +33,11 @@ export interface LoadedModel {
   readonly files: FileSet;
   /** Metadata of the weight file (`__metadata__`). */
   readonly metadata: Readonly<Record<string, string>>;
-  /** What the linear layers run: "f32", or "int8" (a package, or quantized at load). */
-  readonly dtype: "f32" | "int8";
+  /**
+   * What the linear layers run: "f32", "int8" (a package, or quantized at load) or "int4" (4-bit
+   * weights where the Q4 rule allows, int8 elsewhere).
+   */
+  readonly dtype: Dtype;
   /** The towers loaded. */
   readonly towers: Towers;
   /** True when the source was an edgeclip package (one .safetensors file). */
@@ -48,15 +57,28 @@ export interface LoadObserver {
   read?(entry: TensorEntry): void;
 }
 
+/** What a model's linears run. */
+export type Dtype = "f32" | "int8" | "int4";
+
 export interface OpenOptions extends LoadOptions {
   /** Force a kernel build (tests); default: the best the host validates. */
   variant?: KernelVariant;
-  /** "int8" quantizes an f32 checkpoint at load; a package always runs int8. Default "f32". */
-  dtype?: "f32" | "int8";
+  /**
+   * "int8" / "int4" quantize an f32 checkpoint at load; a package runs as converted (int8 or
+   * int4). Default "f32".
+   */
+  dtype?: Dtype;
   /** Load one tower only ("text" / "vision"); default: every tower the source has. */
   towers?: Towers;
   /** Which linears run int8 and how their activations are quantized. */
   q8Policy?: Q8Policy;
+  /** With dtype "int4": which int8 linears store 4-bit weights (default DEFAULT_Q4_RULE). */
+  q4Rule?: Q4Rule;
+  /**
+   * A package's linears re-quantized to `dtype` (the converter: an int8 package to int4) instead
+   * of run as converted.
+   */
+  requantize?: boolean;
   /** Adjusts each dense f32 weight before it is packed or quantized (not for packages). */
   transform?: WeightTransform;
   observer?: LoadObserver;
@@ -71,8 +93,11 @@ export async function openModel(
   source: Source | Checkpoint,
   opts: OpenOptions = {},
 ): Promise<LoadedModel> {
-  if (opts.dtype !== undefined && opts.dtype !== "f32" && opts.dtype !== "int8") {
-    throw new EdgeClipError("invalid_input", `dtype must be "f32" or "int8", got ${opts.dtype}`);
+  if (opts.dtype !== undefined && !["f32", "int8", "int4"].includes(opts.dtype)) {
+    throw new EdgeClipError(
+      "invalid_input",
+      `dtype must be "f32", "int8" or "int4", got ${opts.dtype}`,
+    );
   }
   if (opts.towers !== undefined && !["both", "text", "vision"].includes(opts.towers)) {
     throw new EdgeClipError("invalid_input", `towers must be "both", "text" or "vision"`);
@@ -88,11 +113,17 @@ export async function openModel(
 /** The loaders for what the checkpoint holds and what was asked for, seen by the observer. */
 function loaders(ckpt: Checkpoint, opts: OpenOptions): Required<LoadOptions> {
   const policy = opts.q8Policy ?? DEFAULT_Q8_POLICY;
+  const q4 = opts.dtype === "int4" ? opts.q4Rule ?? DEFAULT_Q4_RULE : undefined;
   const chosen: Required<LoadOptions> = ckpt.isPackage
-    ? { linear: packagedLinearLoader(policy), embedding: packagedEmbeddingLoader }
-    : opts.dtype === "int8"
     ? {
-      linear: quantizingLinearLoader(policy, opts.transform),
+      linear: opts.requantize
+        ? requantizingLinearLoader(packagedLinearLoader(policy), policy, q4)
+        : packagedLinearLoader(policy),
+      embedding: packagedEmbeddingLoader,
+    }
+    : opts.dtype === "int8" || opts.dtype === "int4"
+    ? {
+      linear: quantizingLinearLoader(policy, opts.transform, q4),
       embedding: quantizingEmbeddingLoader,
     }
     : { linear: f32LinearLoader(opts.transform), embedding: loadEmbeddingF32 };
@@ -116,7 +147,7 @@ function loaders(ckpt: Checkpoint, opts: OpenOptions): Required<LoadOptions> {
 async function build(ckpt: Checkpoint, opts: OpenOptions): Promise<LoadedModel> {
   const towers = towersOf(ckpt, opts);
   const cfg = restrictTowers(ckpt.cfg, towers, ckpt.label);
-  const int8 = ckpt.isPackage || opts.dtype === "int8";
+  const dtype: Dtype = ckpt.isPackage ? packagedDtype(ckpt.metadata) : opts.dtype ?? "f32";
   const kernels = Kernels.create(opts.variant);
   const view = towerView(readAhead(ckpt.weights), towers), obs = opts.observer;
   const file: WeightFile = obs?.read
@@ -128,10 +159,10 @@ async function build(ckpt: Checkpoint, opts: OpenOptions): Promise<LoadedModel> 
     kernels,
     files: ckpt.files,
     metadata: ckpt.metadata,
-    dtype: int8 ? "int8" : "f32",
+    dtype,
     towers,
     isPackage: ckpt.isPackage,
-    openSource: int8 && !ckpt.isPackage
+    openSource: dtype !== "f32" && !ckpt.isPackage
       ? async () => sourceWeights(await ckpt.reopen())
       : undefined,
   };
@@ -141,10 +172,14 @@ async function build(ckpt: Checkpoint, opts: OpenOptions): Promise<LoadedModel> 
 function towersOf(ckpt: Checkpoint, opts: OpenOptions): Towers {
   const stored = ckpt.packaged;
   if (stored === undefined) return opts.towers ?? "both";
-  if (opts.dtype === "f32") {
+  const dtype = packagedDtype(ckpt.metadata);
+  if (
+    opts.dtype !== undefined && opts.dtype !== dtype && !(opts.requantize && opts.dtype !== "f32")
+  ) {
     throw new EdgeClipError(
       "invalid_input",
-      `${ckpt.label} is an int8 edgeclip package; for dtype "f32" load the Hugging Face folder`,
+      `${ckpt.label} is an ${dtype} edgeclip package; for dtype "${opts.dtype}" load the ` +
+        `Hugging Face folder (or convert it with --dtype ${opts.dtype})`,
     );
   }
   if (opts.transform) {

@@ -114,11 +114,14 @@ export function intFlag(
 
 /**
  * The `--dtype` flag; undefined when omitted, so the model runs what its file holds (a Hugging
- * Face folder f32, an edgeclip package int8).
+ * Face folder f32, an edgeclip package as converted).
  */
-export function dtypeFlag(command: string, v: string | undefined): "f32" | "int8" | undefined {
-  if (v === undefined || v === "f32" || v === "int8") return v;
-  throw new UsageError(`--dtype must be f32 or int8, not ${JSON.stringify(v)}`, command);
+export function dtypeFlag(
+  command: string,
+  v: string | undefined,
+): "f32" | "int8" | "int4" | undefined {
+  if (v === undefined || v === "f32" || v === "int8" || v === "int4") return v;
+  throw new UsageError(`--dtype must be f32, int8 or int4, not ${JSON.stringify(v)}`, command);
 }
 
 /** The `--int8-precision` flag. */
@@ -135,9 +138,9 @@ export function precisionFlag(
 
 const MODEL_FLAGS =
   `  --model M         model folder, file or URL (Hugging Face CLIP layout or edgeclip package)
-  --dtype D         f32 or int8 (default: what the model file holds — f32 for a Hugging
-                    Face folder, int8 for an edgeclip package; int8 on a folder quantizes
-                    at load)
+  --dtype D         f32, int8 or int4 (default: what the model file holds — f32 for a
+                    Hugging Face folder, as converted for an edgeclip package; int8 or int4
+                    on a folder quantizes at load; int4: 4-bit image tower, int8 text)
   --int8-precision P  balanced (default), fast (text ~1.25× faster, less exact) or high (12-bit
                     activations everywhere); see loadClip's int8Precision
   --adapter DIR     load an adapter folder saved by the adapters library and activate it`;
@@ -151,7 +154,7 @@ usage: deno task cli <command> [flags]
 commands:
   embed      texts and images → embeddings as JSON lines
   classify   zero-shot classification of images
-  convert    HF checkpoint → edgeclip package (int8)
+  convert    HF checkpoint → edgeclip package (int8 or int4)
   serve      HTTP server: /v1/embeddings, /v1/classify, /healthz
   demo       classify sample images with the embedded shapes CLIP, with and without an adapter
 
@@ -211,17 +214,20 @@ ${MODEL_FLAGS}
   --images DIR      images to use (default: models/shapes/samples; a file name that spells a
                     label, e.g. 3_blue_hexagon.png, is marked right or wrong)`,
   convert:
-    `usage: deno task convert --from HF_DIR --to OUT.safetensors [--towers T] [--adapter DIR]... [--merge]
+    `usage: deno task convert --from SRC --to OUT.safetensors [--towers T] [--dtype D] [--adapter DIR]... [--merge]
 
 Writes an edgeclip package: one .safetensors file holding the int8 model, its config and its
 tokenizer and preprocessor files, which loadClip and every command load directly (--model
 OUT.safetensors). Prints one JSON line describing it; a summary goes to stderr.
 
-  --from HF_DIR     Hugging Face CLIP folder (config.json + model.safetensors + tokenizer files)
+  --from SRC        Hugging Face CLIP folder (config.json + model.safetensors + tokenizer files),
+                    or an edgeclip package to re-quantize (e.g. int8 → int4; no --adapter)
   --to OUT          the package file to write (written under a temporary name, then renamed;
                     an existing file is replaced, a directory is refused)
   --towers T        both (default), text or vision: keep one tower for a smaller package
-  --dtype int8      the package's weight format (int8, the only one; f32 runs the folder itself)
+  --dtype D         the package's weight format: int8 (default) or int4 (4-bit image tower
+                    weights where they hold accuracy, int8 text: a smaller, lighter image
+                    model); f32 runs the folder itself
   --adapter DIR     a LoRA or IA3 adapter folder to fold into the weights before quantizing
                     (repeatable; needs --merge)
   --merge           merge the --adapter folders (other adapter kinds load at run time)

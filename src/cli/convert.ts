@@ -1,5 +1,5 @@
-// `convert --from HF_DIR --to OUT.safetensors [--towers both|text|vision] [--dtype int8]
-// [--adapter DIR --merge]`: writes an edgeclip int8 package. The file is written under a temporary
+// `convert --from HF_DIR|PACKAGE --to OUT.safetensors [--towers both|text|vision] [--dtype int8|int4]
+// [--adapter DIR --merge]`: writes an edgeclip int8 package (int4: 4-bit image tower weights). The file is written under a temporary
 // name and renamed when complete, so a failed conversion never leaves a truncated package behind.
 
 import { EdgeClipError } from "../errors.ts";
@@ -60,14 +60,15 @@ export async function convertCommand(args: string[]): Promise<number> {
       "convert",
     );
   }
-  if (values.dtype !== undefined && values.dtype !== "int8") {
+  if (values.dtype !== undefined && values.dtype !== "int8" && values.dtype !== "int4") {
     throw new UsageError(
-      "--dtype: packages are int8 (f32 runs the Hugging Face folder)",
+      "--dtype: packages are int8 or int4 (f32 runs the Hugging Face folder)",
       "convert",
     );
   }
-  const towers = values.towers ?? "both";
-  if (towers !== "both" && towers !== "text" && towers !== "vision") {
+  // omitted: both for a folder, the package's own for a package
+  const towers = values.towers;
+  if (towers !== undefined && towers !== "both" && towers !== "text" && towers !== "vision") {
     throw new UsageError("--towers must be both, text or vision", "convert");
   }
   if ((values.adapter?.length ?? 0) > 0 !== Boolean(values.merge)) {
@@ -88,6 +89,7 @@ export async function convertCommand(args: string[]): Promise<number> {
     // LoRA-family adapters are merged into the f32 weights before they are quantized
     const report = await convertClip(values.from, fileSink(f), {
       towers,
+      dtype: values.dtype,
       adapters: values.adapter,
     });
     f.close();
@@ -96,13 +98,15 @@ export async function convertCommand(args: string[]): Promise<number> {
     } catch (e) {
       throw cannotWrite(values.to, e);
     }
-    const int8 = report.rows.filter((r) => r.action === "int8").length;
+    // rows with outputs: a package source's scale and sum rows go with its weight's
+    const count = (a: string) => report.rows.filter((r) => r.action === a && r.outputs.length);
+    const int8 = count("int8").length, int4 = count("int4").length;
     if (!values.quiet) {
       printError(
         `wrote ${values.to}: ${
           (report.bytes / 2 ** 20).toFixed(1)
         } MiB, ${report.tensors} tensors ` +
-          `(${int8} source weights int8), towers ${report.towers}${
+          `(${int8} source weights int8${int4 ? `, ${int4} int4` : ""}), towers ${report.towers}${
             report.merged.length ? `, merged ${report.merged.join(", ")}` : ""
           }, ${(report.ms / 1000).toFixed(1)} s`,
       );

@@ -17,7 +17,7 @@ export interface OpenedModel {
   readonly clip: Clip;
   /** The --model argument as given. */
   readonly source: string;
-  readonly dtype: "f32" | "int8";
+  readonly dtype: "f32" | "int8" | "int4";
   /** Names of the adapters loaded from --adapter folders, in order. */
   readonly adapters: readonly string[];
 }

@@ -22,6 +22,8 @@ import { Sha256 } from "./sha256.ts";
 export interface ConvertOptions {
   towers?: Towers;
   policy?: Q8Policy;
+  /** "int4": 4-bit weights where the Q4 rule allows (q8_policy.ts), int8 elsewhere. */
+  dtype?: "int8" | "int4";
   /** Adapter folders (LoRA, IA3, DoRA, VeRA) merged into the f32 weights before quantization. */
   adapters?: readonly Source[];
   /** Adjusts each dense f32 weight before it is quantized (after any adapter merge). */
@@ -71,9 +73,11 @@ function composed(
 }
 
 /**
- * Converts a Hugging Face CLIP folder (path, URL or in-memory files) into an edgeclip int8 package
- * written to `sink`: packed int8 weights, their scales, f32 norms/biases, the int8 token table and
- * the config/tokenizer/preprocessor files in `__metadata__`.
+ * Converts a Hugging Face CLIP folder (path, URL or in-memory files) into an edgeclip int8 (or
+ * int4) package written to `sink`: packed int8 / 4-bit weights, their scales, f32 norms/biases,
+ * the int8 token table and the config/tokenizer/preprocessor files in `__metadata__`. An edgeclip
+ * package converts too: re-quantized to `dtype` (an int8 package's image tower to 4 bits, from
+ * its dequantized weights).
  */
 export async function convertClip(
   source: Source,
@@ -84,10 +88,10 @@ export async function convertClip(
   const ckpt = await resolveCheckpoint(source);
   let merge: MergeTransform | undefined;
   try {
-    if (ckpt.isPackage) {
+    if (ckpt.isPackage && opts.adapters?.length) {
       throw new EdgeClipError(
         "invalid_input",
-        `${ckpt.label}: convert takes a Hugging Face folder (config.json beside model.safetensors)`,
+        `${ckpt.label}: adapters merge into a Hugging Face folder's f32 weights, not a package's`,
       );
     }
     // read against every tower, as a loaded model would (layer ids count text then vision)
@@ -96,10 +100,12 @@ export async function convertClip(
       : undefined;
     const record = new LoadRecord();
     const { kernels, towers, model } = await openModel(ckpt, {
-      dtype: "int8",
+      dtype: opts.dtype ?? "int8",
       towers: opts.towers,
       q8Policy: opts.policy,
       transform: composed(merge, opts.transform),
+      // a package (int8) is re-quantized: its int8 linears the Q4 rule accepts become 4-bit
+      requantize: ckpt.isPackage,
       observer: record,
       variant: opts.variant,
     });
@@ -108,6 +114,7 @@ export async function convertClip(
       cfg: model.cfg,
       source: ckpt.files.label,
       sourceSha256: await sha256Of(ckpt.weightFiles, ckpt.weightName),
+      dtype: opts.dtype,
     });
     const { tensors, rows } = planPackage(ckpt, { kernels, towers, record });
     const bytes = await writeSafetensors(sink, tensors, metadata);

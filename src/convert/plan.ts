@@ -1,5 +1,6 @@
-// The package's tensors, in the order the model loads them. A weight the model loaded as int8
-// becomes its packed tensors (package/write.ts); a linear kept f32 is written from memory (so a
+// The package's tensors, in the order the model loads them. A weight the model loaded as int8 or
+// 4-bit becomes its packed tensors (package/write.ts; from a package source, all of its packed
+// parts map to them); a linear kept f32 is written from memory (so a
 // transform before quantization is kept); everything else is copied as F32. Buffers
 // (position_ids) and the left-out tower are dropped.
 
@@ -12,6 +13,7 @@ import type { Embedding } from "../model/embedding.ts";
 import type { Linear } from "../model/linear.ts";
 import { isIgnoredKey } from "../model/names.ts";
 import { keyPrefixOf, readF32 } from "../model/weights.ts";
+import { PACKED, PACKED_Q4_WEIGHT } from "../package/format.ts";
 import { packedTensors } from "../package/write.ts";
 import type { Kernels } from "../wasm/kernels.ts";
 
@@ -37,7 +39,7 @@ export class LoadRecord implements LoadObserver {
 /** What became of one source tensor. */
 export interface PlanRow {
   readonly source: string;
-  readonly action: "int8" | "f32 from memory" | "copy" | "dropped";
+  readonly action: "int8" | "int4" | "f32 from memory" | "copy" | "dropped";
   readonly outputs: readonly string[];
 }
 
@@ -58,6 +60,7 @@ export function planPackage(ckpt: Checkpoint, loaded: Loaded): {
   const keyPrefix = keyPrefixOf(source.header.entries);
   const tensors: TensorOut[] = [];
   const rows: PlanRow[] = [];
+  const written = new Map<string, PlanRow["action"]>();
   // in the order the loader reads (a package loads front to back: sequential disk reads on a
   // cold page cache); tensors it never read (dropped ones) keep their place after those
   const rank = new Map(record.readOrder.map((name, i) => [name, i]));
@@ -70,8 +73,13 @@ export function planPackage(ckpt: Checkpoint, loaded: Loaded): {
       rows.push({ source: fileKey, action: "dropped", outputs: [] });
       continue;
     }
-    const prefix = key.endsWith(".weight") ? key.slice(0, -".weight".length) : "";
+    const prefix = modulePrefix(key);
     const made = record.modules.get(prefix);
+    if (made && written.has(prefix)) {
+      // another part (scale, sum) of a package's packed tensor, written with its first part
+      rows.push({ source: fileKey, action: written.get(prefix)!, outputs: [] });
+      continue;
+    }
     const packed = packedTensors(kernels, prefix, made);
     const f32 = !packed && made && "readWeight" in made ? made : undefined;
     const out: TensorOut[] = packed ?? [
@@ -85,13 +93,30 @@ export function planPackage(ckpt: Checkpoint, loaded: Loaded): {
         : { name: key, dtype: "F32", shape: e.shape, data: () => copyF32(source, e) },
     ];
     tensors.push(...out);
+    if (made) written.set(prefix, packed ? packedAction(made) : "f32 from memory");
     rows.push({
       source: fileKey,
-      action: packed ? "int8" : f32 ? "f32 from memory" : "copy",
+      action: packed ? packedAction(made!) : f32 ? "f32 from memory" : "copy",
       outputs: out.map((t) => t.name),
     });
   }
   return { tensors, rows };
+}
+
+/**
+ * The module a weight tensor belongs to: `<p>.weight` (a Hugging Face folder, or a linear a
+ * package keeps f32) or a package's packed parts `<p>.qweight` / `.q4weight` / `.qscale` /
+ * `.qsum`; "" for anything else.
+ */
+function modulePrefix(key: string): string {
+  for (const part of ["weight", PACKED.weight, PACKED_Q4_WEIGHT, PACKED.scale, PACKED.sum]) {
+    if (key.endsWith(`.${part}`)) return key.slice(0, -part.length - 1);
+  }
+  return "";
+}
+
+function packedAction(made: Linear | Embedding): "int8" | "int4" {
+  return "dtype" in made && made.dtype === "int4" ? "int4" : "int8";
 }
 
 function bytesOf(a: Float32Array): Uint8Array {

@@ -10,7 +10,7 @@ import type { WeightScope } from "./weights.ts";
 export interface Linear {
   readonly inFeatures: number;
   readonly outFeatures: number;
-  readonly dtype: "f32" | "int8";
+  readonly dtype: "f32" | "int8" | "int4";
   /** outFeatures f32 biases, if any. */
   readonly bias: Vec | undefined;
   /**
@@ -23,7 +23,7 @@ export interface Linear {
    * activations), in the caller's scratch scope; undefined when there is none.
    */
   prepare?(x: Mat): PreparedInput | undefined;
-  /** The weight as dense f32 [out × in] (dequantized when stored as int8). */
+  /** The weight as dense f32 [out × in] (dequantized when stored as int8 or int4). */
   readWeight(): Float32Array;
   /** Replaces the weight (re-packed or re-quantized), e.g. when an adapter is merged. */
   writeWeight(w: Float32Array): void;

@@ -1,11 +1,12 @@
-// int8 linear layers: per-output-channel symmetric int8 weights packed for gemm_q8, activations
-// quantized per row at run time (their format decided by q8_policy.ts). The loader here quantizes
-// an f32 checkpoint at load; the package reader (package/read.ts) copies packed weights instead.
+// int8 linear layers: per-output-channel symmetric int8 weights packed for gemm_q8 (or 4-bit
+// grouped weights for gemm_q4), activations quantized per row at run time (their format decided
+// by q8_policy.ts, and which linears go 4-bit by its Q4Rule). The loader here quantizes an f32
+// checkpoint at load; the package reader (package/read.ts) copies packed weights instead.
 
 import { EdgeClipError } from "../errors.ts";
-import { Q8_WEIGHTS, type QaCode } from "../wasm/formats.ts";
-import type { Kernels, Mat, Vec } from "../wasm/kernels.ts";
-import type { PackedQ8, QuantizedAct } from "../wasm/q8.ts";
+import { Q4_WEIGHTS, Q8_WEIGHTS, type QaCode } from "../wasm/formats.ts";
+import type { Kernels, Mat, Owner, Vec } from "../wasm/kernels.ts";
+import type { PackedInt, PackedQ4, QuantizedAct } from "../wasm/q8.ts";
 import {
   f32LinearLoader,
   type Linear,
@@ -16,7 +17,13 @@ import {
   type WeightTransform,
   withDenseWeight,
 } from "./linear.ts";
-import { DEFAULT_Q8_POLICY, inputFormat, type Q8Policy } from "./q8_policy.ts";
+import {
+  DEFAULT_Q8_POLICY,
+  inputFormat,
+  inputSpread,
+  type Q4Rule,
+  type Q8Policy,
+} from "./q8_policy.ts";
 import type { WeightScope } from "./weights.ts";
 
 /** Activations quantized for gemm_q8 (LinearQ8.prepare). */
@@ -27,14 +34,18 @@ interface PreparedQ8 extends PreparedInput {
 }
 
 export class LinearQ8 implements Linear {
-  readonly dtype = "int8" as const;
   constructor(
     readonly k: Kernels,
-    readonly weight: PackedQ8,
+    /** int8 per channel, or 4-bit groups. */
+    readonly weight: PackedInt,
     readonly bias: Vec | undefined,
     /** Activation format of this layer's input. */
     readonly fmt: QaCode,
   ) {}
+
+  get dtype(): "int8" | "int4" {
+    return "bits" in this.weight ? "int4" : "int8";
+  }
 
   get inFeatures(): number {
     return this.weight.k;
@@ -78,45 +89,124 @@ export class LinearQ8 implements Linear {
   }
 }
 
+/** Room for the weight of `spec` in `bits` (4 or 8) bits, after checking its width. */
+function packedFor(owner: Owner, spec: LinearSpec, bits: 4 | 8, label: string): PackedInt {
+  const { inFeatures: inF, outFeatures: outF } = spec;
+  const f = bits === 4 ? Q4_WEIGHTS : Q8_WEIGHTS;
+  if (inF > f.maxK) {
+    throw new EdgeClipError(
+      "model_config",
+      `${label}: ${inF} input features exceed the int${bits} kernels' limit of ${f.maxK}`,
+    );
+  }
+  return bits === 4 ? owner.packedQ4(outF, inF) : owner.packedQ8(outF, inF);
+}
+
 /**
- * Builds the int8 linear `spec` asks for: checks its width, reads its bias, and lets `fill` write
- * the packed weight (quantized from f32 here; copied as stored by the package reader).
+ * Builds the int8 (or 4-bit) linear `spec` asks for: checks its width, reads its bias, and lets
+ * `fill` write the packed weight (quantized from f32 here; copied as stored by the package
+ * reader).
  */
 export async function loadLinearQ8(
   scope: WeightScope,
   spec: LinearSpec,
-  opts: { policy: Q8Policy; fill: (w: PackedQ8) => Promise<void> },
+  opts: { policy: Q8Policy; bits?: 4 | 8; fill: (w: PackedInt) => Promise<void> },
 ): Promise<LinearQ8> {
-  const { inFeatures: inF, outFeatures: outF } = spec;
-  if (inF > Q8_WEIGHTS.maxK) {
-    throw new EdgeClipError(
-      "model_config",
-      `${scope.prefix}: ${inF} input features exceed the int8 kernels' limit of ${Q8_WEIGHTS.maxK}`,
-    );
-  }
   const { k, owner } = scope.store;
-  const bias = spec.bias ? await scope.vec("bias", outF) : undefined;
-  const w = owner.packedQ8(outF, inF);
+  const w = packedFor(owner, spec, opts.bits ?? 8, scope.prefix);
+  const bias = spec.bias ? await scope.vec("bias", spec.outFeatures) : undefined;
   await opts.fill(w);
   return new LinearQ8(k, w, bias, inputFormat(opts.policy, k, spec));
 }
 
 /**
+ * The 4-bit weight of `raw` if the rule keeps it (error within rule.maxError), in `owner`'s
+ * memory; undefined when the linear should stay int8. The trial runs in memory of its own.
+ */
+function tryQ4(
+  scope: WeightScope,
+  raw: Mat,
+  spec: LinearSpec,
+  rule: Q4Rule,
+): PackedQ4 | undefined {
+  const { k, owner } = scope.store;
+  const trial = k.owner();
+  try {
+    const p = packedFor(trial, spec, 4, scope.prefix) as PackedQ4;
+    const err = k.q8.quantizePackQ4(raw, p);
+    if (!(err <= rule.maxError)) return undefined;
+    const kept = owner.packedQ4(p.n, p.k);
+    k.copyBuf(p.data, kept.data);
+    k.copyBuf(p.scales, kept.scales);
+    k.copyBuf(p.sums, kept.sums);
+    return kept;
+  } finally {
+    trial.free();
+  }
+}
+
+/** True when the rule lets `spec` try 4 bits: a candidate whose input is even enough. */
+function may4(rule: Q4Rule | undefined, k: Kernels, spec: LinearSpec): rule is Q4Rule {
+  return !!rule?.candidate(spec.place) && (inputSpread(k, spec) ?? 1) <= rule.maxSpread;
+}
+
+/** The packed weight of the dense `raw`: 4-bit where `q4` accepts the linear, else int8. */
+function packDense(scope: WeightScope, raw: Mat, spec: LinearSpec, q4?: Q4Rule): PackedInt {
+  const { k, owner } = scope.store;
+  const p4 = may4(q4, k, spec) ? tryQ4(scope, raw, spec, q4) : undefined;
+  if (p4) return p4;
+  const p8 = packedFor(owner, spec, 8, scope.prefix);
+  k.q8.quantizePack(raw, p8);
+  return p8;
+}
+
+/**
  * Loader that quantizes f32 checkpoint weights at load (the converter runs the same code);
- * `transform` sees each dense f32 weight first (merging adapters at conversion).
+ * `transform` sees each dense f32 weight first (merging adapters at conversion). With a `q4`
+ * rule, the linears it accepts store 4-bit weights.
  */
 export function quantizingLinearLoader(
   policy: Q8Policy = DEFAULT_Q8_POLICY,
   transform?: WeightTransform,
+  q4?: Q4Rule,
 ): LinearLoader {
   const keptF32 = f32LinearLoader(transform);
   return async (scope, spec) => {
     if (policy.keepF32(spec.place)) return await keptF32(scope, spec);
     const k = scope.store.k;
-    return await loadLinearQ8(scope, spec, {
-      policy,
-      fill: (w) =>
-        withDenseWeight(scope, { ...spec, transform }, (raw) => k.q8.quantizePack(raw, w)),
-    });
+    const bias = spec.bias ? await scope.vec("bias", spec.outFeatures) : undefined;
+    const w = await withDenseWeight(
+      scope,
+      { ...spec, transform },
+      (raw) => packDense(scope, raw, spec, q4),
+    );
+    return new LinearQ8(k, w, bias, inputFormat(policy, k, spec));
+  };
+}
+
+/**
+ * Loader over `base` (a package's) that re-quantizes what it loads, for the converter: an f32
+ * linear the policy quantizes becomes int8 (or 4-bit), an int8 one the `q4` rule accepts becomes
+ * 4-bit, from its dequantized weight. The replaced weight stays in the model's memory.
+ */
+export function requantizingLinearLoader(
+  base: LinearLoader,
+  policy: Q8Policy = DEFAULT_Q8_POLICY,
+  q4?: Q4Rule,
+): LinearLoader {
+  return async (scope, spec) => {
+    const lin = await base(scope, spec);
+    const k = scope.store.k;
+    if (policy.keepF32(spec.place) || lin.dtype === "int4") return lin;
+    if (lin.dtype === "int8" && !may4(q4, k, spec)) return lin;
+    const tmp = k.owner();
+    try {
+      const raw = tmp.mat(spec.outFeatures, spec.inFeatures);
+      k.write(raw, lin.readWeight());
+      const w = packDense(scope, raw, spec, q4);
+      return new LinearQ8(k, w, lin.bias, inputFormat(policy, k, spec));
+    } finally {
+      tmp.free();
+    }
   };
 }

@@ -1,6 +1,6 @@
 // Per-linear format decisions: which linears of the model run int8 and in which activation format,
 // decided by each linear's typed place (names.ts) and what feeds it. The quantizing loader and the
-// package reader ask here; a rule for another weight format (4-bit) belongs here too.
+// package reader ask here, and so does the rule for which of them store 4-bit weights (Q4Rule).
 
 import { ACT_FORMATS, type ActFormatName, QA, type QaCode } from "../wasm/formats.ts";
 import type { KernelVariant } from "../wasm/module.ts";
@@ -120,10 +120,48 @@ const normSpreads = new WeakMap<LayerNorm, number>();
 export function inputFormat(policy: Q8Policy, k: Kernels, spec: LinearSpec): QaCode {
   const norm = spec.norm;
   // the spread can only turn u7 into u12: computed only for layers that would run u7
-  let spread: number | undefined;
-  if (norm && policy.actFormat(spec.place, k.variant) === "u7") {
-    spread = normSpreads.get(norm) ?? channelSpread(k.readBuf(norm.gamma), k.readBuf(norm.beta));
-    normSpreads.set(norm, spread);
-  }
+  const spread = norm && policy.actFormat(spec.place, k.variant) === "u7"
+    ? inputSpread(k, spec)
+    : undefined;
   return layerFormat(policy, spec.place, spec.inFeatures, k.variant, spread);
+}
+
+/**
+ * Which int8 linears store 4-bit weights when a model is quantized as "int4" (the rest stay as
+ * the int8 policy has them; activations keep the policy's format). Decided per linear at
+ * conversion (or load): its place, the spread of the LayerNorm feeding it, and the measured
+ * error of its 4-bit weight.
+ */
+export interface Q4Rule {
+  /** Linears that may run 4-bit at all. */
+  candidate(place: LinearPlace): boolean;
+  /** Largest input spread (channelSpread) at which a linear may run 4-bit. */
+  readonly maxSpread: number;
+  /** Largest relative error ‖W − Ŵ‖ / ‖W‖ of the 4-bit weight Ŵ (the quantizer reports it). */
+  readonly maxError: number;
+}
+
+/**
+ * The default, from bench/anchor/int4_accuracy.ts on the anchor ViT-B/32
+ * (bench/results/int4_2026-12-07.md): the image tower's encoder linears and patch embedding
+ * 4-bit (min image cosine to torch 0.9967, int8 0.9999); text stays int8 (every text linear
+ * 4-bit: 0.954 against int8's 0.9996). Uneven inputs (the int8 policy's spread guard) keep int8:
+ * an outlier channel multiplies its column's rounding error. The error bound is about twice what
+ * Gaussian weights give (0.067 on every linear of the random checkpoint): it stops a weight
+ * whose groups are dominated by a few outliers, which 16 levels per group cannot hold; it has
+ * not yet been measured on a trained checkpoint.
+ */
+export const DEFAULT_Q4_RULE: Q4Rule = Object.freeze({
+  candidate: (place: LinearPlace) => place.tower === "vision" && place.linear !== "projection",
+  maxSpread: MAX_U7_SPREAD,
+  maxError: 0.13,
+});
+
+/** The spread of a linear's input when a LayerNorm feeds it (cached per LayerNorm). */
+export function inputSpread(k: Kernels, spec: LinearSpec): number | undefined {
+  const norm = spec.norm;
+  if (!norm) return undefined;
+  const s = normSpreads.get(norm) ?? channelSpread(k.readBuf(norm.gamma), k.readBuf(norm.beta));
+  normSpreads.set(norm, s);
+  return s;
 }

@@ -3,7 +3,10 @@
 // reader (read.ts) and the writer (write.ts) build on them.
 //
 // Tensors: every int8 linear `<p>` as `<p>.qweight` I8 in gemm_q8's packed layout
-// [ceil(out/12), kp/4, 12, 4] + `<p>.qscale` F32 and `<p>.qsum` I32 [ceil(out/12)·12]; the token table
+// [ceil(out/12), kp/4, 12, 4] + `<p>.qscale` F32 and `<p>.qsum` I32 [ceil(out/12)·12]; a 4-bit
+// linear (dtype "int4" packages) as `<p>.q4weight` I8 in gemm_q4's layout [ceil(out/12), bytes
+// per panel] with the same `.qscale` / `.qsum` (so the tensor name records each linear's format,
+// and the metadata the 4-bit layout, `edgeclip.q4_layout`); the token table
 // as `<p>.qweight` I8 [vocab, dim] + `<p>.qscale` F32 [vocab]; all else (norms, biases, position and
 // class embeddings, linears the policy keeps f32, logit_scale) F32 under its Hugging Face name, in
 // the order the model loads them (a cold load reads the file front to back).
@@ -13,12 +16,14 @@
 import { EdgeClipError } from "../errors.ts";
 import { type FileSet, memoryFileSet } from "../io/source.ts";
 import type { Towers } from "../model/config.ts";
-import { Q8_WEIGHTS } from "../wasm/formats.ts";
+import { Q4_WEIGHTS, Q8_WEIGHTS } from "../wasm/formats.ts";
 
 /** Version of the package format (metadata keys, tensor naming); bump on incompatible change. */
 export const PACKAGE_VERSION = "1";
 /** The packed weight layout this build reads and writes. */
 export const PACKAGE_LAYOUT = `${Q8_WEIGHTS.name}/${Q8_WEIGHTS.layout}`;
+/** The 4-bit layout this build reads and writes (recorded by packages holding 4-bit linears). */
+export const PACKAGE_Q4_LAYOUT = `${Q4_WEIGHTS.name}/${Q4_WEIGHTS.layout}`;
 
 /** `__metadata__` keys. Embedded files are `edgeclip.file.<name>`. */
 export const META = {
@@ -26,6 +31,7 @@ export const META = {
   version: "edgeclip.format_version",
   dtype: "edgeclip.dtype",
   layout: "edgeclip.q8_layout",
+  q4Layout: "edgeclip.q4_layout",
   towers: "edgeclip.towers",
   sourceSha256: "edgeclip.source_sha256",
   source: "edgeclip.source",
@@ -49,6 +55,14 @@ export const EMBEDDED_FILES = [
 /** Suffixes of an int8 tensor's parts: `<p>.qweight`, `<p>.qscale`, `<p>.qsum` (linears only). */
 export const PACKED = { weight: "qweight", scale: "qscale", sum: "qsum" } as const;
 
+/** Suffix of a 4-bit linear's packed weight (its scale and sum are named as PACKED's). */
+export const PACKED_Q4_WEIGHT = "q4weight";
+
+/** What a package's linears run: "int4" when it holds 4-bit linears, else "int8". */
+export function packagedDtype(metadata: Readonly<Record<string, string>>): "int8" | "int4" {
+  return metadata[META.dtype] === "int4" ? "int4" : "int8";
+}
+
 /** True when a safetensors file's metadata marks it as an edgeclip package. */
 export function isPackage(metadata: Readonly<Record<string, string>>): boolean {
   return metadata[META.format] === FORMAT_NAME;
@@ -68,6 +82,16 @@ export function checkPackage(metadata: Readonly<Record<string, string>>, label: 
   if (metadata[META.layout] !== PACKAGE_LAYOUT) {
     bad(
       `int8 layout ${metadata[META.layout]}; this edgeclip's kernels read ${PACKAGE_LAYOUT} ` +
+        `(convert the Hugging Face checkpoint again)`,
+    );
+  }
+  const q4 = metadata[META.q4Layout];
+  if (packagedDtype(metadata) === "int4" && q4 === undefined) {
+    bad("int4 package without a 4-bit layout");
+  }
+  if (q4 !== undefined && q4 !== PACKAGE_Q4_LAYOUT) {
+    bad(
+      `4-bit layout ${q4}; this edgeclip's kernels read ${PACKAGE_Q4_LAYOUT} ` +
         `(convert the Hugging Face checkpoint again)`,
     );
   }

@@ -10,8 +10,15 @@ import { EmbeddingQ8 } from "../model/embedding_q8.ts";
 import { type LinearLoader, loadLinearF32 } from "../model/linear.ts";
 import { loadLinearQ8 } from "../model/linear_q8.ts";
 import { DEFAULT_Q8_POLICY, type Q8Policy } from "../model/q8_policy.ts";
-import { packedShape, paddedN } from "../wasm/formats.ts";
-import { checkPackage, isPackage, metaFile, packageFiles, PACKED } from "./format.ts";
+import { packedShape, paddedN, Q4_WEIGHTS } from "../wasm/formats.ts";
+import {
+  checkPackage,
+  isPackage,
+  metaFile,
+  packageFiles,
+  PACKED,
+  PACKED_Q4_WEIGHT,
+} from "./format.ts";
 
 /** An opened package: its weight file (open: close it when done) and what it carries. */
 export interface OpenedPackage {
@@ -41,7 +48,10 @@ export async function openPackage(files: FileSet, name: string): Promise<OpenedP
     const configText = meta[metaFile("config.json")];
     const cfg = parseClipConfig(
       configText,
-      (key) => entries.has(key) || entries.has(key.replace(/\.weight$/, `.${PACKED.weight}`)),
+      (key) =>
+        entries.has(key) ||
+        entries.has(key.replace(/\.weight$/, `.${PACKED.weight}`)) ||
+        entries.has(key.replace(/\.weight$/, `.${PACKED_Q4_WEIGHT}`)),
     );
     return { weights, files: packageFiles(meta, weights.label), configText, cfg, towers };
   } catch (e) {
@@ -52,18 +62,23 @@ export async function openPackage(files: FileSet, name: string): Promise<OpenedP
 
 /**
  * Loader for a package's linears: `<scope>.qweight` I8 (packed, formats.ts), `.qscale` F32 and
- * `.qsum` I32 (padded to whole panels) are copied into memory unchanged; a linear stored as
- * `<scope>.weight` (kept f32 by the converter's policy) loads as f32. The policy still picks each
- * int8 linear's activation format (it is not stored).
+ * `.qsum` I32 (padded to whole panels) are copied into memory unchanged, and so is a 4-bit
+ * `<scope>.q4weight` with its scale and sum; a linear stored as `<scope>.weight` (kept f32 by the
+ * converter's policy) loads as f32. The policy still picks each int8 linear's activation format
+ * (it is not stored).
  */
 export function packagedLinearLoader(policy: Q8Policy = DEFAULT_Q8_POLICY): LinearLoader {
   return async (scope, spec) => {
-    if (!scope.has(PACKED.weight)) return await loadLinearF32(scope, spec);
+    const q4 = scope.has(PACKED_Q4_WEIGHT);
+    if (!q4 && !scope.has(PACKED.weight)) return await loadLinearF32(scope, spec);
     const { inFeatures: inF, outFeatures: outF } = spec;
     return await loadLinearQ8(scope, spec, {
       policy,
+      bits: q4 ? 4 : 8,
       async fill(w) {
-        await scope.readRaw(PACKED.weight, "I8", packedShape(outF, inF), w.data);
+        if (q4) {
+          await scope.readRaw(PACKED_Q4_WEIGHT, "I8", packedShape(outF, inF, Q4_WEIGHTS), w.data);
+        } else await scope.readRaw(PACKED.weight, "I8", packedShape(outF, inF), w.data);
         await scope.readRaw(PACKED.scale, "F32", [paddedN(outF)], w.scales);
         await scope.readRaw(PACKED.sum, "I32", [paddedN(outF)], w.sums);
       },

@@ -11,7 +11,7 @@ import { EmbeddingQ8 } from "../model/embedding_q8.ts";
 import type { Linear } from "../model/linear.ts";
 import { LinearQ8 } from "../model/linear_q8.ts";
 import { RESOLVED_FILE, resolveMergesFile } from "../tokenizer/mod.ts";
-import { packedShape, paddedN } from "../wasm/formats.ts";
+import { packedShape, paddedN, Q4_WEIGHTS } from "../wasm/formats.ts";
 import type { Buf, Kernels } from "../wasm/kernels.ts";
 import {
   EMBEDDED_FILES,
@@ -19,8 +19,10 @@ import {
   META,
   metaFile,
   PACKAGE_LAYOUT,
+  PACKAGE_Q4_LAYOUT,
   PACKAGE_VERSION,
   PACKED,
+  PACKED_Q4_WEIGHT,
 } from "./format.ts";
 
 /**
@@ -37,8 +39,16 @@ export function packedTensors(
   const name = (part: keyof typeof PACKED) => `${prefix}.${PACKED[part]}`;
   if (made instanceof LinearQ8) {
     const w = made.weight, np = paddedN(w.n);
+    const weight: TensorOut = "bits" in w
+      ? {
+        name: `${prefix}.${PACKED_Q4_WEIGHT}`,
+        dtype: "I8",
+        shape: packedShape(w.n, w.k, Q4_WEIGHTS),
+        data: mem(w.data),
+      }
+      : { name: name("weight"), dtype: "I8", shape: packedShape(w.n, w.k), data: mem(w.data) };
     return [
-      { name: name("weight"), dtype: "I8", shape: packedShape(w.n, w.k), data: mem(w.data) },
+      weight,
       { name: name("scale"), dtype: "F32", shape: [np], data: mem(w.scales) },
       { name: name("sum"), dtype: "I32", shape: [np], data: mem(w.sums) },
     ];
@@ -60,6 +70,8 @@ export interface PackageInfo {
   /** Where the checkpoint came from, and the SHA-256 of its weight file. */
   readonly source: string;
   readonly sourceSha256: string;
+  /** "int4" when the package holds 4-bit linears (default "int8"). */
+  readonly dtype?: "int8" | "int4";
 }
 
 /** The package's `__metadata__`, embedding the small files of `files` the kept towers use. */
@@ -70,8 +82,9 @@ export async function packageMetadata(
   const metadata: Record<string, string> = {
     [META.format]: FORMAT_NAME,
     [META.version]: PACKAGE_VERSION,
-    [META.dtype]: "int8",
+    [META.dtype]: info.dtype ?? "int8",
     [META.layout]: PACKAGE_LAYOUT,
+    ...(info.dtype === "int4" ? { [META.q4Layout]: PACKAGE_Q4_LAYOUT } : {}),
     [META.towers]: info.towers,
     [META.source]: info.source,
     [META.sourceSha256]: info.sourceSha256,

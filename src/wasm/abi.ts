@@ -9,6 +9,9 @@ export const VARIANT_SECTION = "edgeclip.variant";
 /** Wasm value types used by the kernels (pointers are i32 in wasm32). */
 export type ValType = "i32" | "f32";
 
+/** gemm_q8's and gemm_q4's parameters: 15 pointers and sizes (assembly/gemm_q8.ts). */
+const GEMM_Q_PARAMS: readonly ValType[] = Array(15).fill("i32");
+
 /** Export name → [params, results]. */
 export const KERNEL_ABI: Record<string, readonly [readonly ValType[], readonly ValType[]]> = {
   heap_base: [[], ["i32"]],
@@ -80,26 +83,12 @@ export const KERNEL_ABI: Record<string, readonly [readonly ValType[], readonly V
   quantize_act_q8: [["i32", "i32", "i32", "i32", "i32", "i32", "i32"], []],
   quantize_rows_q8: [["i32", "i32", "i32", "i32", "i32", "i32"], []],
   gather_q8: [["i32", "i32", "i32", "i32", "i32", "i32", "i32"], []],
-  gemm_q8: [
-    [
-      "i32",
-      "i32",
-      "i32",
-      "i32",
-      "i32",
-      "i32",
-      "i32",
-      "i32",
-      "i32",
-      "i32",
-      "i32",
-      "i32",
-      "i32",
-      "i32",
-      "i32",
-    ],
-    [],
-  ],
+  // 4-bit weights (assembly/quantize_q4.ts, gemm_q4.ts): gemm_q4 takes gemm_q8's arguments
+  q4_packed_bytes: [["i32", "i32"], ["i32"]],
+  quantize_pack_q4: [["i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32"], []],
+  unpack_q4: [["i32", "i32", "i32", "i32", "i32", "i32"], []],
+  gemm_q4: [GEMM_Q_PARAMS, []],
+  gemm_q8: [GEMM_Q_PARAMS, []],
 };
 
 /** Exports whose bodies must contain v128 instructions (the build fails otherwise). */
@@ -129,10 +118,16 @@ export const SIMD_KERNELS: readonly string[] = [
   "quantize_rows_q8",
   "gather_q8",
   "gemm_q8",
+  "gemm_q4",
 ];
 
 /** Exports that must use relaxed-SIMD instructions in the relaxed build. */
-export const RELAXED_KERNELS: readonly string[] = ["gemm_f32", "attention_f32", "gemm_q8"];
+export const RELAXED_KERNELS: readonly string[] = [
+  "gemm_f32",
+  "attention_f32",
+  "gemm_q8",
+  "gemm_q4",
+];
 
 /** An activation by name (the names of assembly/activation.ts; public through ClipConfig). */
 export type ActName =

@@ -5,7 +5,7 @@
 
 import { EdgeClipError } from "../errors.ts";
 import { GEMM_F32_NR } from "./abi.ts";
-import { packedBytes, paddedN, Q8_WEIGHTS } from "./formats.ts";
+import { packedBytes, paddedN, Q4_WEIGHTS, Q8_WEIGHTS } from "./formats.ts";
 import type { Heap } from "./memory.ts";
 import type { Kernels } from "./kernels.ts";
 
@@ -66,6 +66,13 @@ export interface PackedQ8 {
   readonly scales: Vec;
   /** As many int32 sums of each channel's int8 values. */
   readonly sums: I32Buf;
+}
+
+/** An [n × k] weight packed for gemm_q4 (formats.ts): channel scales d and Σ m·q per channel. */
+export interface PackedQ4 extends Omit<PackedQ8, "data"> {
+  readonly bits: 4;
+  /** The packed multipliers and nibbles (packedShape(n, k, Q4_WEIGHTS)). */
+  readonly data: I8Buf;
 }
 
 /** Bytes per element of a dtype. */
@@ -147,6 +154,15 @@ export abstract class Allocator {
     const np = paddedN(n);
     const data = { ptr: this.take(packedBytes(n, k)), length: packedBytes(n, k), dtype: "i8" };
     return { n, k, data: data as I8Buf, scales: this.vec(np), sums: this.buf("i32", np) };
+  }
+
+  /** Room for an [n × k] weight packed for gemm_q4 (Kernels.q8 fills it). */
+  packedQ4(n: number, k: number): PackedQ4 {
+    const f = Q4_WEIGHTS;
+    if (n < 1 || k < 1 || k > f.maxK) bad(`int4 weight [${n}×${k}] (k must be 1..${f.maxK})`);
+    const np = paddedN(n, f), bytes = packedBytes(n, k, f);
+    const data = { ptr: this.take(bytes), length: bytes, dtype: "i8" } as I8Buf;
+    return { bits: 4, n, k, data, scales: this.vec(np), sums: this.buf("i32", np) };
   }
 }
 

@@ -1,7 +1,7 @@
 // The int8 formats as one table (ggml's type_traits): each packed weight layout the int8 GEMM
 // reads, with the activation formats it pairs with, and the activation formats themselves.
 // Mirrors assembly/formats.ts; tests/kernels/formats_test.ts checks the two agree (q8_const).
-// A new weight format (e.g. 4-bit groups) is one more WEIGHT_FORMATS row.
+// A new weight format is one more WEIGHT_FORMATS row (the 4-bit grouped one is the second).
 
 export type ActFormatName = "u8" | "u7" | "u12";
 
@@ -94,6 +94,8 @@ export interface WeightFormat {
   readonly maxK: number;
   /** The activation formats the GEMM pairs with this layout. */
   readonly acts: readonly ActFormatName[];
+  /** Largest per-group integer multiplier (grouped formats: w = scale·m·q, m in [1, mmax]). */
+  readonly mmax?: number;
 }
 
 /** The weight formats, by name. */
@@ -110,10 +112,30 @@ export const WEIGHT_FORMATS = Object.freeze({
     maxK: 32768,
     acts: Object.freeze(["u8", "u7", "u12"] as const),
   }),
+  // 4-bit: w = d·m·q per channel d, per group of 32 along K a multiplier m in [1, 15], q in
+  // [-8, 7] (so m·q is an int8 and gemm_q4 shares gemm_q8's sums and epilogue); chosen on the
+  // anchor ViT-B/32 with bench/anchor/int4_sim.ts (bench/results/int4_2026-12-07.md)
+  q4_c4x12g32: Object.freeze({
+    name: "q4_c4x12g32",
+    layout: 1,
+    bits: 4,
+    nr: 12,
+    kg: 4,
+    kstep: 8,
+    group: 32,
+    wmax: 8,
+    mmax: 15,
+    // the relaxed route sums 16·m·q·x: 16·120·127·k < 2^31
+    maxK: 8192,
+    acts: Object.freeze(["u8", "u7", "u12"] as const),
+  }),
 }) satisfies Readonly<Record<string, WeightFormat>>;
 
 /** The int8 per-channel layout gemm_q8 reads. */
 export const Q8_WEIGHTS: WeightFormat = WEIGHT_FORMATS.q8_c4x12;
+
+/** The 4-bit grouped layout gemm_q4 reads. */
+export const Q4_WEIGHTS: WeightFormat = WEIGHT_FORMATS.q4_c4x12g32;
 
 /** Rows per packed activation block. */
 export const Q8_MR = 4;
@@ -123,9 +145,15 @@ export function padK(k: number, f: WeightFormat = Q8_WEIGHTS): number {
   return Math.ceil(k / f.kstep) * f.kstep;
 }
 
-/** Shape of a packed [n × k] weight as stored in a package: [panels, kp/kg, nr, kg·bits/8]. */
+/**
+ * Shape of a packed [n × k] weight as stored in a package: int8 [panels, kp/kg, nr, kg]; grouped
+ * 4-bit [panels, bytes per panel] (per group: 48 bytes of multipliers, then 48 per 8 k).
+ */
 export function packedShape(n: number, k: number, f: WeightFormat = Q8_WEIGHTS): number[] {
-  return [Math.ceil(n / f.nr), padK(k, f) / f.kg, f.nr, (f.kg * f.bits) / 8];
+  const panels = Math.ceil(n / f.nr), kp = padK(k, f);
+  if (f.group === 0) return [panels, kp / f.kg, f.nr, (f.kg * f.bits) / 8];
+  const groups = Math.ceil(kp / f.group);
+  return [panels, f.nr * 4 * (groups + kp / f.kstep)];
 }
 
 /** Bytes of a packed [n × k] weight. */
@@ -162,4 +190,7 @@ export const Q8_CONSTS: readonly number[] = [
   ACT_FORMATS.u12.id,
   ACT_FORMATS.u12.qmax,
   ACT_FORMATS.u12.bytes,
+  Q4_WEIGHTS.layout,
+  Q4_WEIGHTS.group,
+  Q4_WEIGHTS.mmax!,
 ];

@@ -1,16 +1,23 @@
-// The int8 kernels (assembly/quantize_q8.ts, gemm_q8.ts) as `Kernels.q8`: weights quantized and
-// packed into PackedQ8 handles, activations quantized per row into scratch, the fused GEMM, and
+// The int8 kernels (assembly/quantize_q8.ts, gemm_q8.ts, and the 4-bit quantize_q4.ts, gemm_q4.ts)
+// as `Kernels.q8`: weights quantized and packed into PackedQ8 (or PackedQ4) handles, activations quantized per row into scratch, the fused GEMM, and
 // the int8 embedding table. Sizes come from the format table (formats.ts), which the parity test
 // checks against the module.
 
 import { EdgeClipError } from "../errors.ts";
-import type { I8Buf, Mat, PackedQ8, Vec } from "./buffers.ts";
+import type { I8Buf, Mat, PackedQ4, PackedQ8, Vec } from "./buffers.ts";
 import { actBytes, actFormatOf, QA, type QaCode } from "./formats.ts";
 import type { Heap } from "./memory.ts";
 import { type Act, actCode } from "./abi.ts";
 import type { RawExports } from "./kernels.ts";
 
-export type { PackedQ8 };
+export type { PackedQ4, PackedQ8 };
+
+/** A weight either int8 GEMM reads: int8 per channel, or 4-bit groups. */
+export type PackedInt = PackedQ8 | PackedQ4;
+
+function isQ4(w: PackedInt): w is PackedQ4 {
+  return "bits" in w && w.bits === 4;
+}
 
 /** Activations quantized per row for gemm_q8, in scratch memory of the caller's scope. */
 export interface QuantizedAct {
@@ -43,20 +50,50 @@ export class Q8Ops {
     this.#heap = heap;
   }
 
-  /** Quantizes the f32 [n × k] weight `src` (any row stride) into `w`. */
-  quantizePack(src: Mat, w: PackedQ8): void {
+  /** Quantizes the f32 [n × k] weight `src` (any row stride) into `w` (int8 or 4-bit). */
+  quantizePack(src: Mat, w: PackedInt): void {
     if (src.rows !== w.n || src.cols !== w.k) {
       bad(`pack ${src.rows}×${src.cols} into [${w.n}×${w.k}]`);
     }
-    this.#x.quantize_pack_q8(src.ptr, src.ld, w.n, w.k, w.data.ptr, w.scales.ptr, w.sums.ptr);
+    if (isQ4(w)) this.quantizePackQ4(src, w);
+    else this.#x.quantize_pack_q8(src.ptr, src.ld, w.n, w.k, w.data.ptr, w.scales.ptr, w.sums.ptr);
+  }
+
+  /**
+   * Quantizes `src` into the 4-bit `w`; returns the relative error ‖W − Ŵ‖ / ‖W‖ of the chosen
+   * levels (0 for an all-zero weight).
+   */
+  quantizePackQ4(src: Mat, w: PackedQ4): number {
+    if (src.rows !== w.n || src.cols !== w.k) {
+      bad(`pack ${src.rows}×${src.cols} into [${w.n}×${w.k}]`);
+    }
+    const m = this.#heap.mark();
+    try {
+      const err = this.#heap.scratch(16);
+      this.#x.quantize_pack_q4(
+        src.ptr,
+        src.ld,
+        w.n,
+        w.k,
+        w.data.ptr,
+        w.scales.ptr,
+        w.sums.ptr,
+        err,
+      );
+      const [e, t] = new Float64Array(this.#heap.memory.buffer, err, 2);
+      return t > 0 ? Math.sqrt(e / t) : 0;
+    } finally {
+      this.#heap.reset(m);
+    }
   }
 
   /** Dequantizes `w` into dst [n × k] f32 (any row stride). */
-  unpack(w: PackedQ8, dst: Mat): void {
+  unpack(w: PackedInt, dst: Mat): void {
     if (dst.rows !== w.n || dst.cols !== w.k) {
       bad(`unpack [${w.n}×${w.k}] into ${dst.rows}×${dst.cols}`);
     }
-    this.#x.unpack_q8(w.data.ptr, w.n, w.k, w.scales.ptr, dst.ptr, dst.ld);
+    const f = isQ4(w) ? this.#x.unpack_q4 : this.#x.unpack_q8;
+    f(w.data.ptr, w.n, w.k, w.scales.ptr, dst.ptr, dst.ld);
   }
 
   /**
@@ -78,7 +115,7 @@ export class Q8Ops {
    * out = act(qa·Wᵀ + bias) + residual on activations from quantizeAct; `out` may be the
    * residual itself.
    */
-  gemmQuantized(qa: QuantizedAct, w: PackedQ8, out: Mat, opts: GemmQ8Options = {}): void {
+  gemmQuantized(qa: QuantizedAct, w: PackedInt, out: Mat, opts: GemmQ8Options = {}): void {
     if (qa.cols !== w.k || out.rows !== qa.rows || out.cols !== w.n) {
       bad(`gemm ${qa.rows}×${qa.cols} · [${w.n}×${w.k}]ᵀ → ${out.rows}×${out.cols}`);
     }
@@ -87,7 +124,7 @@ export class Q8Ops {
     if (bias && bias.length !== w.n) bad(`bias of ${bias.length} for ${w.n} outputs`);
     if (qa.rows === 0) return;
     const act = actCode(opts.act);
-    this.#x.gemm_q8(
+    (isQ4(w) ? this.#x.gemm_q4 : this.#x.gemm_q8)(
       qa.ptr,
       qa.rows,
       qa.cols,
@@ -110,7 +147,7 @@ export class Q8Ops {
    * out = act(a·Wᵀ + bias) + residual with `a` quantized per row in format `fmt` (scratch
    * memory, released before returning). `out` may be the residual itself.
    */
-  gemm(a: Mat, w: PackedQ8, out: Mat, opts: GemmQ8Options & { fmt?: QaCode } = {}): void {
+  gemm(a: Mat, w: PackedInt, out: Mat, opts: GemmQ8Options & { fmt?: QaCode } = {}): void {
     // shapes are checked by gemmQuantized (a bad call only wastes the quantization)
     const m = this.#heap.mark();
     try {

@@ -1,4 +1,5 @@
-// Numeric comparison with the golden rule |got − want| ≤ atol + rtol·|want|, reporting the worst index.
+// Numeric comparison with the golden rule |got − want| ≤ atol + rtol·|want|, reporting the worst index;
+// and bit-for-bit equality of f32 arrays (sameBits).
 
 export interface CloseReport {
   ok: boolean;
@@ -53,3 +54,14 @@ export function assertClose(
 }
 
 export { cosine } from "../../src/api/vectors.ts";
+
+/** Same f32 bits element by element (+0 and -0 count as equal); throws naming the first difference. */
+export function sameBits(got: Float32Array, want: Float32Array, label: string): void {
+  const g = new Uint32Array(got.buffer, got.byteOffset, got.length);
+  const w = new Uint32Array(want.buffer, want.byteOffset, want.length);
+  for (let i = 0; i < g.length; i++) {
+    if (g[i] !== w[i] && !(got[i] === 0 && want[i] === 0)) {
+      throw new Error(`${label}: element ${i} is ${got[i]}, reference ${want[i]}`);
+    }
+  }
+}

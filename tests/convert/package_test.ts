@@ -15,10 +15,11 @@ import { Kernels } from "../../src/wasm/kernels.ts";
 import { readResolved, RESOLVED_FILE, resolvedKey } from "../../src/tokenizer/resolved.ts";
 import { EdgeClipError } from "../../src/errors.ts";
 import { parseSafetensors } from "../../src/io/safetensors.ts";
-import { memorySink, writeSafetensors } from "../../src/io/safetensors_write.ts";
+import { memorySink } from "../../src/io/safetensors_write.ts";
 import { NO_HOOKS } from "../../src/model/hooks.ts";
 import { packedShape, paddedN } from "../../src/wasm/formats.ts";
 import { ALT_GOLDEN_DIR, listCases } from "../golden/clip_cases.ts";
+import { rewrite } from "./_rewrite.ts";
 
 const ALT_MODEL = `${ALT_GOLDEN_DIR}/clip/model`;
 const golden = listCases().cases[0];
@@ -27,29 +28,6 @@ const noGolden = !golden;
 async function sha256File(path: string): Promise<string> {
   const d = new Uint8Array(await crypto.subtle.digest("SHA-256", await Deno.readFile(path)));
   return Array.from(d, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-/** Re-serialises a package after `edit` changes its metadata or entries. */
-async function rewrite(
-  bytes: Uint8Array,
-  edit: (meta: Record<string, string>, names: string[]) => {
-    drop?: string[];
-    dtype?: Record<string, "F32" | "I8" | "I32" | "U8">;
-  },
-): Promise<Uint8Array> {
-  const h = parseSafetensors(bytes);
-  const meta = { ...h.metadata };
-  const { drop = [], dtype = {} } = edit(meta, [...h.entries.keys()]);
-  const tensors = [...h.entries.values()].filter((e) => !drop.includes(e.name)).map((e) => {
-    const data = bytes.subarray(e.begin, e.end);
-    const dt = dtype[e.name];
-    // same bytes under another dtype: shape adjusted so the byte count still matches
-    const shape = dt === "F32" && e.dtype === "I8" ? [data.length / 4] : [...e.shape];
-    return { name: e.name, dtype: dt ?? e.dtype, shape, data: () => data };
-  });
-  const sink = memorySink();
-  await writeSafetensors(sink, tensors, meta);
-  return sink.bytes();
 }
 
 Deno.test("package: metadata, packed int8 tensors, f32 rest, nothing left out", async () => {
@@ -209,10 +187,11 @@ Deno.test("package: wrong version, layout, dtype or missing tensors are named er
   await code(load(bytes, { dtype: "f32" }), "invalid_input", /int8 edgeclip package/);
   const textPkg = (await convertClipToBytes(ALT_MODEL, { towers: "text" })).bytes;
   await code(load(textPkg, { towers: "vision" }), "invalid_input", /towers "text"/);
+  // a package converts (re-quantized), but merges no adapters (tests/convert/package_int4_test.ts)
   await code(
-    convertClip({ "p.safetensors": bytes }, memorySink()),
+    convertClip({ "p.safetensors": bytes }, memorySink(), { adapters: [ALT_MODEL] }),
     "invalid_input",
-    /Hugging Face folder/,
+    /not a package's/,
   );
 });
 

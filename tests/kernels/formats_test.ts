@@ -7,6 +7,7 @@ import {
   actBytes,
   packedBytes,
   packedShape,
+  Q4_WEIGHTS,
   Q8_CONSTS,
   QA,
   WEIGHT_FORMATS,
@@ -28,6 +29,7 @@ Deno.test("q8 size helpers agree with the module", () => {
     const { x } = rawOf(k);
     for (const [n, kk] of [[1, 1], [8, 8], [9, 7], [768, 3072], [30, 50], [512, 2048]]) {
       strictEqual(x.q8_packed_bytes(n, kk), packedBytes(n, kk), `packed [${n}×${kk}]`);
+      strictEqual(x.q4_packed_bytes(n, kk), packedBytes(n, kk, Q4_WEIGHTS), `q4 [${n}×${kk}]`);
       strictEqual(
         packedShape(n, kk).reduce((a, d) => a * d, 1),
         packedBytes(n, kk),
