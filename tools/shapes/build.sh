@@ -1,7 +1,7 @@
 #!/bin/sh
 # `deno task shapes`: trains the shapes CLIP in three stages (each resumes the last with a smaller
 # batch and a lower peak learning rate: most of the shape accuracy comes while the rate decays),
-# converts it to the committed int8 package with edgeclip's converter, then trains the hexagon
+# converts it to the committed int8 and int4 packages with edgeclip's converter, then trains the hexagon
 # adapter on it. Needs Python 3 with PyTorch and Pillow ($PYTHON, default python3); CPU only, fixed
 # seeds. The f32 Hugging Face folder ends in .cache/shapes/clip-shapes-f32.
 set -eu
@@ -15,4 +15,6 @@ C=.cache/shapes
   --batch 64 --lr 1.5e-4 --warmup 50 --curriculum 0 --eval-every 500 --eval 500
 deno run --allow-read --allow-write --allow-env src/cli/main.ts convert \
   --from "$C/clip-shapes-f32" --to models/shapes/clip-shapes-int8.safetensors
+deno run --allow-read --allow-write --allow-env src/cli/main.ts convert \
+  --from "$C/clip-shapes-f32" --to models/shapes/clip-shapes-int4.safetensors --dtype int4
 "$PY" tools/shapes/train_adapter.py

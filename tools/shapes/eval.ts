@@ -1,6 +1,6 @@
 // `deno task shapes:eval [--n 400] [--seed 1] [--package FILE] [--f32 DIR] [--adapter DIR]
 // [--dir DIR]`: generates fresh images with the TypeScript generator (world.ts, no Python) and
-// prints how the shapes models classify them through the public API: the int8 package, the f32
+// prints how the shapes models classify them through the public API: a package (int8 or int4), the f32
 // folder when it exists, their agreement, the hexagon adapter on hexagons and on base images, and
 // what the base model answers on hexagons. `--dir` also scores a folder of images whose file
 // names contain the colour and the shape (e.g. `0001_red_circle.png`).
@@ -143,20 +143,24 @@ if (import.meta.main) {
   );
   const adapter = (await exists(values.adapter)) ? values.adapter : null;
   const runs: Record<string, Record<string, Answer[]>> = {};
-  for (const [name, path] of [["int8", values.package], ["f32", values.f32]]) {
+  const names: string[] = [];
+  for (const [kind, path] of [["package", values.package], ["f32", values.f32]]) {
     if (!(await exists(path))) {
-      console.log(`\n(${name}: ${path} not found, skipped)`);
+      console.log(`\n(${kind}: ${path} not found, skipped)`);
       continue;
     }
-    console.log(`\n== ${name}: ${path}`);
     const clip = await loadClip(path);
+    const name = clip.dtype; // int8, int4 or f32: what the file holds
+    console.log(`\n== ${name}: ${path}`);
     runs[name] = await runModel(name, clip, sets, adapter);
+    names.push(name);
     clip.dispose();
   }
-  if (runs.int8 && runs.f32) {
-    console.log("\n== int8 vs f32: same top-1 label on");
-    for (const k of Object.keys(runs.int8)) {
-      console.log(`  ${k}: ${(100 * agreement(runs.int8[k], runs.f32[k])).toFixed(2)}%`);
+  if (names.length === 2 && names[0] !== names[1]) {
+    const [a, b] = names;
+    console.log(`\n== ${a} vs ${b}: same top-1 label on`);
+    for (const k of Object.keys(runs[a])) {
+      console.log(`  ${k}: ${(100 * agreement(runs[a][k], runs[b][k])).toFixed(2)}%`);
     }
   }
   console.log(`\n${((performance.now() - t0) / 1000).toFixed(0)} s`);
