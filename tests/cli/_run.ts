@@ -6,8 +6,17 @@ import { run } from "../_util/process.ts";
 const ROOT = decodeURIComponent(new URL("../../", import.meta.url).pathname);
 export const MAIN = `${ROOT}src/cli/main.ts`;
 
-/** The permissions the deno.json tasks grant. */
-export const TASK_FLAGS = ["--allow-read", "--allow-env", "--allow-net", "--allow-write"];
+/**
+ * The flags the deno.json tasks give: their permissions, and --no-npm (the CLI needs no npm
+ * package, so a fresh clone's first `deno task demo` downloads nothing; this keeps it so).
+ */
+export const TASK_FLAGS = [
+  "--no-npm",
+  "--allow-read",
+  "--allow-env",
+  "--allow-net",
+  "--allow-write",
+];
 
 export interface Run {
   code: number;
