@@ -1,6 +1,7 @@
 // edgeclip: CLIP with adapters on a CPU, in WebAssembly SIMD. The public surface (see API.md).
 
-export { Clip, loadClip, type LoadClipOptions } from "./src/api/clip.ts";
+export { Clip } from "./src/api/clip.ts";
+export { loadClip, type LoadClipOptions } from "./src/api/load.ts";
 export type { ForwardInputs, ForwardOutputs } from "./src/api/forward.ts";
 export { TEMPLATE_PRESETS } from "./src/api/templates.ts";
 export { EdgeClipError, type ErrorCode } from "./src/errors.ts";

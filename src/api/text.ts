@@ -7,7 +7,7 @@ import type { ClipModel } from "../model/clip_model.ts";
 import type { ModelHooks } from "../model/hooks.ts";
 import type { TextSeq } from "../model/text_model.ts";
 import { ClipTokenizer, readResolved, RESOLVED_FILE, resolvedKey } from "../tokenizer/mod.ts";
-import { l2Normalize } from "./forward.ts";
+import { l2Normalize, noTower } from "./forward.ts";
 
 export interface EmbedTextOptions {
   /** L2-normalise each embedding (default true). */
@@ -65,7 +65,7 @@ export function embedTexts(
   opts: EmbedTextOptions = {},
 ): Float32Array[] {
   const text = model.text;
-  if (!text) throw new EdgeClipError("invalid_input", "this checkpoint has no text tower");
+  if (!text) throw noTower("text");
   if (texts.length === 0) return [];
   const batch = tokenizer.encodeBatch(texts, {
     contextLength: text.cfg.maxPositions,

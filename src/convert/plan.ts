@@ -12,6 +12,7 @@ import type { Embedding } from "../model/embedding.ts";
 import type { Linear } from "../model/linear.ts";
 import { isIgnoredKey } from "../model/names.ts";
 import { keyPrefixOf, readF32 } from "../model/weights.ts";
+import { packedModuleOf } from "../package/format.ts";
 import { packedTensors } from "../package/write.ts";
 import type { Kernels } from "../wasm/kernels.ts";
 
@@ -64,14 +65,23 @@ export function planPackage(ckpt: Checkpoint, loaded: Loaded): {
   const entries = [...source.header.entries].sort(
     ([a], [b]) => (rank.get(a) ?? rank.size) - (rank.get(b) ?? rank.size),
   );
+  const written = new Set<string>(); // modules whose packed parts are out
   for (const [fileKey, e] of entries) {
     const key = fileKey.slice(keyPrefix.length);
     if (isIgnoredKey(key) || droppedByTowers(key, towers)) {
       rows.push({ source: fileKey, action: "dropped", outputs: [] });
       continue;
     }
-    const prefix = key.endsWith(".weight") ? key.slice(0, -".weight".length) : "";
+    // a package source holds a module as its packed parts: the first one writes them all
+    const prefix = key.endsWith(".weight")
+      ? key.slice(0, -".weight".length)
+      : packedModuleOf(key) ?? "";
     const made = record.modules.get(prefix);
+    if (made && written.has(prefix)) {
+      rows.push({ source: fileKey, action: "int8", outputs: [] });
+      continue;
+    }
+    if (made) written.add(prefix);
     const packed = packedTensors(kernels, prefix, made);
     const f32 = !packed && made && "readWeight" in made ? made : undefined;
     const out: TensorOut[] = packed ?? [
