@@ -36,12 +36,17 @@ export interface LoadClipOptions {
 }
 
 /**
- * Loads a CLIP checkpoint in the Hugging Face layout (folder path, URL, or in-memory files).
+ * Loads a CLIP checkpoint in the Hugging Face layout (folder path, URL, or in-memory files), or
+ * an edgeclip package (one .safetensors file from `convert`). A classifier package
+ * (`convert --classifier`) holds the image tower and a fixed label set: `clip.labels` lists them,
+ * `classify(image)` scores them, and text calls fail with `tower_missing`.
  *
  * @example
  * ```ts
  * const clip = await loadClip("./clip-vit-base-patch32");
  * const out = await clip.forward({ inputIds, attentionMask, pixelValues });
+ * const shapes = await loadClip("./shapes-classifier.safetensors");
+ * const [best] = await shapes.classify(await Deno.readFile("square.png"), null, { topK: 1 });
  * ```
  */
 export async function loadClip(source: Source, options: LoadClipOptions = {}): Promise<Clip> {

@@ -5,7 +5,6 @@
 import { EdgeClipError } from "../errors.ts";
 import type { TensorOut } from "../io/safetensors_write.ts";
 import type { WeightFile } from "../io/weight_file.ts";
-import { readF32 } from "../model/weights.ts";
 import { CLASSIFIER, isClassifier } from "./format.ts";
 
 /** A fixed label set and its text-side embeddings, as a classifier package stores them. */
@@ -79,7 +78,9 @@ export async function readLabelHead(
       `${CLASSIFIER.tensor} is ${entry!.dtype} [${entry!.shape}], want F32 [${want}]`,
     );
   }
-  const all = await readF32(file, entry!);
+  // read straight into the rows (F32 as stored, little-endian as wasm): no second copy
+  const all = new Float32Array(labels.length * projectionDim);
+  await file.read(entry!, new Uint8Array(all.buffer));
   const embeddings = labels.map((_, i) => all.subarray(i * projectionDim, (i + 1) * projectionDim));
   if (!all.every(Number.isFinite)) bad(file, `${CLASSIFIER.tensor} holds non-finite values`);
   return { labels, templates, made, embeddings };
