@@ -31,7 +31,8 @@
  * @module
  */
 
-export { Clip, loadClip, type LoadClipOptions } from "./src/api/clip.ts";
+export { Clip } from "./src/api/clip.ts";
+export { loadClip, type LoadClipOptions } from "./src/api/load.ts";
 export type { ForwardInputs, ForwardOutputs } from "./src/api/forward.ts";
 export type { ImageInput, ImageOptions } from "./src/api/images.ts";
 export type { RawPixels } from "./src/image/pixels.ts";

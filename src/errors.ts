@@ -32,6 +32,11 @@ export const ERROR_CODES = {
    * running or a pending merge uses it, or it is merged into the base weights.
    */
   adapter_in_use: "adapter is in use",
+  /**
+   * The model lacks the tower a call needs: text on a vision-only or classifier package (its
+   * labels were embedded at conversion), images on a text-only one.
+   */
+  tower_missing: "the model has no tower for this call",
   /** The Clip instance was disposed. */
   disposed: "the model was disposed",
   /** The WebAssembly host lacks a needed feature (SIMD) or memory. */

@@ -262,6 +262,25 @@ export class AdapterHost {
   }
 
   /**
+   * The towers where `name` acts at run time: those holding a module of it other than a merged
+   * LoRA (bottleneck, prefix, ReFT, an unmerged LoRA; the invertible adapter is text).
+   */
+  actingTowers(name: string): Tower[] {
+    this.#live();
+    const a = this.#adapter(name);
+    const towers = new Set<Tower>(a.invertible ? ["text"] : []);
+    for (const [tower, layer, m] of a.layers.entries()) {
+      const merged = this.#merged.at(tower, layer)!;
+      const loras = Object.keys(m.lora) as LinearSite[];
+      if (
+        Object.keys(m.bottleneck).length || m.prefix || m.reft ||
+        loras.some((site) => merged[site] !== name)
+      ) towers.add(tower);
+    }
+    return [...towers];
+  }
+
+  /**
    * Drops every adapter, fusion and the model: nothing here keeps the kernels reachable. Memory
    * in use by calls still running stays valid (they hold their own references).
    */

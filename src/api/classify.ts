@@ -2,6 +2,7 @@
 // of the prompts' normalised embeddings, renormalised (CLIP's prompt ensembling). Scores are the
 // softmax over labels of exp(logit_scale)·cos(image, label).
 
+import type { LabelHead } from "../checkpoint/open.ts";
 import { EdgeClipError } from "../errors.ts";
 import { TEMPLATE_PRESET_NAMES, TEMPLATE_PRESETS } from "./templates.ts";
 
@@ -62,10 +63,36 @@ export function prompts(labels: readonly string[], opts: ClassifyOptions): strin
     throw new EdgeClipError("invalid_input", "labels must be a non-empty array of strings");
   }
   const templates = resolveTemplates(opts.template);
-  if (
-    opts.topK !== undefined && (!Number.isInteger(opts.topK) || opts.topK < 1)
-  ) throw new EdgeClipError("invalid_input", "topK must be a positive integer");
+  checkTopK(opts.topK);
   return templates.map((t) => labels.map((l) => t.replaceAll("{}", l)));
+}
+
+function checkTopK(topK: number | undefined): void {
+  if (topK !== undefined && (!Number.isInteger(topK) || topK < 1)) {
+    throw new EdgeClipError("invalid_input", "topK must be a positive integer");
+  }
+}
+
+/**
+ * The label set of a call that omits labels: a classifier package's, embedded at conversion
+ * (their templates are fixed: `template` is refused). Any other model needs labels.
+ */
+export function storedLabelSet(head: LabelHead | undefined, opts: ClassifyOptions): LabelHead {
+  if (!head) {
+    throw new EdgeClipError(
+      "invalid_input",
+      "labels are required: this model is not a classifier package (convert --classifier makes one)",
+    );
+  }
+  if (opts.template !== undefined) {
+    throw new EdgeClipError(
+      "invalid_input",
+      `this classifier package's labels were embedded at conversion with ${head.templates.length} ` +
+        "template(s); omit template (or convert again with other templates)",
+    );
+  }
+  checkTopK(opts.topK);
+  return head;
 }
 
 /** Prompts per text batch when classify embeds its prompts. */
@@ -116,7 +143,7 @@ export function ensemble(perTemplate: Float32Array[][], labels: number): Float32
 /** Softmax of exp(logitScale)·cos over labels, best first. */
 export function scoreLabels(
   image: Float32Array,
-  labelEmbeds: Float32Array[],
+  labelEmbeds: readonly Float32Array[],
   labels: readonly string[],
   logitScale: number,
   topK?: number,

@@ -4,24 +4,16 @@ import { EdgeClipError } from "../errors.ts";
 import type { Source } from "../io/source.ts";
 import type { ClipConfig } from "../model/config.ts";
 import { type ForwardInputs, type ForwardOutputs, runForward } from "./forward.ts";
-import { type LoadedModel, openModel } from "../checkpoint/open.ts";
-import { type Int8Precision, Q8_POLICIES } from "../model/q8_policy.ts";
+import type { LoadedModel } from "../checkpoint/open.ts";
 import { AdapterHost } from "../adapters/host.ts";
 import { linearPath } from "../model/names.ts";
 import type { AdapterSetup } from "./setup.ts";
 import { type Call, Calls } from "./calls.ts";
-import { type EmbedTextOptions, embedTexts, loadTokenizer, textList } from "./text.ts";
+import { type EmbedTextOptions, embedTexts, textList } from "./text.ts";
 import type { ClipTokenizer, TokenizeOptions } from "../tokenizer/mod.ts";
 import { type Tensor, tensor } from "../tensor.ts";
 import type { PreprocessConfig } from "../image/preprocess_config.ts";
-import {
-  checkPreprocessFitsModel,
-  type ImageInput,
-  imageList,
-  type ImageOptions,
-  loadPreprocessConfig,
-  pixelValues,
-} from "./images.ts";
+import { type ImageInput, imageList, type ImageOptions, pixelValues } from "./images.ts";
 import {
   type ClassifyOptions,
   EmbeddingCache,
@@ -29,35 +21,10 @@ import {
   type LabelScore,
   prompts,
   scoreLabels,
+  storedLabelSet,
 } from "./classify.ts";
-import { l2Normalize } from "./forward.ts";
-
-/** Options of {@link loadClip}. */
-export interface LoadClipOptions {
-  /**
-   * What to run: "f32" (default), "int8" or "int4". An f32 Hugging Face folder with "int8" is
-   * quantized at load; "int4" also, with 4-bit weights in the image tower (text stays int8); an
-   * edgeclip package (one .safetensors file from `convert`) runs as converted.
-   */
-  dtype?: "f32" | "int8" | "int4";
-  /** Keep one tower only ("text" or "vision"), e.g. to fit a 128 MB isolate; default both. */
-  towers?: "both" | "text" | "vision";
-  /**
-   * int8 only: how finely activations are quantized at run time (per row).
-   * - "balanced" (default): 7 bits in the vision tower where relaxed SIMD exists, 12 bits in the
-   *   text tower (cosine to f32 on ViT-B/32: text ~0.9996, image ~0.9999);
-   * - "fast": also 7 bits on the text linears fed by a LayerNorm — text ~1.25× faster, cosine
-   *   ~0.9993 (down to ~0.9988 on some prompts);
-   * - "high": 12 bits everywhere — image cosine 0.99999 instead of 0.99987 at ~1.5× the image
-   *   time; text as "balanced".
-   */
-  int8Precision?: Int8Precision;
-  /**
-   * Bytes of linear memory all loaded adapters and fusions may hold together (default: no cap).
-   * A load that would pass it fails with `input_too_large` and gives back what it took.
-   */
-  maxAdapterBytes?: number;
-}
+import { l2Normalize, noTower } from "./forward.ts";
+import type { Tower } from "../model/hooks.ts";
 
 /** Images per vision batch: bounds the scratch memory (the per-image cost does not depend on it). */
 const IMAGES_PER_BATCH = 16;
@@ -129,6 +96,14 @@ export class Clip {
     return this.#loaded().dtype;
   }
 
+  /**
+   * A classifier package's labels (embedded at conversion; `classify(image)` scores them), in
+   * order; undefined for any other model.
+   */
+  get labels(): string[] | undefined {
+    return this.#loaded().labelHead?.labels.slice();
+  }
+
   /** Names of the loaded adapters, in load order. */
   get adapterNames(): string[] {
     return this.#host().names;
@@ -177,7 +152,7 @@ export class Clip {
     opts: ImageOptions & { normalize?: boolean },
   ): Promise<Float32Array[]> {
     const vision = c.m.model.vision;
-    if (!vision) throw new EdgeClipError("invalid_input", "this checkpoint has no vision tower");
+    if (!vision) throw noTower("vision");
     const list = imageList(images);
     const out: Float32Array[] = [];
     for (let i = 0; i < list.length; i += IMAGES_PER_BATCH) {
@@ -210,34 +185,68 @@ export class Clip {
 
   /**
    * Zero-shot classification: scores are the softmax over labels of exp(logit_scale)·cos between
-   * the image and each label's prompt (the mean over templates when several are given).
+   * the image and each label's prompt (the mean over templates when several are given). On a
+   * classifier package `labels` may be omitted (undefined or null): its stored labels are scored,
+   * with the templates and adapters they were embedded with (`template` is then refused).
    *
    * @example
    * ```ts
    * const top = await clip.classify(bytes, ["cat", "dog"], { template: "a photo of a {}." });
    * // [{ label: "cat", score: 0.93 }, { label: "dog", score: 0.07 }]
+   * const best = await classifier.classify(bytes, null, { topK: 5 }); // a classifier package
    * ```
    */
   classify(
     image: ImageInput,
-    labels: readonly string[],
+    labels?: readonly string[] | null,
     opts: ClassifyOptions & ImageOptions & { adapters?: AdapterSetup | null } = {},
   ): Promise<LabelScore[]> {
-    // the cache key of the setup the call runs (the active one is fixed at the start, too)
-    const key = opts.adapters === undefined ? this.#activeKey : JSON.stringify(opts.adapters);
+    const key = this.#setupKey(opts.adapters);
     return this.#calls.run(opts.adapters, async (c) => {
       const logitScale = c.m.model.logitScale;
       if (logitScale === undefined) {
         throw new EdgeClipError("invalid_input", "classify needs a two-tower CLIPModel checkpoint");
       }
-      const labelEmbeds = labelEmbeddings(prompts(labels, opts), {
-        cache: this.#prompts,
-        key,
-        embed: (part) => this.#texts(c, part, {}),
-      });
+      const set = this.#labelSet(c, labels, opts, key);
       const [img] = await this.#images(c, image, { ...opts, normalize: true });
-      return scoreLabels(img, labelEmbeds, labels, logitScale, opts.topK);
+      return scoreLabels(img, set.embeddings, set.labels, logitScale, opts.topK);
     });
+  }
+
+  /**
+   * The label embeddings classify scores against, one L2-normalised Float32Array per label: the
+   * mean of the label's prompt embeddings over the templates, renormalised (labels omitted on a
+   * classifier package: its stored ones). The converter stores these in a classifier package.
+   */
+  embedLabels(
+    labels?: readonly string[] | null,
+    opts: Pick<ClassifyOptions, "template"> & { adapters?: AdapterSetup | null } = {},
+  ): Promise<Float32Array[]> {
+    const key = this.#setupKey(opts.adapters);
+    return this.#calls.run(
+      opts.adapters,
+      (c) => this.#labelSet(c, labels, opts, key).embeddings.map((e) => e.slice()),
+    );
+  }
+
+  /** The prompt-cache key of the setup a call runs (the active one is fixed at its start). */
+  #setupKey(adapters: AdapterSetup | null | undefined): string {
+    return adapters === undefined ? this.#activeKey : JSON.stringify(adapters);
+  }
+
+  #labelSet(
+    c: Call,
+    labels: readonly string[] | null | undefined,
+    opts: ClassifyOptions,
+    key: string,
+  ): { labels: readonly string[]; embeddings: readonly Float32Array[] } {
+    if (labels === undefined || labels === null) return storedLabelSet(c.m.labelHead, opts);
+    const embeddings = labelEmbeddings(prompts(labels, opts), {
+      cache: this.#prompts,
+      key,
+      embed: (part) => this.#texts(c, part, {}),
+    });
+    return { labels, embeddings };
   }
 
   /**
@@ -281,6 +290,14 @@ export class Clip {
     opts: { name?: string; overrides?: Record<string, unknown> } = {},
   ): Promise<string> {
     return this.#calls.op((host) => host.load(source, opts));
+  }
+
+  /**
+   * The towers where a loaded adapter acts at run time: where it has modules other than LoRA
+   * weights already merged (a classifier package can hold only merged vision weights).
+   */
+  adapterTowers(name: string): Tower[] {
+    return this.#host().actingTowers(name);
   }
 
   /** Loads an AdapterFusion folder for already-loaded adapters; returns the fusion name. */
@@ -341,58 +358,4 @@ export class Clip {
     this.#tokenizer = gone;
     this.#preprocess = gone;
   }
-}
-
-/**
- * Loads a CLIP checkpoint in the Hugging Face layout (folder path, URL, or in-memory files).
- *
- * @example
- * ```ts
- * const clip = await loadClip("./clip-vit-base-patch32");
- * const out = await clip.forward({ inputIds, attentionMask, pixelValues });
- * ```
- */
-export async function loadClip(source: Source, options: LoadClipOptions = {}): Promise<Clip> {
-  const budget = options.maxAdapterBytes;
-  if (budget !== undefined && !(typeof budget === "number" && budget >= 0)) {
-    throw new EdgeClipError(
-      "invalid_input",
-      `maxAdapterBytes must be a number of bytes ≥ 0, got ${JSON.stringify(budget)}`,
-    );
-  }
-  const precision = options.int8Precision ?? "balanced";
-  if (!Object.hasOwn(Q8_POLICIES, precision)) {
-    throw new EdgeClipError(
-      "invalid_input",
-      `int8Precision must be "balanced", "fast" or "high", got ${JSON.stringify(precision)}`,
-    );
-  }
-  const loaded = await openModel(source, {
-    dtype: options.dtype,
-    towers: options.towers,
-    q8Policy: Q8_POLICIES[precision],
-  });
-  // tokenize() is synchronous: the tokenizer files are read here, parsed on first use; a model
-  // without text tower skips them
-  const tokenizer = loaded.model.text
-    ? await loadTokenizer(loaded.files).catch((e: Error) => {
-      // a folder without tokenizer files still serves images
-      if (e instanceof EdgeClipError && e.code === "source_unavailable") return e;
-      throw e;
-    })
-    : new EdgeClipError("invalid_input", "this checkpoint has no text tower");
-  // a preprocessor that does not fit the vision tower fails image calls, not the load
-  // (forward with ready pixel_values still works)
-  const vision = loaded.model.vision;
-  const preprocess = vision
-    ? await loadPreprocessConfig(loaded.files, vision.cfg).then((cfg) => {
-      try {
-        checkPreprocessFitsModel(cfg, vision.cfg);
-        return cfg;
-      } catch (e) {
-        return e as Error;
-      }
-    })
-    : new EdgeClipError("invalid_input", "this checkpoint has no vision tower");
-  return new Clip(loaded, tokenizer, preprocess, { maxAdapterBytes: options.maxAdapterBytes });
 }

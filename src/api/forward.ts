@@ -60,6 +60,14 @@ function intRows(t: Tensor, name: string): Int32Array[] {
   return Array.from({ length: B }, (_, b) => Int32Array.from(t.data.subarray(b * S, (b + 1) * S)));
 }
 
+/** The error for a call needing a tower the model lacks (a one-tower or classifier package). */
+export function noTower(tower: "text" | "vision"): EdgeClipError {
+  const hint = tower === "text"
+    ? "; a classifier package embedded its labels at conversion: classify(image) without labels"
+    : "";
+  return new EdgeClipError("tower_missing", `this model has no ${tower} tower${hint}`, { tower });
+}
+
 /** Row-wise L2 normalisation of a [rows × cols] array. */
 export function l2Normalize(x: Float32Array, rows: number, cols: number): Float32Array {
   const out = new Float32Array(x.length);
@@ -85,7 +93,7 @@ export function runForward(
 
   if (inputs.pixelValues) {
     if (!model.vision) {
-      throw new EdgeClipError("invalid_input", "this checkpoint has no vision tower");
+      throw noTower("vision");
     }
     const pv = inputs.pixelValues;
     const v = model.vision.cfg;
@@ -112,7 +120,7 @@ export function runForward(
   }
 
   if (inputs.inputIds) {
-    if (!model.text) throw new EdgeClipError("invalid_input", "this checkpoint has no text tower");
+    if (!model.text) throw noTower("text");
     const ids = intRows(inputs.inputIds, "inputIds");
     const masks = inputs.attentionMask ? intRows(inputs.attentionMask, "attentionMask") : undefined;
     if (masks && (masks.length !== ids.length || masks[0]?.length !== ids[0]?.length)) {

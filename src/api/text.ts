@@ -6,8 +6,8 @@ import type { FileSet } from "../io/source.ts";
 import type { ClipModel } from "../model/clip_model.ts";
 import type { ModelHooks } from "../model/hooks.ts";
 import type { TextSeq } from "../model/text_model.ts";
-import { ClipTokenizer, readResolved, RESOLVED_FILE, resolvedKey } from "../tokenizer/mod.ts";
-import { l2Normalize } from "./forward.ts";
+import type { ClipTokenizer } from "../tokenizer/mod.ts";
+import { l2Normalize, noTower } from "./forward.ts";
 
 /** Options of `clip.embedText`. */
 export interface EmbedTextOptions {
@@ -20,7 +20,8 @@ export interface EmbedTextOptions {
 /**
  * Reads a model folder's tokenizer files (vocab.json + merges.txt) and returns a function that
  * builds the tokenizer on first use: parsing the tables costs tens of milliseconds, which an
- * image-only caller should not pay at load.
+ * image-only caller should not pay at load. The tokenizer's code (its Unicode and ftfy tables) is
+ * imported here too, so a model without a text tower never loads it (measured: ~2.5 MB of RSS).
  */
 export async function loadTokenizer(files: FileSet): Promise<() => ClipTokenizer> {
   const [hasVocab, hasMerges] = await Promise.all([
@@ -34,6 +35,9 @@ export async function loadTokenizer(files: FileSet): Promise<() => ClipTokenizer
       { source: files.label },
     );
   }
+  const { ClipTokenizer, readResolved, RESOLVED_FILE, resolvedKey } = await import(
+    "../tokenizer/mod.ts"
+  );
   const [vocab, merges] = await Promise.all([files.bytes("vocab.json"), files.bytes("merges.txt")]);
   // an edgeclip package carries the merges resolved to ids, tied to these two files by hash
   const resolved = (await files.exists(RESOLVED_FILE))
@@ -66,7 +70,7 @@ export function embedTexts(
   opts: EmbedTextOptions = {},
 ): Float32Array[] {
   const text = model.text;
-  if (!text) throw new EdgeClipError("invalid_input", "this checkpoint has no text tower");
+  if (!text) throw noTower("text");
   if (texts.length === 0) return [];
   const batch = tokenizer.encodeBatch(texts, {
     contextLength: text.cfg.maxPositions,

@@ -20,11 +20,14 @@ import {
   type Q8Policy,
 } from "../model/q8_policy.ts";
 import { keyPrefixOf, readF32 } from "../model/weights.ts";
-import { packagedDtype } from "../package/format.ts";
+import { type LabelHead, readLabelHead } from "../package/classifier.ts";
+import { CLASSIFIER, packagedDtype } from "../package/format.ts";
 import { packagedEmbeddingLoader, packagedLinearLoader } from "../package/read.ts";
 import { Kernels } from "../wasm/kernels.ts";
 import type { KernelVariant } from "../wasm/module.ts";
 import { Checkpoint, resolveCheckpoint } from "./resolve.ts";
+
+export type { LabelHead };
 
 export interface LoadedModel {
   readonly model: ClipModel;
@@ -42,6 +45,8 @@ export interface LoadedModel {
   readonly towers: Towers;
   /** True when the source was an edgeclip package (one .safetensors file). */
   readonly isPackage: boolean;
+  /** A classifier package's labels and their embeddings (made at conversion). */
+  readonly labelHead?: LabelHead;
   /**
    * For a model quantized at load: opens the checkpoint to re-read f32 weights by HF key, so
    * adapters can be merged before quantization. Close the reader when done.
@@ -149,11 +154,15 @@ async function build(ckpt: Checkpoint, opts: OpenOptions): Promise<LoadedModel> 
   const cfg = restrictTowers(ckpt.cfg, towers, ckpt.label);
   const dtype: Dtype = ckpt.isPackage ? packagedDtype(ckpt.metadata) : opts.dtype ?? "f32";
   const kernels = Kernels.create(opts.variant);
-  const view = towerView(readAhead(ckpt.weights), towers), obs = opts.observer;
+  const view = modelView(readAhead(ckpt.weights), towers), obs = opts.observer;
   const file: WeightFile = obs?.read
     ? { ...view, read: (e, dest) => (obs.read?.(e), view.read(e, dest)) }
     : view;
   const model = await ClipModel.load(file, cfg, kernels, loaders(ckpt, opts));
+  // stored last: read after the weights, front to back
+  const labelHead = ckpt.isPackage
+    ? await readLabelHead(ckpt.weights, cfg.projectionDim)
+    : undefined;
   return {
     model,
     kernels,
@@ -162,6 +171,7 @@ async function build(ckpt: Checkpoint, opts: OpenOptions): Promise<LoadedModel> 
     dtype,
     towers,
     isPackage: ckpt.isPackage,
+    labelHead,
     openSource: dtype !== "f32" && !ckpt.isPackage
       ? async () => sourceWeights(await ckpt.reopen())
       : undefined,
@@ -200,13 +210,18 @@ function towersOf(ckpt: Checkpoint, opts: OpenOptions): Towers {
   return towers;
 }
 
-/** A view of a weight file without the tensors of the tower `towers` leaves out. */
-function towerView(file: WeightFile, towers: Towers): WeightFile {
-  if (towers === "both") return file;
+/**
+ * A view of a weight file as the model reads it: without the tensors of the tower `towers` leaves
+ * out, nor a classifier package's label embeddings (read apart).
+ */
+function modelView(file: WeightFile, towers: Towers): WeightFile {
+  if (towers === "both" && !file.header.entries.has(CLASSIFIER.tensor)) return file;
   const prefix = keyPrefixOf(file.header.entries);
   const entries = new Map<string, TensorEntry>();
   for (const [name, e] of file.header.entries) {
-    if (!droppedByTowers(name.slice(prefix.length), towers)) entries.set(name, e);
+    if (name !== CLASSIFIER.tensor && !droppedByTowers(name.slice(prefix.length), towers)) {
+      entries.set(name, e);
+    }
   }
   return {
     label: file.label,

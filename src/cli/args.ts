@@ -2,6 +2,7 @@
 // Bad flags become UsageError, which main.ts turns into exit code 2.
 
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { TEMPLATE_PRESET_NAMES, TEMPLATE_PRESETS } from "../api/templates.ts";
 import { DEFAULT_LIMITS as L } from "../server/handler.ts";
 
 /** A command line that cannot be run as written (exit code 2). */
@@ -124,6 +125,42 @@ export function dtypeFlag(
   throw new UsageError(`--dtype must be f32, int8 or int4, not ${JSON.stringify(v)}`, command);
 }
 
+/** Flags naming classify's templates (classify, and convert --classifier). */
+export const TEMPLATE_OPTIONS = {
+  template: { type: "string", multiple: true },
+  "template-preset": { type: "string" },
+} as const;
+
+/**
+ * The `template` option of `--template T`… or `--template-preset NAME` (one kind only): the
+ * templates, the preset's name, or undefined for the default.
+ */
+export function templateFlags(
+  command: string,
+  values: { template?: string[]; "template-preset"?: string },
+): string | string[] | undefined {
+  const templates = values.template ?? [];
+  for (const t of templates) {
+    if (!t.includes("{}")) {
+      throw new UsageError(`--template ${JSON.stringify(t)} has no {} for the label`, command);
+    }
+  }
+  const preset = values["template-preset"];
+  if (preset === undefined) return templates.length ? templates : undefined;
+  if (templates.length) {
+    throw new UsageError("give --template or --template-preset, not both", command);
+  }
+  if (!TEMPLATE_PRESETS.has(preset)) {
+    throw new UsageError(
+      `--template-preset must be one of ${TEMPLATE_PRESET_NAMES.join(", ")}, not ${
+        JSON.stringify(preset)
+      }`,
+      command,
+    );
+  }
+  return preset;
+}
+
 /** The `--int8-precision` flag. */
 export function precisionFlag(
   command: string,
@@ -170,11 +207,13 @@ ${MODEL_FLAGS}
   --quiet           no progress on stderr`,
   classify: `usage: deno task classify --model M IMAGE|DIR... --labels cat,dog
   [--template T]... | [--template-preset NAME]
+       deno task classify --model CLASSIFIER.safetensors IMAGE|DIR...
 
 Prints one JSON line per image: {"file", "results": [{"label", "score"}]}, best first.
 
 ${MODEL_FLAGS}
-  --labels L        comma-separated labels (required)
+  --labels L        comma-separated labels (required unless the model is a classifier package:
+                    then its own labels, embedded at conversion, are scored)
   --template T      prompt with {} for the label (repeatable: prompt ensemble;
                     default "a photo of a {}.")
   --template-preset NAME  a prompt ensemble by name: clip-imagenet-80 (the CLIP paper's 80
@@ -231,7 +270,15 @@ OUT.safetensors). Prints one JSON line describing it; a summary goes to stderr.
   --adapter DIR     a LoRA or IA3 adapter folder to fold into the weights before quantizing
                     (repeatable; needs --merge)
   --merge           merge the --adapter folders (other adapter kinds load at run time)
-  --quiet, -q       no summary on stderr`,
+  --quiet, -q       no summary on stderr
+
+Classifier packages (the image tower and a fixed label set; no text tower at run time):
+  --classifier LABELS.txt  one label per line (blank lines skipped): their embeddings are made
+                    now, with the text tower, the templates and the --adapter folders (LoRA-family
+                    ones merged, others active for the labels and allowed on the text side only);
+                    --from may then also be an edgeclip package with a text tower
+  --template T      prompt with {} for the label (repeatable: prompt ensemble)
+  --template-preset NAME  clip-imagenet-80 or clip-imagenet-7`,
 };
 
 /** The usage text of `command` (the main usage for an unknown one; own entries only). */

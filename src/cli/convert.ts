@@ -1,11 +1,14 @@
 // `convert --from HF_DIR|PACKAGE --to OUT.safetensors [--towers both|text|vision] [--dtype int8|int4]
-// [--adapter DIR --merge]`: writes an edgeclip int8 package (int4: 4-bit image tower weights). The file is written under a temporary
+// [--adapter DIR --merge] [--classifier LABELS.txt [--template T | --template-preset NAME]]`:
+// writes an edgeclip package (int4: 4-bit image tower weights; a classifier package with
+// --classifier). The file is written under a temporary
 // name and renamed when complete, so a failed conversion never leaves a truncated package behind.
 
 import { EdgeClipError } from "../errors.ts";
-import { convertClip } from "../convert/mod.ts";
+import { makeLabelHead } from "../api/label_head.ts";
+import { convertClip, type ConvertOptions } from "../convert/mod.ts";
 import type { ByteSink } from "../io/safetensors_write.ts";
-import { parse, UsageError } from "./args.ts";
+import { parse, TEMPLATE_OPTIONS, templateFlags, UsageError } from "./args.ts";
 import { printError, printLine } from "./output.ts";
 
 /** A sink writing sequentially to an open file. */
@@ -47,6 +50,8 @@ export async function convertCommand(args: string[]): Promise<number> {
     adapter: { type: "string", multiple: true },
     merge: { type: "boolean" },
     quiet: { type: "boolean", short: "q" },
+    classifier: { type: "string" },
+    ...TEMPLATE_OPTIONS,
   });
   if (positionals.length) {
     throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`, "convert");
@@ -71,7 +76,8 @@ export async function convertCommand(args: string[]): Promise<number> {
   if (towers !== undefined && towers !== "both" && towers !== "text" && towers !== "vision") {
     throw new UsageError("--towers must be both, text or vision", "convert");
   }
-  if ((values.adapter?.length ?? 0) > 0 !== Boolean(values.merge)) {
+  const classifier = await classifierFlags(values);
+  if (!classifier && (values.adapter?.length ?? 0) > 0 !== Boolean(values.merge)) {
     throw new UsageError(
       "--adapter DIR needs --merge (a package holds merged LoRA/IA3 weights; load other adapters " +
         "at run time)",
@@ -88,9 +94,9 @@ export async function convertCommand(args: string[]): Promise<number> {
   try {
     // LoRA-family adapters are merged into the f32 weights before they are quantized
     const report = await convertClip(values.from, fileSink(f), {
-      towers,
+      towers: classifier ? undefined : towers,
       dtype: values.dtype,
-      adapters: values.adapter,
+      ...(classifier ? { classifier } : { adapters: values.adapter }),
     });
     f.close();
     try {
@@ -108,7 +114,7 @@ export async function convertCommand(args: string[]): Promise<number> {
         } MiB, ${report.tensors} tensors ` +
           `(${int8} source weights int8${int4 ? `, ${int4} int4` : ""}), towers ${report.towers}${
             report.merged.length ? `, merged ${report.merged.join(", ")}` : ""
-          }, ${(report.ms / 1000).toFixed(1)} s`,
+          }${report.labels ? `, ${report.labels} labels` : ""}, ${(report.ms / 1000).toFixed(1)} s`,
       );
     }
     printLine({
@@ -118,6 +124,7 @@ export async function convertCommand(args: string[]): Promise<number> {
       towers: report.towers,
       source_sha256: report.sourceSha256,
       ...(report.merged.length ? { merged: report.merged } : {}),
+      ...(report.labels ? { labels: report.labels } : {}),
       ms: Math.round(report.ms),
     });
     return 0;
@@ -128,4 +135,49 @@ export async function convertCommand(args: string[]): Promise<number> {
     await Deno.remove(tmp).catch(() => {});
     throw e;
   }
+}
+
+/**
+ * `--classifier LABELS.txt` with its templates and the `--adapter` folders (made into the label
+ * head on the opened model); undefined without --classifier.
+ */
+async function classifierFlags(values: {
+  classifier?: string;
+  template?: string[];
+  "template-preset"?: string;
+  adapter?: string[];
+  towers?: string;
+}): Promise<ConvertOptions["classifier"]> {
+  const template = templateFlags("convert", values);
+  if (values.classifier === undefined) {
+    if (template !== undefined) {
+      throw new UsageError("--template and --template-preset go with --classifier", "convert");
+    }
+    return undefined;
+  }
+  if (values.towers !== undefined && values.towers !== "vision") {
+    throw new UsageError(
+      "--classifier writes the vision tower only: leave out --towers",
+      "convert",
+    );
+  }
+  let text: string;
+  try {
+    text = await Deno.readTextFile(values.classifier);
+  } catch (e) {
+    throw new EdgeClipError(
+      "source_unavailable",
+      `cannot read the labels file ${values.classifier}: ${(e as Error).message}`,
+      { file: values.classifier },
+    );
+  }
+  const labels = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0);
+  if (labels.length === 0) {
+    throw new UsageError(
+      `--classifier ${values.classifier} has no labels (one per line)`,
+      "convert",
+    );
+  }
+  const adapters = values.adapter ?? [];
+  return { labelHead: (loaded) => makeLabelHead(loaded, { labels, template, adapters }) };
 }

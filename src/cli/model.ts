@@ -1,6 +1,7 @@
 // Opening the model a command names: --model, --dtype, --int8-precision, --adapter.
 
-import { type Clip, loadClip } from "../api/clip.ts";
+import type { Clip } from "../api/clip.ts";
+import { loadClip } from "../api/load.ts";
 import { EdgeClipError } from "../errors.ts";
 import { dtypeFlag, precisionFlag, UsageError } from "./args.ts";
 

@@ -3,16 +3,17 @@
 // adapters into the f32 weights on the way when asked, recording what the load built; then plan
 // the package's tensors and write them with the package metadata. Entry point: convertClip.
 
-import { openModel } from "../checkpoint/open.ts";
+import { type LabelHead, type LoadedModel, openModel } from "../checkpoint/open.ts";
 import { resolveCheckpoint } from "../checkpoint/resolve.ts";
 import { configShape, type MergeTransform, mergeTransform } from "../adapters/merge.ts";
 import { EdgeClipError } from "../errors.ts";
 import { type ByteSink, memorySink, writeSafetensors } from "../io/safetensors_write.ts";
 import type { FileSet, Source } from "../io/source.ts";
-import type { Towers } from "../model/config.ts";
+import { restrictTowers, type Towers } from "../model/config.ts";
 import type { WeightTransform } from "../model/linear.ts";
 import type { Q8Policy } from "../model/q8_policy.ts";
 import { META } from "../package/format.ts";
+import { labelHeadParts } from "../package/classifier.ts";
 import { packageMetadata } from "../package/write.ts";
 import { Kernels } from "../wasm/kernels.ts";
 import type { KernelVariant } from "../wasm/module.ts";
@@ -29,6 +30,12 @@ export interface ConvertOptions {
   /** Adjusts each dense f32 weight before it is quantized (after any adapter merge). */
   transform?: WeightTransform;
   variant?: KernelVariant;
+  /**
+   * Makes a classifier package: the vision tower, its projection, logit_scale and a fixed label
+   * set whose embeddings `labelHead` computes on the opened model (both towers; it may merge
+   * adapters into it first). The source may then also be a package with a text tower.
+   */
+  classifier?: { labelHead(loaded: LoadedModel): Promise<LabelHead> };
 }
 
 /** What a conversion did. */
@@ -40,6 +47,8 @@ export interface ConvertReport {
   readonly rows: readonly PlanRow[];
   /** Names of the adapters merged into the weights. */
   readonly merged: readonly string[];
+  /** A classifier package's label count. */
+  readonly labels?: number;
   readonly ms: number;
 }
 
@@ -88,10 +97,17 @@ export async function convertClip(
   const ckpt = await resolveCheckpoint(source);
   let merge: MergeTransform | undefined;
   try {
+    const classifier = opts.classifier;
+    if (classifier && opts.towers !== undefined && opts.towers !== "vision") {
+      throw new EdgeClipError("invalid_input", "a classifier package holds the vision tower only");
+    }
     if (ckpt.isPackage && opts.adapters?.length) {
       throw new EdgeClipError(
         "invalid_input",
-        `${ckpt.label}: adapters merge into a Hugging Face folder's f32 weights, not a package's`,
+        classifier
+          ? `${ckpt.label} is a package: its weights cannot be merged at load (the classifier's ` +
+            "adapters are loaded on the model instead)"
+          : `${ckpt.label}: adapters merge into a Hugging Face folder's f32 weights, not a package's`,
       );
     }
     // read against every tower, as a loaded model would (layer ids count text then vision)
@@ -99,9 +115,9 @@ export async function convertClip(
       ? await mergeTransform(Kernels.create(opts.variant), opts.adapters, configShape(ckpt.cfg))
       : undefined;
     const record = new LoadRecord();
-    const { kernels, towers, model } = await openModel(ckpt, {
+    const loaded = await openModel(ckpt, {
       dtype: opts.dtype ?? "int8",
-      towers: opts.towers,
+      towers: classifier ? undefined : opts.towers,
       q8Policy: opts.policy,
       transform: composed(merge, opts.transform),
       // a package (int8) is re-quantized: its int8 linears the Q4 rule accepts become 4-bit
@@ -109,14 +125,23 @@ export async function convertClip(
       observer: record,
       variant: opts.variant,
     });
+    // a classifier's labels are embedded with the text tower, which the package then leaves out
+    const head = classifier && await classifier.labelHead(loaded);
+    const towers = head ? "vision" : loaded.towers;
+    const cfg = restrictTowers(loaded.model.cfg, towers, ckpt.label);
+    const parts = head && labelHeadParts(head);
     const metadata = await packageMetadata(ckpt.files, {
       towers,
-      cfg: model.cfg,
+      cfg,
       source: ckpt.files.label,
       sourceSha256: await sha256Of(ckpt.weightFiles, ckpt.weightName),
       dtype: opts.dtype,
     });
-    const { tensors, rows } = planPackage(ckpt, { kernels, towers, record });
+    const { tensors, rows } = planPackage(ckpt, { kernels: loaded.kernels, towers, record });
+    if (parts) {
+      Object.assign(metadata, parts.metadata);
+      tensors.push(parts.tensor);
+    }
     const bytes = await writeSafetensors(sink, tensors, metadata);
     return {
       bytes,
@@ -125,6 +150,7 @@ export async function convertClip(
       towers,
       rows,
       merged: merge?.names ?? [],
+      ...(head ? { labels: head.labels.length } : {}),
       ms: performance.now() - t0,
     };
   } finally {

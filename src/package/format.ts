@@ -114,3 +114,25 @@ export function packageFiles(metadata: Readonly<Record<string, string>>, label: 
   }
   return memoryFileSet(files, label);
 }
+
+// ---- classifier packages ----------------------------------------------------------------------
+// A classifier package is a vision package (towers "vision") that also carries a fixed label set:
+// the labels and how their embeddings were made in `__metadata__`, and the embeddings themselves
+// (one L2-normalised row per label, computed with the text tower at conversion) as one F32 tensor.
+
+/** `__metadata__` keys and the tensor name of a classifier package. */
+export const CLASSIFIER = {
+  /** JSON array of the label strings, in row order of the tensor. */
+  labels: "edgeclip.classifier.labels",
+  /** JSON array of the prompt templates each label was embedded with (ensembled when several). */
+  templates: "edgeclip.classifier.templates",
+  /** JSON object: how the embeddings were made (preset, text tower dtype, adapters). */
+  made: "edgeclip.classifier.made",
+  /** F32 [labels, projection_dim], each row L2-normalised. */
+  tensor: "edgeclip.classifier.label_embeds",
+} as const;
+
+/** True when a package's metadata declares a classifier. */
+export function isClassifier(metadata: Readonly<Record<string, string>>): boolean {
+  return metadata[CLASSIFIER.labels] !== undefined;
+}

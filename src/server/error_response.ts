@@ -20,6 +20,8 @@ export const STATUS_OF_CODE: Readonly<Record<ErrorCode, number>> = {
   adapter_setup: 400,
   adapter_unsupported: 400,
   adapter_in_use: 409,
+  // a call this model cannot serve (text on a classifier package)
+  tower_missing: 400,
   input_too_large: 413,
   input_too_long: 422,
   image_decode: 422,

@@ -122,7 +122,8 @@ type Route = {
  *   `user`, and edgeclip's `truncate` (default true) and `adapters`.
  * - `POST /v1/classify` — `{ image, labels, template?, topK?, adapters? }` where image is a
  *   data URL or base64 and template may be a preset name ("clip-imagenet-80",
- *   "clip-imagenet-7") → `{ results: [{ label, score }] }`.
+ *   "clip-imagenet-7") → `{ results: [{ label, score }] }`. On a classifier package `labels`
+ *   (and `template`) may be omitted: its own labels are scored.
  * - `GET /healthz` — `{ status, model, dtype, adapters, queue }`.
  * - `OPTIONS` on a route — 204 with `Allow`; with `cors`, the CORS preflight answer.
  *

@@ -17,6 +17,8 @@ export type ServedClip =
     readonly dtype?: string;
     /** Names of the loaded adapters, when the model reports them. */
     readonly adapterNames?: readonly string[];
+    /** A classifier package's labels (classify without labels scores them). */
+    readonly labels?: readonly string[];
   };
 
 /** Everything a route needs besides its request. */
@@ -147,6 +149,7 @@ export function health(ctx: RouteContext): unknown {
     model: ctx.modelName,
     dtype: ctx.dtype,
     adapters: [...(ctx.clip.adapterNames ?? [])],
+    ...(ctx.clip.labels ? { labels: ctx.clip.labels.length } : {}),
     queue: { busy: ctx.queue.busy, waiting: ctx.queue.waiting, maxWaiting: ctx.queue.maxWaiting },
   };
 }

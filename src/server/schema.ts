@@ -25,7 +25,8 @@ export interface EmbeddingsRequest {
 export interface ClassifyRequest {
   readonly model?: string;
   readonly image: string;
-  readonly labels: readonly string[];
+  /** Omitted: a classifier package's own labels. */
+  readonly labels?: readonly string[];
   readonly template?: string | readonly string[];
   readonly topK?: number;
   readonly adapters?: AdapterSetup | null;
@@ -169,12 +170,14 @@ export function parseClassifyRequest(body: unknown, limits: SchemaLimits): Class
   ]);
   if (o.image === undefined) invalid('the request body needs an "image" field');
   const image = string(o.image, "image");
-  if (!Array.isArray(o.labels)) invalid("labels must be an array of strings");
-  if (o.labels.length === 0) invalid("labels must not be empty");
-  if (o.labels.length > limits.maxLabels) {
-    tooMany("labels", o.labels.length, limits.maxLabels, "maxLabels");
+  // omitted, a classifier package scores its own labels (the model refuses otherwise)
+  const raw = o.labels as unknown[] | undefined;
+  if (raw !== undefined && !Array.isArray(raw)) invalid("labels must be an array of strings");
+  if (raw?.length === 0) invalid("labels must not be empty");
+  if (raw && raw.length > limits.maxLabels) {
+    tooMany("labels", raw.length, limits.maxLabels, "maxLabels");
   }
-  const labels = o.labels.map((l, i) => text(l, `labels[${i}]`, limits));
+  const labels = raw?.map((l, i) => text(l, `labels[${i}]`, limits));
   let template: string | string[] | undefined;
   if (typeof o.template === "string") template = text(o.template, "template", limits);
   else if (Array.isArray(o.template)) {
@@ -184,7 +187,7 @@ export function parseClassifyRequest(body: unknown, limits: SchemaLimits): Class
     invalid('template must be a string with "{}", an array of them, or a preset name');
   }
   // a preset name stands for its whole list: the prompt limit counts what will run
-  const prompts = labels.length * resolveTemplates(template).length;
+  const prompts = (labels?.length ?? 0) * resolveTemplates(template).length;
   if (prompts > limits.maxPrompts) {
     tooMany("labels × templates", prompts, limits.maxPrompts, "maxPrompts");
   }

@@ -176,7 +176,7 @@ Deno.test(
     deepStrictEqual(t.textEmbeds!.data, ref.textEmbeds!.data);
     await rejectsWith(
       text.forward({ pixelValues: inputs.pixel_values }),
-      "invalid_input",
+      "tower_missing",
       "vision",
     );
     const vc = { ...(config.vision_config as object), projection_dim: config.projection_dim };

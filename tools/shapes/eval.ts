@@ -28,7 +28,8 @@ export async function classifyAll(
 ): Promise<Answer[]> {
   const out: Answer[] = [];
   for (const it of items) {
-    const [top] = await clip.classify(it.bytes, labelSet, { topK: 1 });
+    // a classifier package scores its own labels (it has no text tower)
+    const [top] = await clip.classify(it.bytes, clip.labels ? null : labelSet, { topK: 1 });
     out.push({ truth: it.truth, predicted: top.label });
   }
   return out;
