@@ -24,6 +24,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   checkpoint: ["errors.ts", "tensor.ts", "wasm", "io", "model", "package"],
   // adapters: LoRA-family adapters merged into the weights at conversion
   convert: ["errors.ts", "tensor.ts", "wasm", "io", "model", "adapters", "package", "checkpoint"],
+  // convert: an int8 load of a Hub repo keeps the package it converted in the download cache
   api: [
     "errors.ts",
     "tensor.ts",
@@ -34,6 +35,7 @@ const ALLOWED: Record<string, readonly string[]> = {
     "model",
     "adapters",
     "checkpoint",
+    "convert",
   ],
   // io: generic byte-stream utilities (read_capped.ts)
   server: ["errors.ts", "tensor.ts", "api", "io"],

@@ -1,10 +1,11 @@
 // The object users hold: one loaded model with its kernels, tokenizer and preprocessor.
 
 import { EdgeClipError } from "../errors.ts";
-import type { Source } from "../io/source.ts";
+import { memoryFileSet, type Source, type SourceOptions } from "../io/source.ts";
 import type { ClipConfig } from "../model/config.ts";
 import { type ForwardInputs, type ForwardOutputs, runForward } from "./forward.ts";
-import { type LoadedModel, openModel } from "../checkpoint/open.ts";
+import type { LoadedModel } from "../checkpoint/open.ts";
+import { openModelCached } from "../convert/cached.ts";
 import { type Int8Precision, Q8_POLICIES } from "../model/q8_policy.ts";
 import { AdapterHost, type AdapterSetup } from "./adapter_host.ts";
 import { type EmbedTextOptions, embedTexts, loadTokenizer, textList } from "./text.ts";
@@ -29,7 +30,12 @@ import {
 } from "./classify.ts";
 import { l2Normalize } from "./forward.ts";
 
-export interface LoadClipOptions {
+/**
+ * Options of loadClip. Those of SourceOptions concern where files come from: for a Hub id,
+ * `revision`, `hubEndpoint`, `token`, `cacheDir`, `offline` and `subfolder`; `onProgress` for
+ * every source.
+ */
+export interface LoadClipOptions extends SourceOptions {
   /**
    * What to run: "f32" (default) or "int8". An f32 Hugging Face folder with "int8" is quantized at
    * load; an edgeclip package (one .safetensors file from `convert`) always runs int8.
@@ -345,10 +351,13 @@ export async function loadClip(source: Source, options: LoadClipOptions = {}): P
       `int8Precision must be "balanced", "fast" or "high", got ${JSON.stringify(precision)}`,
     );
   }
-  const loaded = await openModel(source, {
-    dtype: options.dtype,
-    towers: options.towers,
+  const { dtype, towers, int8Precision: _, ...sourceOptions } = options;
+  let loaded = await openModelCached(source, {
+    ...sourceOptions,
+    dtype,
+    towers,
     q8Policy: Q8_POLICIES[precision],
+    precision,
   });
   // tokenize() is synchronous: the tokenizer files are read here, parsed on first use; a model
   // without text tower skips them
@@ -372,5 +381,7 @@ export async function loadClip(source: Source, options: LoadClipOptions = {}): P
       }
     })
     : new EdgeClipError("invalid_input", "this checkpoint has no vision tower");
+  // the caller's in-memory files stay the caller's: read above, not kept
+  if (loaded.files.transient) loaded = { ...loaded, files: memoryFileSet({}, loaded.files.label) };
   return new Clip(loaded, tokenizer, preprocess);
 }

@@ -4,12 +4,12 @@
 // the package's tensors and write them with the package metadata. Entry point: convertClip.
 
 import { openModel } from "../checkpoint/open.ts";
-import { resolveCheckpoint } from "../checkpoint/resolve.ts";
+import { type Checkpoint, resolveCheckpoint } from "../checkpoint/resolve.ts";
 import { configShape, type MergeTransform, mergeTransform } from "../adapters/merge.ts";
 import { EdgeClipError } from "../errors.ts";
 import { type ByteSink, memorySink, writeSafetensors } from "../io/safetensors_write.ts";
 import type { FileSet, Source } from "../io/source.ts";
-import type { Towers } from "../model/config.ts";
+import type { ClipConfig, Towers } from "../model/config.ts";
 import type { WeightTransform } from "../model/linear.ts";
 import type { Q8Policy } from "../model/q8_policy.ts";
 import { META } from "../package/format.ts";
@@ -70,6 +70,36 @@ function composed(
   };
 }
 
+/** A model loaded from a checkpoint with a LoadRecord observer (what writePackage writes). */
+export interface RecordedLoad {
+  readonly kernels: Kernels;
+  readonly towers: Towers;
+  readonly model: { readonly cfg: ClipConfig };
+  readonly record: LoadRecord;
+}
+
+/**
+ * Writes the package of a model just loaded from `ckpt` (which must still be open): the plan's
+ * tensors, copied out of linear memory one at a time, and the package metadata. `sourceSha256`
+ * is computed from the weight file when not given.
+ */
+export async function writePackage(
+  ckpt: Checkpoint,
+  loaded: RecordedLoad,
+  sink: ByteSink,
+  sourceSha256?: string,
+): Promise<{ bytes: number; tensors: number; rows: PlanRow[]; sourceSha256: string }> {
+  const metadata = await packageMetadata(ckpt.files, {
+    towers: loaded.towers,
+    cfg: loaded.model.cfg,
+    source: ckpt.files.label,
+    sourceSha256: sourceSha256 ?? await sha256Of(ckpt.weightFiles, ckpt.weightName),
+  });
+  const { tensors, rows } = planPackage(ckpt, loaded);
+  const bytes = await writeSafetensors(sink, tensors, metadata);
+  return { bytes, tensors: tensors.length, rows, sourceSha256: metadata[META.sourceSha256] };
+}
+
 /**
  * Converts a Hugging Face CLIP folder (path, URL or in-memory files) into an edgeclip int8 package
  * written to `sink`: packed int8 weights, their scales, f32 norms/biases, the int8 token table and
@@ -95,7 +125,7 @@ export async function convertClip(
       ? await mergeTransform(Kernels.create(opts.variant), opts.adapters, configShape(ckpt.cfg))
       : undefined;
     const record = new LoadRecord();
-    const { kernels, towers, model } = await openModel(ckpt, {
+    const loaded = await openModel(ckpt, {
       dtype: "int8",
       towers: opts.towers,
       q8Policy: opts.policy,
@@ -103,20 +133,10 @@ export async function convertClip(
       observer: record,
       variant: opts.variant,
     });
-    const metadata = await packageMetadata(ckpt.files, {
-      towers,
-      cfg: model.cfg,
-      source: ckpt.files.label,
-      sourceSha256: await sha256Of(ckpt.weightFiles, ckpt.weightName),
-    });
-    const { tensors, rows } = planPackage(ckpt, { kernels, towers, record });
-    const bytes = await writeSafetensors(sink, tensors, metadata);
+    const written = await writePackage(ckpt, { ...loaded, record }, sink);
     return {
-      bytes,
-      tensors: tensors.length,
-      sourceSha256: metadata[META.sourceSha256],
-      towers,
-      rows,
+      ...written,
+      towers: loaded.towers,
       merged: merge?.names ?? [],
       ms: performance.now() - t0,
     };

@@ -17,6 +17,12 @@ export interface PathInfo {
   readonly size: number;
 }
 
+/** Sequential writes to a new file (a download on its way into the cache). */
+export interface FileWriter {
+  write(chunk: Uint8Array): Promise<void>;
+  close(): void;
+}
+
 /** File-system and environment access. Failures are the host's own errors: see `explain`. */
 export interface Host {
   readFile(path: string | URL): Promise<Uint8Array>;
@@ -27,6 +33,23 @@ export interface Host {
   env(name: string): string | undefined;
   /** The reason a host call failed, in words a message can carry ("no such file", …). */
   explain(e: unknown): string;
+
+  // What the download cache needs (io/cache_disk.ts). A host without a file system answers
+  // undefined to cacheHome() and is never asked for the rest.
+
+  /**
+   * The platform's folder for caches: $XDG_CACHE_HOME or ~/.cache (Linux), ~/Library/Caches
+   * (macOS), %LOCALAPPDATA% (Windows); undefined when the host has no file system or no home.
+   */
+  cacheHome(): string | undefined;
+  /** Creates a folder and its parents; an existing folder is fine. */
+  mkdir(path: string): Promise<void>;
+  /** Creates (or truncates) a file for sequential writes. */
+  create(path: string): Promise<FileWriter>;
+  /** Moves a file onto `to` in one step, replacing it: how a finished download appears. */
+  rename(from: string, to: string): Promise<void>;
+  /** Deletes a file; a missing one is fine. */
+  remove(path: string): Promise<void>;
 }
 
 /** Opens a local file for reads; a read past its end fails with a RangeError. */
@@ -62,6 +85,24 @@ async function denoOpen(path: string): Promise<RandomAccess> {
   };
 }
 
+/** The platform cache folder from the environment (see Host.cacheHome). */
+function denoCacheHome(env: (name: string) => string | undefined): string | undefined {
+  if (Deno.build.os === "windows") return env("LOCALAPPDATA");
+  const home = env("HOME");
+  if (Deno.build.os === "darwin") return home && `${home}/Library/Caches`;
+  return env("XDG_CACHE_HOME") || (home && `${home}/.cache`);
+}
+
+async function denoCreate(path: string): Promise<FileWriter> {
+  const f = await Deno.open(path, { write: true, create: true, truncate: true });
+  return {
+    async write(chunk) {
+      for (let o = 0; o < chunk.length;) o += await f.write(chunk.subarray(o));
+    },
+    close: () => f.close(),
+  };
+}
+
 const DENO_HOST: Host = {
   readFile: (path) => Deno.readFile(path),
   open: denoOpen,
@@ -82,6 +123,17 @@ const DENO_HOST: Host = {
       return "permission denied (run Deno with --allow-read / --allow-net for this path)";
     }
     return e instanceof Error ? e.message : String(e);
+  },
+  cacheHome: () => denoCacheHome(DENO_HOST.env),
+  mkdir: (path) => Deno.mkdir(path, { recursive: true }),
+  create: denoCreate,
+  rename: (from, to) => Deno.rename(from, to),
+  async remove(path) {
+    try {
+      await Deno.remove(path);
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    }
   },
 };
 
