@@ -5,6 +5,7 @@ export type { ForwardInputs, ForwardOutputs } from "./src/api/forward.ts";
 export { TEMPLATE_PRESETS } from "./src/api/templates.ts";
 export { EdgeClipError, type ErrorCode } from "./src/errors.ts";
 export type { Tensor } from "./src/tensor.ts";
+export { type KernelModules, setKernelModules } from "./src/wasm/module.ts";
 export {
   type AdapterBlock,
   type AdapterSetup,

@@ -42,8 +42,10 @@ const ALLOWED: Record<string, readonly string[]> = {
   cli: ["errors.ts", "tensor.ts", "api", "convert", "server", "io"],
 };
 
-/** The only src/ code that may touch the Deno namespace: the host (io/host.ts) and the CLI. */
-const DENO_ALLOWED = /^src\/(io\/host\.ts|cli\/)/;
+/** The only src/ code that may touch the Deno namespace: the Deno host and the CLI. */
+const DENO_ALLOWED = /^src\/(io\/host_deno\.ts|cli\/)/;
+/** The only src/ code that may touch Node's `process` or `node:` modules: the Node host, the CLI. */
+const NODE_ALLOWED = /^src\/(io\/host_node\.ts|cli\/)/;
 
 /** Files that are data tables, not code: exempt from the line budget. */
 const DATA_FILE = /(_table|_data)\.ts$|\/_generated\//;
@@ -164,13 +166,18 @@ Deno.test("architecture: only src/wasm/ touches linear memory, pointers and raw 
   ok(problems.length === 0, problems.join("\n"));
 });
 
-Deno.test("architecture: only io/host.ts and cli/ touch Deno.* (other runtimes plug in there)", () => {
+Deno.test("architecture: only the hosts (io/host_*.ts) and cli/ touch Deno.*, process or node:", () => {
   const problems: string[] = [];
   for (const file of walk(`${ROOT}src`)) {
     const rel = file.slice(ROOT.length);
-    if (DENO_ALLOWED.test(rel)) continue;
-    codeOf(Deno.readTextFileSync(file)).split("\n").forEach((line, i) => {
-      if (/\bDeno\s*\./.test(line)) problems.push(`${rel}:${i + 1}: ${line.trim()}`);
+    const lines = codeOf(Deno.readTextFileSync(file)).split("\n");
+    lines.forEach((line, i) => {
+      if (!DENO_ALLOWED.test(rel) && /\bDeno\s*\./.test(line)) {
+        problems.push(`${rel}:${i + 1}: ${line.trim()}`);
+      }
+      if (!NODE_ALLOWED.test(rel) && /\bprocess\s*\.|["']node:|\brequire\s*\(/.test(line)) {
+        problems.push(`${rel}:${i + 1}: ${line.trim()}`);
+      }
     });
   }
   ok(problems.length === 0, problems.join("\n"));

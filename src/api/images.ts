@@ -114,9 +114,12 @@ async function bytesOf(input: ImageInput, maxBytes: number): Promise<Uint8Array 
     try {
       size = (await host.stat(input)).size;
     } catch (e) {
-      throw new EdgeClipError("source_unavailable", `cannot read image file ${input}: ${e}`, {
-        path: input,
-      });
+      throw new EdgeClipError(
+        "source_unavailable",
+        `cannot read image file ${input}: ${host.explain(e)}`,
+        { path: input },
+        { cause: e },
+      );
     }
     if (size > maxBytes) tooLarge(`image file ${input}`, size, maxBytes);
     return await host.readFile(input);

@@ -11,7 +11,7 @@
 // system, cache_web.ts keeps the same entries in the web Cache API.
 
 import { EdgeClipError } from "../errors.ts";
-import { host, type RandomAccess } from "./host.ts";
+import { host, type HostWriter, type RandomAccess } from "./host.ts";
 import type { ByteSink } from "./safetensors_write.ts";
 
 /** A file of a repo at a revision, as the server described it. */
@@ -59,12 +59,16 @@ export function repoFolder(repo: string): string {
   return repo.split("/").map(safeName).join("--");
 }
 
-/** The cache root: the option, else $EDGECLIP_CACHE, else `<platform cache folder>/edgeclip`. */
+/**
+ * The cache root: the option, else $EDGECLIP_CACHE, else `<platform cache folder>/edgeclip`;
+ * undefined on a host that cannot write files.
+ */
 export function cacheRoot(cacheDir?: string): string | undefined {
+  if (!host.writer) return undefined;
   if (cacheDir) return cacheDir;
   const env = host.env("EDGECLIP_CACHE");
   if (env) return env;
-  const home = host.cacheHome();
+  const home = host.writer.cacheHome();
   return home && `${home.replace(/[\\/]+$/, "")}/edgeclip`;
 }
 
@@ -72,8 +76,8 @@ function random(): string {
   return Math.random().toString(36).slice(2, 10);
 }
 
-/** The cache in a folder of the host's file system. */
-export function diskCache(root: string): CacheStore {
+/** The cache in a folder of the host's file system, written through `fs`. */
+export function diskCache(root: string, fs: HostWriter): CacheStore {
   const dir = (repo: string) => `${root.replace(/[\\/]+$/, "")}/${repoFolder(repo)}`;
   const blobPath = (repo: string, blob: string) => `${dir(repo)}/blobs/${safeName(blob)}`;
   const refPath = (repo: string, rev: string, file: string) =>
@@ -95,20 +99,18 @@ export function diskCache(root: string): CacheStore {
     const tmp = `${path}.partial-${random()}`;
     let w;
     try {
-      await host.mkdir(folder);
-      w = await host.create(tmp);
+      await fs.mkdir(folder);
+      w = await fs.create(tmp);
     } catch (e) {
       throw cannot("write in", folder, e);
     }
     try {
       await write(w);
-      w.close();
-      await host.rename(tmp, path);
+      await w.close();
+      await fs.rename(tmp, path);
     } catch (e) {
-      try {
-        w.close();
-      } catch { /* closed already */ }
-      await host.remove(tmp).catch(() => {});
+      await w.close().catch(() => {}); // closed already, or failing: the file goes anyway
+      await fs.remove(tmp).catch(() => {});
       throw e;
     }
   }

@@ -210,16 +210,16 @@ export async function chooseCache(
   cacheDir?: string,
   offline = false,
 ): Promise<CacheStore | undefined> {
-  const root = cacheRoot(cacheDir);
-  if (root === undefined) return await webCache();
+  const root = cacheRoot(cacheDir), fs = host.writer;
+  if (root === undefined || !fs) return await webCache();
   // offline only reads; an explicit folder that cannot be written says so at the first download
-  if (offline || cacheDir !== undefined || host.env("EDGECLIP_CACHE")) return diskCache(root);
+  if (offline || cacheDir !== undefined || host.env("EDGECLIP_CACHE")) return diskCache(root, fs);
   const probe = `${root}/.probe-${Math.random().toString(36).slice(2)}`;
   try {
-    await host.mkdir(root);
-    (await host.create(probe)).close();
-    await host.remove(probe);
-    return diskCache(root);
+    await fs.mkdir(root);
+    await (await fs.create(probe)).close();
+    await fs.remove(probe);
+    return diskCache(root, fs);
   } catch {
     return undefined;
   }

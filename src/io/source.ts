@@ -33,9 +33,20 @@ export interface FileSet {
 
 /**
  * What loadClip/loadAdapter accept as a source: a path, Hub id or URL; in-memory files by name;
- * or an edgeclip package alone as a stream or Blob (read front to back as it arrives).
+ * the Files of a folder (e.g. from `<input type="file" webkitdirectory>`); or an edgeclip package
+ * alone as a File/Blob or a stream (read front to back as it arrives).
  */
-export type Source = string | URL | MemoryFiles | ReadableStream<Uint8Array> | Blob;
+export type Source =
+  | string
+  | URL
+  | MemoryFiles
+  | readonly File[]
+  | Blob
+  | ReadableStream<Uint8Array>;
+
+function isList(s: Source): s is readonly File[] {
+  return Array.isArray(s); // Array.isArray does not narrow a readonly array type
+}
 
 function unavailable(label: string, name: string, why: string, cause?: unknown): EdgeClipError {
   return new EdgeClipError(
@@ -144,19 +155,31 @@ export async function resolveSource(
     }
     return { files: folderFileSet(dir), single: name };
   }
-  const name = "model.safetensors";
   if (typeof ReadableStream !== "undefined" && source instanceof ReadableStream) {
+    const name = "model.safetensors";
     return {
       files: memoryFileSet({ [name]: source }, "a stream", { sequential: name }),
       single: name,
     };
   }
   if (typeof Blob !== "undefined" && source instanceof Blob) {
-    return { files: memoryFileSet({ [name]: source }, "a Blob"), single: name };
+    // one File or Blob: a package file (a File keeps its name)
+    const name = typeof File !== "undefined" && source instanceof File && source.name
+      ? source.name
+      : "model.safetensors";
+    return { files: memoryFileSet({ [name]: source }, name), single: name };
   }
-  if (
-    source && typeof source === "object" && !Array.isArray(source) && !ArrayBuffer.isView(source)
-  ) {
+  if (isList(source)) {
+    const files: MemoryFiles = {};
+    for (const f of source as readonly unknown[]) {
+      if (!(typeof File !== "undefined" && f instanceof File)) {
+        throw new EdgeClipError("invalid_input", "an array source must hold File objects only");
+      }
+      files[f.name] = f;
+    }
+    return await resolveSource(files, opts);
+  }
+  if (source && typeof source === "object" && !ArrayBuffer.isView(source)) {
     const names = Object.keys(source);
     const single = names.length === 1 && SINGLE.test(names[0]) ? names[0] : undefined;
     return {
@@ -167,6 +190,6 @@ export async function resolveSource(
   throw new EdgeClipError(
     "invalid_input",
     'source must be a folder or file path, a Hub id ("org/name"), a URL, an object of ' +
-      "in-memory files, or an edgeclip package as a stream or Blob",
+      "in-memory files, Files, or an edgeclip package as a Blob or stream",
   );
 }

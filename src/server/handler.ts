@@ -51,6 +51,11 @@ export interface HandlerOptions {
   remoteTimeoutMs?: number;
   /** Requests that may wait for the model while one runs; beyond this, 503 (default 16). */
   maxQueue?: number;
+  /**
+   * The path the routes sit under, e.g. "/edgeclip" where a platform passes the function's name
+   * in the URL (Supabase Edge Functions): `/edgeclip/v1/embeddings`. Default: none.
+   */
+  basePath?: string;
   /** The model name reported and accepted in `model` (default: the config's name, or "clip"). */
   modelName?: string;
   /** The dtype reported by /healthz (default: what the model reports, or "f32"). */
@@ -92,6 +97,13 @@ function positive(v: number | undefined, name: string, fallback: number): number
   if (v === undefined) return fallback;
   if (!Number.isFinite(v) || v <= 0) throw new RangeError(`${name} must be a positive number`);
   return v;
+}
+
+/** A base path as matched: "" or "/a/b" (leading slash, none at the end). */
+function routePrefix(basePath: string | undefined): string {
+  if (basePath === undefined) return "";
+  if (!basePath.startsWith("/")) throw new RangeError('basePath must start with "/"');
+  return basePath.replace(/\/+$/, "");
 }
 
 type Route = {
@@ -178,6 +190,7 @@ export function createHandler(
     maxBodyBytes,
     maxPixels: positive(options.maxPixels, "maxPixels", DEFAULT_LIMITS.maxPixels),
   };
+  const basePath = routePrefix(options.basePath);
   const log = options.onError ?? ((e: unknown) => console.error("edgeclip server error:", e));
 
   const routes: Record<string, Route> = {
@@ -195,10 +208,14 @@ export function createHandler(
   };
 
   const answer = async (req: Request): Promise<Response> => {
-    const path = new URL(req.url).pathname;
+    const full = new URL(req.url).pathname;
+    const path = full.startsWith(basePath + "/") ? full.slice(basePath.length) : "";
     const route = Object.hasOwn(routes, path) ? routes[path] : undefined;
     if (!route) {
-      throw new HttpError("not_found", `no route ${path} (see /v1/embeddings, /v1/classify)`);
+      throw new HttpError(
+        "not_found",
+        `no route ${full} (see ${basePath}/v1/embeddings, ${basePath}/v1/classify)`,
+      );
     }
     if (req.method === "OPTIONS") return optionsResponse(req, route.methods, cors);
     if (!route.methods.includes(req.method)) {

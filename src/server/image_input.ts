@@ -3,6 +3,7 @@
 // would read it as a file path.
 
 import { EdgeClipError } from "../errors.ts";
+import { base64Decode } from "../io/base64.ts";
 import { readCapped } from "../io/read_capped.ts";
 
 /** How the server obtains image bytes. */
@@ -55,7 +56,7 @@ function short(s: string): string {
 export function decodeBase64(text: string, where: string): Uint8Array {
   const alphabet = /[-_]/.test(text) ? "base64url" : "base64";
   try {
-    return Uint8Array.fromBase64(text, { alphabet, lastChunkHandling: "loose" });
+    return base64Decode(text, alphabet);
   } catch {
     invalid(`${where} is not valid base64 (send a data: URL or base64-encoded image bytes)`);
   }

@@ -3,6 +3,7 @@
 
 import type { Clip } from "../api/clip.ts";
 import { EdgeClipError } from "../errors.ts";
+import { base64Encode } from "../io/base64.ts";
 import { HttpError } from "./error_response.ts";
 import { ByteBudget, imageBytes, type ImagePolicy } from "./image_input.ts";
 import type { ComputeQueue } from "./queue.ts";
@@ -51,7 +52,7 @@ function float32Base64(v: Float32Array): string {
   const bytes = new Uint8Array(v.length * 4);
   const view = new DataView(bytes.buffer);
   for (let i = 0; i < v.length; i++) view.setFloat32(i * 4, v[i], true);
-  return bytes.toBase64();
+  return base64Encode(bytes);
 }
 
 /**

@@ -3,6 +3,9 @@
 
 import { EdgeClipError } from "../errors.ts";
 
+/** The custom section in which build.ts names a module's variant ("relaxed" or "simd128"). */
+export const VARIANT_SECTION = "edgeclip.variant";
+
 /** Wasm value types used by the kernels (pointers are i32 in wasm32). */
 export type ValType = "i32" | "f32";
 

@@ -1,9 +1,10 @@
 // Model sources: a folder, a file: URL and an http URL give the same model; missing files and
-// HTTP errors are source_unavailable.
+// HTTP errors are source_unavailable; Files and Blobs (as a browser holds them) load as bytes do.
 
 import { deepStrictEqual, ok, rejects } from "node:assert/strict";
 import { EdgeClipError, loadClip } from "../../mod.ts";
 import { listCases, readTensors } from "../golden/clip_cases.ts";
+import { convertClipToBytes } from "../../src/convert/mod.ts";
 
 const base = listCases().cases.find((c) => c.json.adapters.length === 0);
 const canServe = (await Deno.permissions.query({ name: "net", host: "127.0.0.1" })).state ===
@@ -47,4 +48,38 @@ Deno.test({
   } finally {
     await server.shutdown();
   }
+});
+
+Deno.test({
+  name: "sources: Files, Blob values and one package Blob load what the folder and bytes load",
+  ignore: !base,
+}, async () => {
+  const dir = base!.modelDir;
+  const names = [...Deno.readDirSync(dir)].filter((e) => e.isFile).map((e) => e.name);
+  const files = await Promise.all(
+    names.map(async (n) => new File([await Deno.readFile(`${dir}/${n}`)], n)),
+  );
+  const embed = async (src: Parameters<typeof loadClip>[0]) => {
+    const clip = await loadClip(src);
+    const [t] = await clip.embedText("a photo of a cat");
+    clip.dispose();
+    return t;
+  };
+  const ref = await embed(dir);
+  deepStrictEqual(await embed(files), ref);
+  deepStrictEqual(await embed(Object.fromEntries(files.map((f) => [f.name, f as Blob]))), ref);
+  // a package: as a File (its name kept), as a nameless Blob, and as bytes, the same model
+  const { bytes } = await convertClipToBytes(dir);
+  const pkg = await embed({ "p.safetensors": bytes });
+  deepStrictEqual(await embed(new File([bytes as BlobPart], "p.safetensors")), pkg);
+  deepStrictEqual(await embed(new Blob([bytes as BlobPart])), pkg);
+  await rejects(
+    loadClip(["config.json"] as unknown as File[]),
+    (e) =>
+      e instanceof EdgeClipError && e.code === "invalid_input" && /File objects/.test(e.message),
+  );
+  await rejects(
+    loadClip(files.filter((f) => f.name === "config.json")),
+    (e) => e instanceof EdgeClipError && e.code === "source_unavailable",
+  );
 });

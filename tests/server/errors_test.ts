@@ -1,7 +1,7 @@
 // Every way a request can be wrong, with its status and code; and the handler still answers
 // correctly afterwards.
 
-import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
+import { deepStrictEqual, ok, strictEqual, throws } from "node:assert/strict";
 import { createHandler } from "../../server.ts";
 import { answer, dataUrl, goldenClip, goldenPngs, MODEL_DIR, post } from "./_helpers.ts";
 
@@ -35,6 +35,24 @@ Deno.test({ name: "server errors: routing and methods", ignore }, async () => {
   const del = await handler(new Request("http://localhost/healthz", { method: "DELETE" }));
   strictEqual(del.headers.get("allow"), "GET, HEAD");
   await expectError(del, 405, "method_not_allowed");
+});
+
+Deno.test({ name: "server errors: routes under a basePath", ignore }, async () => {
+  const clip = await goldenClip();
+  for (const basePath of ["/edgeclip", "/edgeclip/", "/fn/edgeclip"]) {
+    const handler = createHandler(clip, { basePath });
+    const at = basePath.replace(/\/$/, "");
+    strictEqual((await handler(new Request(`http://localhost${at}/healthz`))).status, 200);
+    await expectError(handler(new Request("http://localhost/healthz")), 404, "not_found");
+    await expectError(handler(new Request(`http://localhost${at}`)), 404, "not_found");
+    await expectError(
+      handler(new Request(`http://localhost${at}x/healthz`)),
+      404,
+      "not_found",
+      new RegExp(`see ${at}/v1/embeddings`),
+    );
+  }
+  throws(() => createHandler(clip, { basePath: "edgeclip" }), RangeError);
 });
 
 Deno.test({ name: "server errors: content type, malformed JSON, bad UTF-8", ignore }, async () => {
