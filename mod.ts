@@ -14,7 +14,6 @@ export {
   Average,
   BatchSplit,
   Fuse,
-  Parallel,
   Split,
   Stack,
 } from "./src/api/setup.ts";

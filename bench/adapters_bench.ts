@@ -143,7 +143,13 @@ function randomAdapter(
     finish() {},
   } as unknown as AdapterTensors;
   const k = Kernels.create();
-  buildAdapter(k, name, name, parseAdapterConfig(config), recorder, SHAPE);
+  buildAdapter(k, {
+    name,
+    saved: name,
+    config: parseAdapterConfig(config),
+    tensors: recorder,
+    model: SHAPE,
+  });
   const meta = {
     config,
     name,

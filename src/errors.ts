@@ -43,6 +43,11 @@ export const ERROR_CODES = {
   adapter_unsupported: "adapter feature is not supported",
   /** An adapter setup names unknown adapters or nests blocks in a way the library forbids. */
   adapter_setup: "invalid adapter setup",
+  /**
+   * An adapter or fusion cannot be deleted now: the active setup, a loaded fusion, a call still
+   * running or a pending merge uses it, or it is merged into the base weights.
+   */
+  adapter_in_use: "adapter is in use",
   /** The Clip instance was disposed. */
   disposed: "the model was disposed",
   /** The WebAssembly host lacks a needed feature (SIMD) or memory. */

@@ -1,4 +1,5 @@
-// The layering of ARCHITECTURE.md as a test: which src/ folders may import which, that only
+// The layering of ARCHITECTURE.md as a test (its layer table is read from the document): which src/
+// folders may import which, that only
 // src/wasm/ touches linear memory and raw exports, that only the host touches Deno.*, kernels that
 // import only kernels, and the file-size budget (tinygrad's line budget at file granularity).
 
@@ -6,41 +7,31 @@ import { deepStrictEqual, ok } from "node:assert/strict";
 
 const ROOT = decodeURIComponent(new URL("../", import.meta.url).pathname);
 
-/** Folder (first segment under src/, or a root file) → folders it may import. */
-const ALLOWED: Record<string, readonly string[]> = {
-  "errors.ts": [],
-  "tensor.ts": [],
-  wasm: ["errors.ts", "tensor.ts"],
-  io: ["errors.ts", "tensor.ts"],
-  tokenizer: ["errors.ts", "tensor.ts"],
-  image: ["errors.ts", "tensor.ts", "wasm", "io"],
-  // io: the model reads its weight files itself (WeightStore), below ARCHITECTURE.md's line
-  model: ["errors.ts", "tensor.ts", "wasm", "io"],
-  adapters: ["errors.ts", "tensor.ts", "wasm", "io", "model"],
-  // the edgeclip package format: its reader and writer build on the model's int8 layers;
-  // tokenizer: a package carries the tokenizer's merges resolved to ids (tokenizer/resolved.ts)
-  package: ["errors.ts", "tensor.ts", "wasm", "io", "tokenizer", "model"],
-  // the one opener of model sources (HF folder or package), below loadClip and the converter
-  checkpoint: ["errors.ts", "tensor.ts", "wasm", "io", "model", "package"],
-  // adapters: LoRA-family adapters merged into the weights at conversion
-  convert: ["errors.ts", "tensor.ts", "wasm", "io", "model", "adapters", "package", "checkpoint"],
-  // convert: an int8 load of a Hub repo keeps the package it converted in the download cache
-  api: [
-    "errors.ts",
-    "tensor.ts",
-    "wasm",
-    "io",
-    "tokenizer",
-    "image",
-    "model",
-    "adapters",
-    "checkpoint",
-    "convert",
-  ],
-  // io: generic byte-stream utilities (read_capped.ts)
-  server: ["errors.ts", "tensor.ts", "api", "io"],
-  cli: ["errors.ts", "tensor.ts", "api", "convert", "server", "io"],
-};
+/**
+ * Folder (first segment under src/, or a root file) → folders it may import: the layer table of
+ * ARCHITECTURE.md, parsed from it, so the document and the code cannot drift apart.
+ */
+const ALLOWED: Record<string, readonly string[]> = layerTable(
+  Deno.readTextFileSync(`${ROOT}ARCHITECTURE.md`),
+);
+
+/** The rows `| \`folder\` | a, b, c | … |` that follow the `<!-- layers: … -->` marker. */
+function layerTable(doc: string): Record<string, readonly string[]> {
+  const start = doc.indexOf("<!-- layers:");
+  ok(start >= 0, "ARCHITECTURE.md has no <!-- layers: --> table");
+  const table: Record<string, readonly string[]> = {};
+  for (const line of doc.slice(start).split("\n").slice(1)) {
+    if (line.trim() === "") {
+      if (Object.keys(table).length) break;
+      continue;
+    }
+    const cells = line.split("|").slice(1, -1).map((c) => c.trim());
+    const name = /^`([^`]+)`$/.exec(cells[0] ?? "")?.[1];
+    if (!name) continue; // header and separator rows
+    table[name] = cells[1] ? cells[1].split(",").map((s) => s.trim()) : [];
+  }
+  return table;
+}
 
 /** The only src/ code that may touch the Deno namespace: the Deno host and the CLI. */
 const DENO_ALLOWED = /^src\/(io\/host_deno\.ts|cli\/)/;
@@ -138,6 +129,25 @@ Deno.test("architecture: src/ folders import only the layers below them", () => 
     }
   }
   ok(problems.length === 0, problems.join("\n"));
+});
+
+Deno.test("architecture: every layer of ARCHITECTURE.md exists, and imports only layers", () => {
+  const layers = Object.keys(ALLOWED);
+  ok(layers.length >= 10, `only ${layers.length} rows parsed from ARCHITECTURE.md`);
+  for (const [layer, deps] of Object.entries(ALLOWED)) {
+    ok(
+      (() => {
+        try {
+          Deno.statSync(`${ROOT}src/${layer}`);
+          return true;
+        } catch {
+          return false;
+        }
+      })(),
+      `ARCHITECTURE.md lists ${layer}, which src/ does not have`,
+    );
+    for (const d of deps) ok(layers.includes(d), `${layer} may import ${d}, not a layer`);
+  }
 });
 
 Deno.test("architecture: the model never names an adapter method", () => {

@@ -1,16 +1,16 @@
 // Composition blocks (the adapters library's composition.py): Stack, Fuse, Split, BatchSplit,
-// Average (and Parallel, which CLIP rejects), the allowed nestings, and the `to_dict` form that
-// adapter_setup.json and golden case.json files hold.
+// Average, the allowed nestings, and the `to_dict` form that adapter_setup.json and golden
+// case.json files hold. Parallel exists only as a name to reject: the library refuses it on CLIP.
 
 import { EdgeClipError } from "../errors.ts";
 
 /** A composition block. Children are adapter names or nested blocks. */
-export type Block = Stack | Fuse | Split | BatchSplit | Average | Parallel;
+export type Block = Stack | Fuse | Split | BatchSplit | Average;
 /** What a call or setActiveAdapters accepts: a name, or a block. */
 export type Setup = string | Block;
 
 abstract class BlockBase {
-  abstract readonly type: "Stack" | "Fuse" | "Split" | "BatchSplit" | "Average" | "Parallel";
+  abstract readonly type: Block["type"];
   readonly children: readonly Setup[];
   constructor(children: readonly Setup[]) {
     if (children.length === 0) {
@@ -92,31 +92,44 @@ export class Fuse extends BlockBase {
   }
 }
 
-/** Splits each sequence along its tokens: child i gets `splits[i]` positions. */
-export class Split extends BlockBase {
-  readonly type = "Split" as const;
-  readonly splits: readonly number[];
-  constructor(...args: (Setup | { splits: number[] | number })[]) {
-    const opts = popOpts(args, "Split", "splits");
+/** The option and to_dict argument of the blocks whose children get a share each. */
+const SIZES = {
+  Split: { option: "splits", kwarg: "splits" },
+  BatchSplit: { option: "batchSizes", kwarg: "batch_sizes" },
+} as const;
+
+/** Split and BatchSplit: one size per child, given as the last argument. */
+abstract class SizedBlock extends BlockBase {
+  abstract override readonly type: keyof typeof SIZES;
+  readonly #sizes: readonly number[];
+  constructor(args: unknown[], block: keyof typeof SIZES) {
+    const { option } = SIZES[block];
+    const opts = popOpts(args, block, option);
     super(args as Setup[]);
-    this.splits = sizes(opts.splits, this.children.length, "Split splits");
+    this.#sizes = sizes(opts[option], this.children.length, `${block} ${option}`);
+    // the public field (splits / batchSizes), declared by the subclass
+    Object.defineProperty(this, option, { value: this.#sizes, enumerable: true });
   }
   protected override kwargs(): Record<string, unknown> {
-    return { splits: [...this.splits] };
+    return { [SIZES[this.type].kwarg]: [...this.#sizes] };
+  }
+}
+
+/** Splits each sequence along its tokens: child i gets `splits[i]` positions. */
+export class Split extends SizedBlock {
+  readonly type = "Split" as const;
+  declare readonly splits: readonly number[];
+  constructor(...args: (Setup | { splits: number[] | number })[]) {
+    super(args, "Split");
   }
 }
 
 /** Splits the batch: child i gets the next `batchSizes[i]` sequences. */
-export class BatchSplit extends BlockBase {
+export class BatchSplit extends SizedBlock {
   readonly type = "BatchSplit" as const;
-  readonly batchSizes: readonly number[];
+  declare readonly batchSizes: readonly number[];
   constructor(...args: (Setup | { batchSizes: number[] | number })[]) {
-    const opts = popOpts(args, "BatchSplit", "batchSizes");
-    super(args as Setup[]);
-    this.batchSizes = sizes(opts.batchSizes, this.children.length, "BatchSplit batchSizes");
-  }
-  protected override kwargs(): Record<string, unknown> {
-    return { batch_sizes: [...this.batchSizes] };
+    super(args, "BatchSplit");
   }
 }
 
@@ -161,26 +174,31 @@ export class Average extends BlockBase {
   }
 }
 
-/** Parallel: the library rejects it on CLIP models; kept so setups name it and fail clearly. */
-export class Parallel extends BlockBase {
-  readonly type = "Parallel" as const;
-  constructor(...children: Setup[]) {
-    super(children);
-  }
+/** True for a composition block (not a name). */
+export function isBlock(x: unknown): x is Block {
+  return x instanceof BlockBase;
+}
+
+/** The library's validate_composition for model type clip: Parallel is not among its models. */
+function rejectParallel(): never {
+  throw new EdgeClipError(
+    "adapter_unsupported",
+    "Parallel composition is not supported on CLIP models (the library rejects it for model type clip)",
+  );
 }
 
 function isOpts(x: unknown): boolean {
   return !!x && typeof x === "object" && !(x instanceof BlockBase);
 }
-function popOpts<K extends string>(
+function popOpts(
   args: unknown[],
   block: string,
-  key: K,
-): Record<K, number[] | number> {
+  key: string,
+): Record<string, number[] | number> {
   if (!args.length || !isOpts(args[args.length - 1])) {
     throw new EdgeClipError("adapter_setup", `${block} needs { ${key} } as its last argument`);
   }
-  return args.pop() as Record<K, number[] | number>;
+  return args.pop() as Record<string, number[] | number>;
 }
 function sizes(v: number[] | number, n: number, what: string): readonly number[] {
   const list = Array.isArray(v) ? v : new Array(n).fill(v);
@@ -193,12 +211,11 @@ function sizes(v: number[] | number, n: number, what: string): readonly number[]
   return Object.freeze([...list]);
 }
 
-/** The library's ALLOWED_NESTINGS. */
+/** The library's ALLOWED_NESTINGS (without Parallel's row: no Parallel block exists here). */
 const ALLOWED: Record<Block["type"], readonly string[]> = {
   Stack: ["str", "Fuse", "Split", "Parallel", "BatchSplit", "Average"],
   Fuse: ["str", "Stack"],
   Split: ["str", "Split", "Stack", "BatchSplit", "Average"],
-  Parallel: ["str", "Stack", "BatchSplit", "Average"],
   BatchSplit: ["str", "Stack", "Split", "BatchSplit", "Average"],
   Average: ["str", "Stack", "Split", "BatchSplit"],
 };
@@ -210,6 +227,7 @@ const ALLOWED: Record<Block["type"], readonly string[]> = {
  */
 export function parseSetup(setup: Setup): Block {
   const block = typeof setup === "string" ? new Stack(setup) : setup;
+  if ((block as { type?: unknown })?.type === "Parallel") rejectParallel();
   if (!(block instanceof BlockBase)) {
     throw new EdgeClipError("adapter_setup", `not an adapter setup: ${JSON.stringify(setup)}`);
   }
@@ -217,18 +235,13 @@ export function parseSetup(setup: Setup): Block {
   return block;
 }
 
+/** validate_composition: the depth rule and ALLOWED_NESTINGS, recursively. */
 function validate(b: Setup, level: number): void {
   if (typeof b === "string") return;
   if (level > 1 && !(b instanceof Stack)) {
     throw new EdgeClipError(
       "adapter_setup",
       `Adapter setup is too deep: cannot have ${b.type} at level ${level}`,
-    );
-  }
-  if (b instanceof Parallel) {
-    throw new EdgeClipError(
-      "adapter_unsupported",
-      "Parallel composition is not supported on CLIP models (the library rejects it for model type clip)",
     );
   }
   for (const c of b.children) {
@@ -296,7 +309,7 @@ export function adapterSetupFromDict(obj: unknown): Block {
         normalizeWeights: kw.normalize_weights as boolean | undefined,
       });
     case "Parallel":
-      return new Parallel(...children);
+      return rejectParallel();
     default:
       throw new EdgeClipError(
         "adapter_setup",

@@ -5,22 +5,17 @@
 import { EdgeClipError } from "../errors.ts";
 import type { FileSet } from "../io/source.ts";
 import { layerPath } from "../model/names.ts";
-import type { Kernels } from "../wasm/kernels.ts";
+import type { Kernels, OwnerLimit } from "../wasm/kernels.ts";
 import {
-  at,
   BN_MODULE,
   type BnLoc,
   buildAdapter,
   type LoadedAdapter,
+  type LoadedFusion,
   type ModelShape,
+  PerLayer,
 } from "./adapter.ts";
-import type { LoadedFusion } from "./attach.ts";
-import {
-  type BnConfig,
-  integerScalingInJson,
-  methodConfigs,
-  parseAdapterConfig,
-} from "./config.ts";
+import { type BnConfig, methodConfigs, parseAdapterConfig } from "./config.ts";
 import { FusionLayer, parseFusionConfig } from "./methods/fusion.ts";
 import { AdapterTensors, readWeightFile } from "./tensors.ts";
 
@@ -28,28 +23,31 @@ const ADAPTER_WEIGHTS = ["adapter.safetensors", "pytorch_adapter.bin"];
 const FUSION_WEIGHTS = ["model_adapter_fusion.safetensors", "pytorch_model_adapter_fusion.bin"];
 const MODEL_TYPES = new Set(["clip", "clip_text_model", "clip_vision_model"]);
 
+/** The raw `scaling` values written as JSON integers: the library rejects those (§3.1). */
+function integerScalingInJson(text: string): boolean {
+  return /"scaling"\s*:\s*-?\d+\s*[,}\]]/.test(text);
+}
+
+/** A JSON object file, kept with its text (`__text`: some checks need the literal spelling). */
 async function json(files: FileSet, name: string): Promise<Record<string, unknown>> {
   const text = await files.text(name);
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch (e) {
-    throw new EdgeClipError(
-      "adapter_format",
-      `${files.label}/${name} is not valid JSON (${(e as Error).message})`,
-      {
-        file: name,
-      },
-    );
-  }
-  if (!v || typeof v !== "object" || Array.isArray(v)) {
-    throw new EdgeClipError("adapter_format", `${files.label}/${name} is not a JSON object`, {
+  const fail = (what: string): never => {
+    throw new EdgeClipError("adapter_format", `${files.label}/${name} is not ${what}`, {
       file: name,
     });
-  }
+  };
+  const v: unknown = (() => {
+    try {
+      return JSON.parse(text);
+    } catch (e) {
+      return fail(`valid JSON (${(e as Error).message})`);
+    }
+  })();
+  if (!v || typeof v !== "object" || Array.isArray(v)) fail("a JSON object");
   return Object.assign(v as Record<string, unknown>, { __text: text });
 }
 
+/** The first weights file present, in the library's order of preference. */
 async function weights(files: FileSet, names: readonly string[]): Promise<AdapterTensors> {
   for (const n of names) {
     if (await files.exists(n)) {
@@ -67,6 +65,7 @@ async function weights(files: FileSet, names: readonly string[]): Promise<Adapte
   );
 }
 
+/** The saved model type and hidden size, against this model (before any weight is read). */
 function checkMeta(cfg: Record<string, unknown>, files: FileSet, model: ModelShape): void {
   const type = cfg.model_type;
   if (type !== undefined && type !== null && !MODEL_TYPES.has(type as string)) {
@@ -96,13 +95,21 @@ function checkMeta(cfg: Record<string, unknown>, files: FileSet, model: ModelSha
   }
 }
 
+/** What a load needs besides its files. */
+export interface LoadOptions {
+  /** The model the adapter attaches to. */
+  readonly model: ModelShape;
+  /** A cap on the linear memory the load may take (the adapter budget). */
+  readonly limit?: OwnerLimit;
+}
+
 /** Loads an adapter folder. `name` overrides the saved name (the library's load_as). */
 export async function loadAdapterFolder(
   k: Kernels,
   files: FileSet,
-  model: ModelShape,
-  opts: { name?: string; overrides?: Readonly<Record<string, unknown>> } = {},
+  opts: LoadOptions & { name?: string; overrides?: Readonly<Record<string, unknown>> },
 ): Promise<LoadedAdapter> {
+  const model = opts.model;
   const meta = await json(files, "adapter_config.json");
   checkMeta(meta, files, model);
   const saved = meta.name;
@@ -132,16 +139,16 @@ export async function loadAdapterFolder(
   const version = typeof meta.version === "string" ? meta.version : null;
   const config = parseAdapterConfig(meta.config, { version, overrides: opts.overrides });
   const t = await weights(files, ADAPTER_WEIGHTS);
-  return buildAdapter(k, name, saved, config, t, model);
+  return buildAdapter(k, { name, saved, config, tensors: t, model, limit: opts.limit });
 }
 
 /** Loads a fusion folder for already-loaded adapters (in the fusion's order). */
 export async function loadFusionFolder(
   k: Kernels,
   files: FileSet,
-  model: ModelShape,
-  adapters: readonly LoadedAdapter[],
+  opts: LoadOptions & { adapters: readonly LoadedAdapter[] },
 ): Promise<LoadedFusion> {
+  const { model, adapters } = opts;
   const meta = await json(files, "adapter_fusion_config.json");
   checkMeta(meta, files, model);
   const saved = typeof meta.name === "string" ? meta.name : undefined;
@@ -155,6 +162,8 @@ export async function loadFusionFolder(
       { key: "adapter_names", expected: listed, found: adapters.map((a) => a.name) },
     );
   }
+  // the weight keys carry the name the fusion was saved under; it is registered under the names
+  // of the adapters it is loaded for (what a Fuse block of them looks up)
   const keyName = saved ??
     (Array.isArray(listed) ? listed.join(",") : adapters.map((a) => a.name).join(","));
   const cfg = parseFusionConfig(meta.config ?? "dynamic");
@@ -172,7 +181,7 @@ export async function loadFusionFolder(
   });
   // everything the fusion takes is given back if it fails
   return k.owned((o) => {
-    const layers = new Map<string, FusionLayer>();
+    const layers = new PerLayer<Partial<Record<BnLoc, FusionLayer>>>(model, () => ({}));
     for (const loc of ["mh", "out"] as BnLoc[]) {
       const flags = bns.map((cs) => cs.some((c) => (loc === "mh" ? c.mhAdapter : c.outputAdapter)));
       if (flags.some((f) => f !== flags[0])) {
@@ -185,12 +194,12 @@ export async function loadFusionFolder(
       for (const tw of model.towers) {
         for (let i = 0; i < tw.layers; i++) {
           const p = `${layerPath(tw.tower, i)}.${BN_MODULE[loc]}.adapter_fusion_layer.${keyName}.`;
-          layers.set(at(tw.tower, i, loc), FusionLayer.load(o, cfg, t, p, tw.hidden));
+          layers.at(tw.tower, i)![loc] = FusionLayer.load(o, cfg, t, p, tw.hidden);
         }
       }
     }
     t.finish();
     const name = adapters.map((a) => a.name).join(",");
     return { name, adapterNames: adapters.map((a) => a.name), cfg, layers, owner: o };
-  });
+  }, opts.limit);
 }

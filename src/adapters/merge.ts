@@ -8,8 +8,15 @@ import { resolveSource, type Source } from "../io/source.ts";
 import type { ClipConfig } from "../model/config.ts";
 import type { WeightTransform } from "../model/linear.ts";
 import type { Kernels } from "../wasm/kernels.ts";
-import { at, type LoadedAdapter, type ModelShape, type TowerShape } from "./adapter.ts";
+import {
+  type LoadedAdapter,
+  type ModelShape,
+  PerLayer,
+  type SitePlace,
+  type TowerShape,
+} from "./adapter.ts";
 import { loadAdapterFolder } from "./loading.ts";
+import type { LinearSite } from "../model/hooks.ts";
 import type { LoraModule } from "./methods/lora.ts";
 
 /** The shape adapters are read against: every tower of `cfg`, layer ids text first. */
@@ -53,16 +60,17 @@ export async function mergeTransform(
   const adapters: LoadedAdapter[] = [];
   const free = () => adapters.forEach((a) => a.owner.free());
   try {
-    const sites = new Map<string, LoraModule>();
+    const sites = new PerLayer<Partial<Record<LinearSite, LoraModule>>>(shape, () => ({}));
     for (const folder of folders) {
-      const a = await loadAdapterFolder(k, (await resolveSource(folder)).files, shape);
+      const files = (await resolveSource(folder)).files;
+      const a = await loadAdapterFolder(k, files, { model: shape });
       adapters.push(a);
       checkMergeable(a, adapters, sites);
-      for (const [key, mod] of a.lora) sites.set(key, mod);
+      for (const [p, mod] of a.loras()) sites.at(p.tower, p.layer)![p.linear] = mod;
     }
     const transform: WeightTransform = (place, w) => {
       if (!("layer" in place) || place.linear === "out") return; // not a LoRA site
-      const mod = sites.get(at(place.tower, place.layer, place.linear));
+      const mod = sites.at(place.tower, place.layer)?.[place.linear];
       if (mod) w.set(mod.merged(w));
     };
     return { transform, names: adapters.map((a) => a.name), free };
@@ -76,7 +84,7 @@ export async function mergeTransform(
 function checkMergeable(
   a: LoadedAdapter,
   loaded: readonly LoadedAdapter[],
-  sites: ReadonlyMap<string, LoraModule>,
+  sites: PerLayer<Partial<Record<LinearSite, LoraModule>>>,
 ): void {
   if (loaded.some((b) => b !== a && b.name === a.name)) {
     throw new EdgeClipError(
@@ -90,12 +98,12 @@ function checkMergeable(
       `${a.name} has no LoRA-family weights; only LoRA/IA3 can be merged`,
     );
   }
-  for (const [key, mod] of a.lora) {
-    const other = sites.get(key);
+  for (const [p, mod] of a.loras()) {
+    const other = sites.at(p.tower, p.layer)?.[p.linear];
     if (other) {
       throw new EdgeClipError(
         "adapter_setup",
-        `${key} already has ${other.name} merged; only one adapter can be merged per layer`,
+        `${where(p)} already has ${other.name} merged; only one adapter can be merged per layer`,
       );
     }
     if (mod.cfg.useGating) {
@@ -106,3 +114,5 @@ function checkMergeable(
     }
   }
 }
+
+const where = (p: SitePlace) => `${p.tower} layer ${p.layer} ${p.linear}`;

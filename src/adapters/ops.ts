@@ -45,6 +45,27 @@ export function linear(
   return out;
 }
 
+/**
+ * a [m × k] · b [k × n] in f64 (load-time weight algebra: VeRA's B, LoRA's ΔW, ReFT's R), each
+ * sum accumulated in order and rounded only where the caller stores it.
+ */
+export function matmul64(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  shape: { m: number; k: number; n: number },
+): Float64Array {
+  const { m, k, n } = shape;
+  const out = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let q = 0; q < k; q++) s += a[i * k + q] * b[q * n + j];
+      out[i * n + j] = s;
+    }
+  }
+  return out;
+}
+
 /** A fresh copy of a matrix. */
 export function clone(k: Kernels, m: Mat): Mat {
   const out = k.mat(m.rows, m.cols);

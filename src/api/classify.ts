@@ -64,6 +64,38 @@ export function prompts(labels: readonly string[], opts: ClassifyOptions): strin
   return templates.map((t) => labels.map((l) => t.replaceAll("{}", l)));
 }
 
+/** Prompts per text batch when classify embeds its prompts. */
+const PROMPTS_PER_CALL = 64;
+
+/**
+ * The label embeddings of one classify call: each prompt's embedding from `cache` (under
+ * `key` + prompt) or embedded now, then ensembled per label.
+ */
+export function labelEmbeddings(
+  perTemplate: string[][],
+  opts: { cache: EmbeddingCache; key: string; embed: (prompts: string[]) => Float32Array[] },
+): Float32Array[] {
+  // this call's prompt embeddings, held here: the shared cache may evict some of them when a
+  // call has more prompts than it holds (a preset over many labels)
+  const embeds = new Map<string, Float32Array>();
+  const missing: string[] = [];
+  for (const p of new Set(perTemplate.flat())) {
+    const hit = opts.cache.get(`${opts.key}\0${p}`);
+    if (hit) embeds.set(p, hit);
+    else missing.push(p);
+  }
+  // a chunk at a time bounds the activation memory (an embedding does not depend on its batch)
+  for (let i = 0; i < missing.length; i += PROMPTS_PER_CALL) {
+    const part = missing.slice(i, i + PROMPTS_PER_CALL);
+    const embs = opts.embed(part);
+    part.forEach((p, j) => {
+      embeds.set(p, embs[j]);
+      opts.cache.set(`${opts.key}\0${p}`, embs[j]);
+    });
+  }
+  return ensemble(perTemplate.map((ps) => ps.map((p) => embeds.get(p)!)), perTemplate[0].length);
+}
+
 /** Mean of the templates' normalised embeddings per label, renormalised. */
 export function ensemble(perTemplate: Float32Array[][], labels: number): Float32Array[] {
   const dim = perTemplate[0][0].length;

@@ -1,13 +1,17 @@
 // The object users hold: one loaded model with its kernels, tokenizer and preprocessor.
 
 import { EdgeClipError } from "../errors.ts";
-import { memoryFileSet, type Source, type SourceOptions } from "../io/source.ts";
+import { memoryFileSet, type Source, SOURCE_OPTIONS, type SourceOptions } from "../io/source.ts";
+import { checkOptionNames } from "./options.ts";
 import type { ClipConfig } from "../model/config.ts";
 import { type ForwardInputs, type ForwardOutputs, runForward } from "./forward.ts";
 import type { LoadedModel } from "../checkpoint/open.ts";
 import { openModelCached } from "../convert/cached.ts";
 import { type Int8Precision, Q8_POLICIES } from "../model/q8_policy.ts";
-import { AdapterHost, type AdapterSetup } from "./adapter_host.ts";
+import { AdapterHost } from "../adapters/host.ts";
+import { linearPath } from "../model/names.ts";
+import type { AdapterSetup } from "./setup.ts";
+import { type Call, Calls } from "./calls.ts";
 import { type EmbedTextOptions, embedTexts, loadTokenizer, textList } from "./text.ts";
 import type { ClipTokenizer, TokenizeOptions } from "../tokenizer/mod.ts";
 import { type Tensor, tensor } from "../tensor.ts";
@@ -23,7 +27,7 @@ import {
 import {
   type ClassifyOptions,
   EmbeddingCache,
-  ensemble,
+  labelEmbeddings,
   type LabelScore,
   prompts,
   scoreLabels,
@@ -53,29 +57,61 @@ export interface LoadClipOptions extends SourceOptions {
    *   time; text as "balanced".
    */
   int8Precision?: Int8Precision;
+  /**
+   * Bytes of linear memory all loaded adapters and fusions may hold together (default: no cap).
+   * A load that would pass it fails with `input_too_large` and gives back what it took.
+   */
+  maxAdapterBytes?: number;
 }
 
-/** Prompts per embedText call when classify embeds its prompts. */
-const PROMPTS_PER_CALL = 64;
+const LOAD_OPTIONS = [
+  "dtype",
+  "towers",
+  "int8Precision",
+  "maxAdapterBytes",
+  ...SOURCE_OPTIONS,
+];
+
+/** Options of loadAdapter: the adapter's name and config overrides, and where its files come from. */
+export interface LoadAdapterOptions extends SourceOptions {
+  /** The name to load it under; default the name it was saved with. */
+  name?: string;
+  /** Config fields merged over adapter_config.json's. */
+  overrides?: Record<string, unknown>;
+}
+
+/** Images per vision batch: bounds the scratch memory (the per-image cost does not depend on it). */
+const IMAGES_PER_BATCH = 16;
 
 /** A loaded CLIP model. Create with {@link loadClip}. */
 export class Clip {
   #m: LoadedModel | null;
-  readonly #adapters: AdapterHost;
-  readonly #tokenizer: (() => ClipTokenizer) | Error;
-  readonly #preprocess: PreprocessConfig | Error;
+  #adapters: AdapterHost | null;
+  #tokenizer: (() => ClipTokenizer) | Error;
+  #preprocess: PreprocessConfig | Error;
   /** Prompt embeddings of classify calls, keyed by adapter setup and prompt. */
   readonly #prompts = new EmbeddingCache();
   #activeKey = "null";
+  /** Calls run side by side; loads queue; a merge waits for the calls started before it. */
+  readonly #calls = new Calls(() => ({ m: this.#loaded(), host: this.#adapters! }));
 
   /** @internal use loadClip */
   constructor(
     loaded: LoadedModel,
     tokenizer: (() => ClipTokenizer) | Error,
     preprocess: PreprocessConfig | Error,
+    opts: { maxAdapterBytes?: number } = {},
   ) {
     this.#m = loaded;
-    this.#adapters = new AdapterHost(loaded);
+    const open = loaded.openSource;
+    this.#adapters = new AdapterHost(loaded.model, {
+      maxBytes: opts.maxAdapterBytes,
+      // merge before quantization: the checkpoint's f32 weight of a linear, by its HF name
+      openSourceWeights: open && (async () => {
+        const src = await open();
+        return { weight: (p) => src.weight(`${linearPath(p)}.weight`), close: () => src.close() };
+      }),
+    });
     this.#tokenizer = tokenizer;
     this.#preprocess = preprocess;
   }
@@ -84,10 +120,6 @@ export class Clip {
     this.#loaded();
     if (this.#preprocess instanceof Error) throw this.#preprocess;
     return this.#preprocess;
-  }
-
-  #setupKey(adapters: AdapterSetup | null | undefined): string {
-    return adapters === undefined ? this.#activeKey : JSON.stringify(adapters);
   }
 
   #tok(): ClipTokenizer {
@@ -103,6 +135,11 @@ export class Clip {
     return this.#m;
   }
 
+  #host(): AdapterHost {
+    this.#loaded();
+    return this.#adapters!;
+  }
+
   /** The model's configuration (frozen). */
   get config(): ClipConfig {
     return this.#loaded().model.cfg;
@@ -113,10 +150,9 @@ export class Clip {
     return this.#loaded().dtype;
   }
 
-  /** Names of the loaded adapters (and fusions), in load order. */
+  /** Names of the loaded adapters, in load order. */
   get adapterNames(): string[] {
-    this.#loaded();
-    return this.#adapters.names;
+    return this.#host().names;
   }
 
   /**
@@ -128,20 +164,15 @@ export class Clip {
    * const [a, b] = await clip.embedText(["a photo of a cat", "a photo of a dog"]);
    * ```
    */
-  async embedText(
+  embedText(
     texts: string | readonly string[],
     opts: EmbedTextOptions & { adapters?: AdapterSetup | null } = {},
   ): Promise<Float32Array[]> {
-    const m = this.#loaded();
-    await this.#idle();
-    const list = textList(texts);
-    return embedTexts(
-      m.model,
-      this.#tok(),
-      list,
-      this.#adapters.hooksFor(opts.adapters, {})("text"),
-      opts,
-    );
+    return this.#calls.run(opts.adapters, (c) => this.#texts(c, textList(texts), opts));
+  }
+
+  #texts(c: Call, list: readonly string[], opts: EmbedTextOptions): Float32Array[] {
+    return embedTexts(c.m.model, this.#tok(), list, c.host.hooksFor(c.setup, {}), opts);
   }
 
   /**
@@ -154,23 +185,27 @@ export class Clip {
    * const [e] = await clip.embedImage(await Deno.readFile("cat.jpg"));
    * ```
    */
-  async embedImage(
+  embedImage(
     images: ImageInput | readonly ImageInput[],
     opts: ImageOptions & { normalize?: boolean; adapters?: AdapterSetup | null } = {},
   ): Promise<Float32Array[]> {
-    const m = this.#loaded();
-    await this.#idle();
-    const vision = m.model.vision;
+    return this.#calls.run(opts.adapters, (c) => this.#images(c, images, opts));
+  }
+
+  async #images(
+    c: Call,
+    images: ImageInput | readonly ImageInput[],
+    opts: ImageOptions & { normalize?: boolean },
+  ): Promise<Float32Array[]> {
+    const vision = c.m.model.vision;
     if (!vision) throw new EdgeClipError("invalid_input", "this checkpoint has no vision tower");
     const list = imageList(images);
     const out: Float32Array[] = [];
-    // batches of 16 bound the scratch memory; the per-image cost does not depend on the batch
-    for (let i = 0; i < list.length; i += 16) {
-      const chunk = list.slice(i, i + 16);
+    for (let i = 0; i < list.length; i += IMAGES_PER_BATCH) {
+      const chunk = list.slice(i, i + IMAGES_PER_BATCH);
       const S = vision.cfg.imageSize;
-      const px = await pixelValues(chunk, this.#pre(), m.kernels, S, opts);
-      const hooks = this.#adapters.hooksFor(opts.adapters, {})("vision");
-      const enc = m.model.encodeImage(px, chunk.length, hooks);
+      const px = await pixelValues(chunk, this.#pre(), c.m.kernels, S, opts);
+      const enc = c.m.model.encodeImage(px, chunk.length, c.host.hooksFor(c.setup, {}));
       const feats = enc.embeds ?? enc.pooled;
       const dim = feats.length / chunk.length;
       const norm = opts.normalize === false ? feats : l2Normalize(feats, chunk.length, dim);
@@ -204,41 +239,26 @@ export class Clip {
    * // [{ label: "cat", score: 0.93 }, { label: "dog", score: 0.07 }]
    * ```
    */
-  async classify(
+  classify(
     image: ImageInput,
     labels: readonly string[],
     opts: ClassifyOptions & ImageOptions & { adapters?: AdapterSetup | null } = {},
   ): Promise<LabelScore[]> {
-    const m = this.#loaded();
-    if (m.model.logitScale === undefined) {
-      throw new EdgeClipError("invalid_input", "classify needs a two-tower CLIPModel checkpoint");
-    }
-    const perTemplate = prompts(labels, opts);
-    const key = this.#setupKey(opts.adapters);
-    // this call's prompt embeddings, held here: the shared cache may evict some of them when a
-    // call has more prompts than it holds (a preset over many labels)
-    const embeds = new Map<string, Float32Array>();
-    const missing: string[] = [];
-    for (const p of new Set(perTemplate.flat())) {
-      const hit = this.#prompts.get(`${key}\0${p}`);
-      if (hit) embeds.set(p, hit);
-      else missing.push(p);
-    }
-    // a chunk at a time bounds the activation memory (an embedding does not depend on its batch)
-    for (let i = 0; i < missing.length; i += PROMPTS_PER_CALL) {
-      const part = missing.slice(i, i + PROMPTS_PER_CALL);
-      const embs = await this.embedText(part, { adapters: opts.adapters });
-      part.forEach((p, j) => {
-        embeds.set(p, embs[j]);
-        this.#prompts.set(`${key}\0${p}`, embs[j]);
+    // the cache key of the setup the call runs (the active one is fixed at the start, too)
+    const key = opts.adapters === undefined ? this.#activeKey : JSON.stringify(opts.adapters);
+    return this.#calls.run(opts.adapters, async (c) => {
+      const logitScale = c.m.model.logitScale;
+      if (logitScale === undefined) {
+        throw new EdgeClipError("invalid_input", "classify needs a two-tower CLIPModel checkpoint");
+      }
+      const labelEmbeds = labelEmbeddings(prompts(labels, opts), {
+        cache: this.#prompts,
+        key,
+        embed: (part) => this.#texts(c, part, {}),
       });
-    }
-    const labelEmbeds = ensemble(
-      perTemplate.map((ps) => ps.map((p) => embeds.get(p)!)),
-      labels.length,
-    );
-    const [img] = await this.embedImage(image, { ...opts, normalize: true });
-    return scoreLabels(img, labelEmbeds, labels, m.model.logitScale, opts.topK);
+      const [img] = await this.#images(c, image, { ...opts, normalize: true });
+      return scoreLabels(img, labelEmbeds, labels, logitScale, opts.topK);
+    });
   }
 
   /**
@@ -257,80 +277,93 @@ export class Clip {
    * logitsPerImage, logitsPerText, textLastHiddenState [B, S, H] and visionPoolerOutput, each
    * present when its inputs were given.
    */
-  async forward(
+  forward(
     inputs: ForwardInputs,
     opts: { adapters?: AdapterSetup | null } = {},
   ): Promise<ForwardOutputs> {
-    const m = this.#loaded();
-    await this.#idle();
-    {
+    return this.#calls.run(opts.adapters, (c) => {
       const mask = inputs.attentionMask;
+      // ReFT takes its positions from the text mask rows
       const textMask = mask
         ? Array.from(
           { length: mask.shape[0] },
           (_, b) => mask.data.subarray(b * mask.shape[1], (b + 1) * mask.shape[1]),
         )
         : undefined;
-      return runForward(m.model, inputs, this.#adapters.hooksFor(opts.adapters, { textMask }));
-    }
+      return runForward(c.m.model, inputs, c.host.hooksFor(c.setup, { textMask }));
+    });
   }
 
   // ---- adapters ------------------------------------------------------------------------------
 
   /** Loads an adapter folder saved by the adapters library; returns its name. */
-  async loadAdapter(
-    source: Source,
-    opts: { name?: string; overrides?: Record<string, unknown> } = {},
-  ): Promise<string> {
-    this.#loaded();
-    return await this.#serial(() => this.#adapters.load(source, opts));
+  async loadAdapter(source: Source, opts: LoadAdapterOptions = {}): Promise<string> {
+    checkOptionNames(opts, ["name", "overrides", ...SOURCE_OPTIONS], "loadAdapter");
+    return await this.#calls.op((host) => host.load(source, opts));
   }
 
   /** Loads an AdapterFusion folder for already-loaded adapters; returns the fusion name. */
-  async loadFusion(source: Source, adapterNames: readonly string[]): Promise<string> {
-    this.#loaded();
-    return await this.#serial(() => this.#adapters.loadFusion(source, adapterNames));
+  async loadFusion(
+    source: Source,
+    adapterNames: readonly string[],
+    opts: SourceOptions = {},
+  ): Promise<string> {
+    checkOptionNames(opts, SOURCE_OPTIONS, "loadFusion");
+    return await this.#calls.op((host) => host.loadFusion(source, adapterNames, opts), {
+      uses: adapterNames,
+      what: "a fusion being loaded over it",
+    });
   }
 
-  // Loads allocate long-lived linear memory around awaits: one at a time per model.
-  #queue: Promise<unknown> = Promise.resolve();
-  /** Resolves once every load or merge started before it has finished. */
-  #idle(): Promise<unknown> {
-    return this.#queue;
+  /**
+   * Deletes an adapter and gives its memory back for reuse. Refused (`adapter_in_use`) while the
+   * active setup, a loaded fusion or a call still running uses it, and once it is merged.
+   */
+  deleteAdapter(name: string): void {
+    this.#host().delete(name);
+    this.#prompts.clear(); // a later adapter of the same name must not find these
   }
 
-  #serial<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.#queue.then(fn, fn);
-    this.#queue = run.catch(() => {});
-    return run;
+  /** Deletes the fusion loaded for `adapterNames`; refused while a setup uses it. */
+  deleteFusion(adapterNames: readonly string[]): void {
+    this.#host().deleteFusion(adapterNames);
+    this.#prompts.clear();
   }
 
   /** Sets the adapter setup used by calls that do not pass `{ adapters }` (null = none). */
   setActiveAdapters(setup: AdapterSetup | null): void {
-    this.#loaded();
-    this.#adapters.setActive(setup);
+    this.#host().setActive(setup);
     this.#activeKey = JSON.stringify(setup);
   }
 
   /**
    * Folds a LoRA or IA3 adapter into the base weights (on a model quantized at load: into the
-   * checkpoint's f32 weights, then quantized). Calls made afterwards see the merged weights,
-   * awaited or not.
+   * checkpoint's f32 weights, then quantized). Calls already started finish on the weights they
+   * started with; calls started after this one see the merged weights, awaited or not.
    */
-  async mergeAdapter(name: string): Promise<void> {
-    this.#loaded();
-    await this.#serial(async () => {
+  mergeAdapter(name: string): Promise<void> {
+    const merge = async (host: AdapterHost) => {
       try {
-        await this.#adapters.merge(name);
+        await host.merge(name);
       } finally {
         this.#prompts.clear(); // merged weights change every embedding
       }
-    });
+    };
+    return this.#calls.op(merge, { uses: [name], what: "a merge in progress", exclusive: true });
   }
 
-  /** Releases the model's memory. Further calls throw `disposed`. */
+  /**
+   * Releases the model's and the adapters' memory: the Clip keeps no reference to them (calls
+   * still running hold theirs until they end). Further calls throw `disposed`.
+   */
   dispose(): void {
+    this.#adapters?.dispose();
+    this.#adapters = null;
     this.#m = null;
+    this.#prompts.clear();
+    const gone = new EdgeClipError("disposed", "this Clip was disposed; load the model again");
+    this.#tokenizer = gone;
+    this.#preprocess = gone;
   }
 }
 
@@ -344,6 +377,14 @@ export class Clip {
  * ```
  */
 export async function loadClip(source: Source, options: LoadClipOptions = {}): Promise<Clip> {
+  checkOptionNames(options, LOAD_OPTIONS, "loadClip");
+  const budget = options.maxAdapterBytes;
+  if (budget !== undefined && !(typeof budget === "number" && budget >= 0)) {
+    throw new EdgeClipError(
+      "invalid_input",
+      `maxAdapterBytes must be a number of bytes ≥ 0, got ${JSON.stringify(budget)}`,
+    );
+  }
   const precision = options.int8Precision ?? "balanced";
   if (!Object.hasOwn(Q8_POLICIES, precision)) {
     throw new EdgeClipError(
@@ -351,7 +392,7 @@ export async function loadClip(source: Source, options: LoadClipOptions = {}): P
       `int8Precision must be "balanced", "fast" or "high", got ${JSON.stringify(precision)}`,
     );
   }
-  const { dtype, towers, int8Precision: _, ...sourceOptions } = options;
+  const { dtype, towers, int8Precision: _, maxAdapterBytes: __, ...sourceOptions } = options;
   let loaded = await openModelCached(source, {
     ...sourceOptions,
     dtype,
@@ -383,5 +424,5 @@ export async function loadClip(source: Source, options: LoadClipOptions = {}): P
     : new EdgeClipError("invalid_input", "this checkpoint has no vision tower");
   // the caller's in-memory files stay the caller's: read above, not kept
   if (loaded.files.transient) loaded = { ...loaded, files: memoryFileSet({}, loaded.files.label) };
-  return new Clip(loaded, tokenizer, preprocess);
+  return new Clip(loaded, tokenizer, preprocess, { maxAdapterBytes: options.maxAdapterBytes });
 }

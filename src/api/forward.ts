@@ -28,9 +28,6 @@ export interface ForwardOutputs {
   visionPoolerOutput?: Tensor<Float32Array>;
 }
 
-/** Which tower runs (hooks may keep state between them). */
-export type HooksFor = (tower: "text" | "vision") => ModelHooks;
-
 function intRows(t: Tensor, name: string): Int32Array[] {
   if (
     !t || !(t.data instanceof Int32Array || t.data instanceof Float32Array) || t.shape?.length !== 2
@@ -62,10 +59,11 @@ export function l2Normalize(x: Float32Array, rows: number, cols: number): Float3
   return out;
 }
 
+/** Runs the towers the inputs ask for; both share `hooks` (adapters may keep state between them). */
 export function runForward(
   model: ClipModel,
   inputs: ForwardInputs,
-  hooks: HooksFor,
+  hooks: ModelHooks,
 ): ForwardOutputs {
   const out: ForwardOutputs = {};
   const P = model.cfg.projectionDim;
@@ -90,7 +88,7 @@ export function runForward(
       );
     }
     Bi = pv.shape[0];
-    const enc = model.encodeImage(pv.data, Bi, hooks("vision"), { hidden: true });
+    const enc = model.encodeImage(pv.data, Bi, hooks, { hidden: true });
     const H = v.hiddenSize, N = model.vision.tokens;
     out.visionLastHiddenState = tensor(enc.hidden!, [Bi, N, H]);
     out.visionPoolerOutput = tensor(enc.pooled, [Bi, H]);
@@ -110,7 +108,7 @@ export function runForward(
     Bt = ids.length;
     const S = inputs.inputIds.shape[1];
     const seqs: TextSeq[] = ids.map((r, b) => ({ ids: r, mask: masks?.[b] }));
-    const enc = model.encodeText(seqs, hooks("text"), { hidden: true });
+    const enc = model.encodeText(seqs, hooks, { hidden: true });
     const H = model.text.cfg.hiddenSize;
     out.textLastHiddenState = tensor(enc.hidden!, [Bt, S, H]);
     out.textPoolerOutput = tensor(enc.pooled, [Bt, H]);

@@ -26,4 +26,3 @@ export const Fuse: Callable<typeof blocks.Fuse> = callable(blocks.Fuse);
 export const Split: Callable<typeof blocks.Split> = callable(blocks.Split);
 export const BatchSplit: Callable<typeof blocks.BatchSplit> = callable(blocks.BatchSplit);
 export const Average: Callable<typeof blocks.Average> = callable(blocks.Average);
-export const Parallel: Callable<typeof blocks.Parallel> = callable(blocks.Parallel);

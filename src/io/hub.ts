@@ -44,7 +44,8 @@ function bareTag(tag: string | null): string {
 export function hubFileSet(repo: HubRepo, opts: HubFileSetOptions = {}): HubFileSet {
   const { cache, onProgress } = opts;
   const offline = opts.offline ?? false;
-  const label = repo.label;
+  // offline, a file the cache lacks is reported absent: messages say where it was looked for
+  const label = offline ? `${repo.label} (offline: the download cache only)` : repo.label;
   const ref = (file: string): FileRef => ({ file, source: label });
   const auth = { token: repo.token, tokenOrigin: repo.endpoint.origin, hub: true };
   let pinned: string | undefined; // the commit the revision pointed at when the load began
@@ -68,7 +69,11 @@ export function hubFileSet(repo: HubRepo, opts: HubFileSetOptions = {}): HubFile
       res = await request(u, ref(file), { ...auth, stopAtOtherOrigin: true });
       await res.body?.cancel();
     }
-    if (res.status === 404 && res.headers.get("x-error-code") !== "RepoNotFound") return undefined;
+    // a missing file is absent; a missing repo or revision is an error
+    const hubCode = res.headers.get("x-error-code");
+    if (res.status === 404 && hubCode !== "RepoNotFound" && hubCode !== "RevisionNotFound") {
+      return undefined;
+    }
     const redirected = res.status >= 300 && res.status < 400;
     if (!res.ok && !redirected) throw failure(res, u, ref(file), true);
     const h = res.headers;
@@ -83,8 +88,15 @@ export function hubFileSet(repo: HubRepo, opts: HubFileSetOptions = {}): HubFile
   }
 
   async function lookup(file: string): Promise<FileMeta | undefined> {
-    const cached = cache && (await cache.getRef(repo.id, repo.revision, repo.subfolder + file));
-    if (offline) return cached;
+    const refOf = (f: string) => cache?.getRef(repo.id, repo.revision, repo.subfolder + f);
+    const cached = await refOf(file);
+    if (offline) {
+      // nothing of this repo cached: not "absent", but never downloaded
+      if (!cached && file !== "config.json" && !(await refOf("config.json"))) {
+        throw notCached(file);
+      }
+      return cached;
+    }
     try {
       return await ask(file);
     } catch (e) {

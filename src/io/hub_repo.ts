@@ -37,6 +37,17 @@ export interface HubOptions {
   subfolder?: string;
 }
 
+/** The names of SourceOptions, for refusing unknown option names. */
+export const SOURCE_OPTIONS = [
+  "revision",
+  "hubEndpoint",
+  "token",
+  "cacheDir",
+  "offline",
+  "subfolder",
+  "onProgress",
+] as const;
+
 /** What loading any source can be told: Hub options, and progress. */
 export interface SourceOptions extends HubOptions {
   /** Called during downloads and while tensors load. */

@@ -14,7 +14,7 @@ import { urlFileSet } from "./url_files.ts";
 
 export { type MemoryFile, type MemoryFiles, memoryFileSet } from "./memory_files.ts";
 export { urlFileSet } from "./url_files.ts";
-export type { SourceOptions } from "./hub_repo.ts";
+export { SOURCE_OPTIONS, type SourceOptions } from "./hub_repo.ts";
 
 /** A set of named files: a model or adapter folder. */
 export interface FileSet {

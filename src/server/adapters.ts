@@ -2,7 +2,7 @@
 // the adapters library's dict form.
 
 import { EdgeClipError } from "../errors.ts";
-import type { AdapterSetup } from "../api/adapter_host.ts";
+import type { AdapterSetup } from "../api/setup.ts";
 
 /**
  * Reads an `adapters` field. Undefined keeps the model's active setup; null runs none.

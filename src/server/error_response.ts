@@ -19,6 +19,7 @@ export const STATUS_OF_CODE: Readonly<Record<ErrorCode, number>> = {
   invalid_input: 400,
   adapter_setup: 400,
   adapter_unsupported: 400,
+  adapter_in_use: 409,
   input_too_large: 413,
   input_too_long: 422,
   image_decode: 422,

@@ -2,7 +2,7 @@
 // are refused (a typo must not be silently ignored), and batch sizes are limited.
 
 import { EdgeClipError } from "../errors.ts";
-import type { AdapterSetup } from "../api/adapter_host.ts";
+import type { AdapterSetup } from "../api/setup.ts";
 import { resolveTemplates } from "../api/classify.ts";
 import { parseAdapterSetup } from "./adapters.ts";
 

@@ -154,34 +154,50 @@ function bad(msg: string): never {
   throw new EdgeClipError("runtime", `memory: ${msg}`);
 }
 
+/** A cap on what one owner may hold: past `bytes`, allocation throws `error(wanted)` instead. */
+export interface OwnerLimit {
+  readonly bytes: number;
+  /** The error to throw; `wanted` is what the owner would hold with the refused block. */
+  error(wanted: number): Error;
+}
+
 /**
  * A group of long-lived allocations with one owner (a model, an adapter, a fusion, or a load's
  * temporary buffers), given back together by free(): a load that fails part-way frees its owner
  * and leaves nothing behind. Taking from an owner never touches scratch scopes, so it is safe
- * inside one, and across awaits.
+ * inside one, and across awaits. With a limit, a block that would pass it is refused before the
+ * memory grows (an adapter budget bounds the memory, not only the bookkeeping).
  */
 export class Owner extends Allocator {
   readonly kernels: Kernels;
   readonly #heap: Heap;
+  readonly #limit: OwnerLimit | undefined;
   #blocks: number[] = [];
+  #held = 0;
   #freed = false;
 
-  constructor(kernels: Kernels, heap: Heap) {
+  constructor(kernels: Kernels, heap: Heap, limit?: OwnerLimit) {
     super(heap.memory);
     this.kernels = kernels;
     this.#heap = heap;
+    this.#limit = limit;
   }
 
   protected take(bytes: number): number {
     if (this.#freed) bad("allocation from an owner that was freed");
+    const size = this.#heap.blockSize(bytes);
+    if (this.#limit && this.#held + size > this.#limit.bytes) {
+      throw this.#limit.error(this.#held + size);
+    }
     const p = this.#heap.alloc(bytes);
     this.#blocks.push(p);
+    this.#held += size;
     return p;
   }
 
   /** Bytes held (block sizes). */
   get bytes(): number {
-    return this.#blocks.reduce((a, p) => a + (this.#heap.sizeOf(p) ?? 0), 0);
+    return this.#held;
   }
 
   get freed(): boolean {
@@ -194,6 +210,7 @@ export class Owner extends Allocator {
     this.#freed = true;
     const blocks = this.#blocks;
     this.#blocks = [];
+    this.#held = 0;
     for (const p of blocks) this.#heap.free(p);
   }
 }

@@ -10,6 +10,7 @@ import {
   type I8Buf,
   type Mat,
   Owner,
+  type OwnerLimit,
   type PackedF32,
   type U8Buf,
   type Vec,
@@ -20,7 +21,7 @@ import { kernelModule, type KernelVariant, pickVariant } from "./module.ts";
 import { Q8Ops } from "./q8.ts";
 import { EdgeClipError } from "../errors.ts";
 
-export type { Buf, I16Buf, I32Buf, I8Buf, Mat, PackedF32, U8Buf, Vec };
+export type { Buf, I16Buf, I32Buf, I8Buf, Mat, OwnerLimit, PackedF32, U8Buf, Vec };
 export { Owner };
 
 export type { Act };
@@ -70,17 +71,17 @@ export class Kernels extends LinearMemory {
 
   // ---- memory ------------------------------------------------------------------------------
 
-  /** A new owner of long-lived memory (free() gives all of it back). */
-  owner(): Owner {
-    return new Owner(this, this.heap);
+  /** A new owner of long-lived memory (free() gives all of it back), optionally capped. */
+  owner(limit?: OwnerLimit): Owner {
+    return new Owner(this, this.heap, limit);
   }
 
   /**
    * Runs `build` with a new owner and returns its result; when it throws (or its promise
    * rejects) the owner is freed first, so a load that fails part-way leaves nothing behind.
    */
-  owned<T>(build: (o: Owner) => T): T {
-    const o = this.owner();
+  owned<T>(build: (o: Owner) => T, limit?: OwnerLimit): T {
+    const o = this.owner(limit);
     try {
       const r = build(o);
       if (r instanceof Promise) {

@@ -59,9 +59,14 @@ export class Heap {
 
   // ---- long-lived blocks ------------------------------------------------------------------
 
+  /** The size of the block alloc(bytes) returns. */
+  blockSize(bytes: number): number {
+    return Math.max(ALIGN, alignUp(bytes, ALIGN));
+  }
+
   /** A block of at least `bytes` (not zeroed): the best-fitting hole, else at the top. */
   alloc(bytes: number): number {
-    const size = Math.max(ALIGN, alignUp(bytes, ALIGN));
+    const size = this.blockSize(bytes);
     let best = -1;
     for (let i = 0; i < this.#freeAt.length; i++) {
       const s = this.#freeSize[i];

@@ -35,6 +35,8 @@ export interface MockHub {
   readonly log: Logged[];
   /** Answer every request with this status from now on (undefined: serve normally). */
   failWith?: number;
+  /** The CDN drops the connection after this many body bytes (an interrupted download). */
+  cutAfter?: number;
   close(): Promise<void>;
 }
 
@@ -87,6 +89,26 @@ async function fileResponse(
   return new Response(body, { status: 206, headers: h });
 }
 
+/** `res` with its body failing after `n` bytes: the server drops the connection mid-body. */
+function cut(res: Response, n: number): Response {
+  let left = n;
+  const body = res.body!.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, out) {
+        if (chunk.length >= left) {
+          if (left > 0) out.enqueue(chunk.slice(0, left));
+          left = 0;
+          out.error(new Error("connection dropped (test)"));
+          return;
+        }
+        left -= chunk.length;
+        out.enqueue(chunk);
+      },
+    }),
+  );
+  return new Response(body, { status: res.status, headers: res.headers });
+}
+
 function hubError(status: number, code: string): Response {
   return new Response(JSON.stringify({ error: code }), {
     status,
@@ -124,7 +146,8 @@ export function startMockHub(opts: MockHubOptions): Promise<MockHub> {
     const sha = new URL(req.url).pathname.split("/").pop()!;
     const path = blobs.get(sha);
     if (!path) return new Response("no such blob", { status: 404 });
-    return await fileResponse(req, path, { etag: `"${sha}"` }, !opts.noRange);
+    const res = await fileResponse(req, path, { etag: `"${sha}"` }, !opts.noRange);
+    return hub.cutAfter === undefined || !res.body ? res : cut(res, hub.cutAfter);
   });
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
     record("hub", req);

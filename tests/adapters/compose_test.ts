@@ -4,8 +4,14 @@
 // random weights of exactly the shapes the loader asks for.
 
 import { ok } from "node:assert/strict";
-import { buildAdapter, type ModelShape } from "../../src/adapters/adapter.ts";
-import { AdapterSet } from "../../src/adapters/attach.ts";
+import {
+  buildAdapter,
+  type LoadedAdapter,
+  type LoadedFusion,
+  type ModelShape,
+  PerLayer,
+} from "../../src/adapters/adapter.ts";
+import { callHooks, type CallInfo } from "../../src/adapters/call_hooks.ts";
 import { Average, type Block, Fuse, Split, Stack } from "../../src/adapters/composition.ts";
 import { parseAdapterConfig } from "../../src/adapters/config.ts";
 import { FusionLayer, parseFusionConfig } from "../../src/adapters/methods/fusion.ts";
@@ -29,8 +35,23 @@ const shape: ModelShape = {
 const layout: SeqLayout = { offsets: [0, 4], lengths: [4, 4], total: 8 };
 const info: LayerInfo = { tower: "text", index: 0, hidden: H, heads: 2, headDim: 4, layout };
 
+/** Hand-made adapters and fusions, and the hooks of a call over them. */
+class Adapters {
+  readonly adapters = new Map<string, LoadedAdapter>();
+  readonly fusions = new Map<string, LoadedFusion>();
+  hooks(setup: Block, call: CallInfo) {
+    const src = {
+      kernels: k,
+      adapter: (n: string) => this.adapters.get(n),
+      fusion: (n: string) => this.fusions.get(n),
+      isMerged: () => false,
+    };
+    return callHooks(src, setup, call);
+  }
+}
+
 type T = Map<string, Float32Array>;
-function make(set: AdapterSet, name: string, config: unknown): T {
+function make(set: Adapters, name: string, config: unknown): T {
   const rec: T = new Map();
   const t = {
     file: name,
@@ -47,7 +68,8 @@ function make(set: AdapterSet, name: string, config: unknown): T {
     optional: () => undefined,
     finish() {},
   } as unknown as AdapterTensors;
-  set.adapters.set(name, buildAdapter(k, name, name, parseAdapterConfig(config), t, shape));
+  const spec = { name, saved: name, config: parseAdapterConfig(config), tensors: t, model: shape };
+  set.adapters.set(name, buildAdapter(k, spec));
   return rec;
 }
 
@@ -64,15 +86,13 @@ function lin(
   inF: number,
   outF: number,
 ): A {
-  const y = new Float64Array(n * outF);
-  for (let t = 0; t < n; t++) {
-    for (let o = 0; o < outF; o++) {
-      let s = b ? b[o] : 0;
-      for (let i = 0; i < inF; i++) s += x[t * inF + i] * W[o * inF + i];
-      y[t * outF + o] = s;
-    }
-  }
-  return y;
+  // y[t, o] = b[o] + Σ_i x[t, i]·W[o, i], one output element at a time
+  return Float64Array.from({ length: n * outF }, (_, e) => {
+    const t = Math.floor(e / outF), o = e % outF;
+    let s = b ? b[o] : 0;
+    for (let i = 0; i < inF; i++) s += x[t * inF + i] * W[o * inF + i];
+    return s;
+  });
 }
 const add = (a: A, b: A) => a.map((v, i) => v + b[i]);
 const scale = (a: A, s: number) => a.map((v) => v * s);
@@ -108,8 +128,8 @@ function core(t: T, n: string, x: A, rows: number, D: number, s = 1): A {
   );
 }
 
-function runMlp(set: AdapterSet, setup: Block, o: A, r: A): Float32Array {
-  const hooks = set.hooks(setup, {})("text").layer("text", 0)!;
+function runMlp(set: Adapters, setup: Block, o: A, r: A): Float32Array {
+  const hooks = set.hooks(setup, {}).layer("text", 0)!;
   return k.scratch(() => k.read(hooks.afterMlp!(mat(o), mat(r), info)));
 }
 
@@ -122,7 +142,7 @@ const seqBn = {
 };
 
 Deno.test("bottlenecks: Stack, Average (library's extra 1/n), Split, static Fuse", () => {
-  const set = new AdapterSet(k);
+  const set = new Adapters();
   const ta = make(set, "a", seqBn), tb = make(set, "b", seqBn);
   const o = rnd(8 * H), r = rnd(8 * H), D = H / 2;
   // Stack: h1 = h + A_a(h), h2 = h1 + A_b(h1), y = h2 + r with h = o + r (residual o inside)
@@ -156,7 +176,7 @@ Deno.test("bottlenecks: Stack, Average (library's extra 1/n), Split, static Fuse
     name: "a,b",
     adapterNames: ["a", "b"],
     cfg,
-    layers: new Map([["text/0/out", fl]]),
+    layers: atTextLayer0Out(fl),
     owner: k.owner(),
   });
   const ups = [core(ta, "a", h, 8, D), core(tb, "b", h, 8, D)];
@@ -174,12 +194,19 @@ Deno.test("bottlenecks: Stack, Average (library's extra 1/n), Split, static Fuse
   close(runMlp(set, new Fuse("a", "b"), o, r), add(add(fused, o), r), "Fuse(a, b) static");
 });
 
+/** Fusion layers with one layer: text layer 0's output_adapter location. */
+function atTextLayer0Out(fl: FusionLayer) {
+  const layers = new PerLayer<Partial<Record<"mh" | "out", FusionLayer>>>(shape, () => ({}));
+  layers.at("text", 0)!.out = fl;
+  return layers;
+}
+
 function linOf(w: Float32Array, b: Float32Array) {
   return makeLin(k.owner(), w, H, H, b);
 }
 
 Deno.test("bottleneck: AdapterPlus-style flags (ln_before, channel scaling, no original_ln_after)", () => {
-  const set = new AdapterSet(k);
+  const set = new Adapters();
   const cfg = {
     ...seqBn,
     ln_before: true,
@@ -204,7 +231,7 @@ Deno.test("bottleneck: AdapterPlus-style flags (ln_before, channel scaling, no o
 
 Deno.test("LoRA family: DoRA and VeRA deltas on q", () => {
   for (const extra of [{ use_dora: true }, { vera_d: 0.1, vera_b: 0.0 }]) {
-    const set = new AdapterSet(k);
+    const set = new Adapters();
     const t = make(set, "l", { architecture: "lora", r: 2, alpha: 4, ...extra });
     const x = rnd(8 * H), y0 = rnd(8 * H);
     const p = "text_model.encoder.layers.0.self_attn.q_proj.loras.l.";
@@ -246,7 +273,7 @@ Deno.test("LoRA family: DoRA and VeRA deltas on q", () => {
       }
       want = want.map((v, j) => (v * m[j % H]) / Math.sqrt(norm[j % H]));
     }
-    const hooks = set.hooks(new Stack("l"), {})("text").layer("text", 0)!;
+    const hooks = set.hooks(new Stack("l"), {}).layer("text", 0)!;
     k.scratch(() => {
       const ym = mat(y0);
       hooks.linear!("q", mat(x), ym, info);
@@ -274,11 +301,11 @@ Deno.test("ReFT: NoReFT / DiReFT, tied weights, prefix + suffix positions from t
       },
     ]
   ) {
-    const set = new AdapterSet(k);
+    const set = new Adapters();
     const t = make(set, "f", { architecture: "reft", r: 2, ...cfg });
     const h = rnd(8 * H);
     const mask = [Int32Array.of(1, 1, 1, 0), Int32Array.of(0, 1, 1, 1)]; // lengths 3, offsets 0 and 1
-    const hooks = set.hooks(new Stack("f"), { textMask: mask })("text").layer("text", 1)!;
+    const hooks = set.hooks(new Stack("f"), { textMask: mask }).layer("text", 1)!;
     const got = k.scratch(() => {
       const hm = mat(h);
       hooks.layerOutput!(hm, { ...info, index: 1 });

@@ -5,6 +5,7 @@
 
 import { ok, rejects, strictEqual } from "node:assert/strict";
 import { adapterSetupFromDict, type Clip, EdgeClipError, loadClip, Stack } from "../../mod.ts";
+import { bmm } from "../../src/adapters/methods/phm.ts";
 import type { MemoryFiles } from "../../src/io/source.ts";
 import { compareClose } from "../_util/assert_close.ts";
 import {
@@ -41,57 +42,46 @@ async function runWith(caseName: string, files: MemoryFiles, name?: string) {
   ok(bad.length === 0, `${caseName}: ${bad.join("; ")} (overall ${maxDiff(out as never, exp)})`);
 }
 
-function bmm(
-  x: Float32Array,
-  y: Float32Array,
-  n: number,
-  a: number,
-  r: number,
-  b: number,
-): Float32Array {
-  const out = new Float32Array(n * a * b);
-  for (let i = 0; i < n; i++) {
-    for (let p = 0; p < a; p++) {
-      for (let q = 0; q < b; q++) {
-        let s = 0;
-        for (let j = 0; j < r; j++) s += x[(i * a + p) * r + j] * y[(i * r + j) * b + q];
-        out[(i * a + p) * b + q] = s;
-      }
-    }
-  }
-  return out;
+type Folder = ReturnType<typeof readFolder>;
+
+/** A test on golden case `name`'s adapter folder; `folder()` reads it afresh. */
+function folderTest(name: string, what: string, fn: (folder: () => Folder) => Promise<void>) {
+  Deno.test({ name: `${name}: ${what}`, ignore, fn: () => fn(() => readFolder(name, name)) });
 }
 
-Deno.test({
-  name: "compacter: per-layer phm_rule equals the shared rule",
-  ignore,
-  async fn() {
-    const { meta, t } = readFolder("compacter", "compacter");
-    const rule = t.get("shared_parameters.compacter.phm_rule")!;
-    t.delete("shared_parameters.compacter.phm_rule");
-    for (const k of [...t.keys()]) {
-      if (k.endsWith(".W_left")) t.set(k.replace(/W_left$/, "phm_rule"), rule);
-    }
-    (meta.config as Record<string, unknown>).shared_phm_rule = false;
-    await runWith("compacter", writeFolder(meta, t));
-  },
+/** A test running golden case `name` with its adapter folder rewritten by `edit`. */
+function variant(
+  name: string,
+  what: string,
+  edit: (cfg: Record<string, unknown>, t: Tensors) => void,
+) {
+  folderTest(name, what, async (folder) => {
+    const { meta, t } = folder();
+    edit(meta.config as Record<string, unknown>, t);
+    await runWith(name, writeFolder(meta, t));
+  });
+}
+
+variant("compacter", "per-layer phm_rule equals the shared rule", (cfg, t) => {
+  const rule = t.get("shared_parameters.compacter.phm_rule")!;
+  t.delete("shared_parameters.compacter.phm_rule");
+  for (const k of [...t.keys()]) {
+    if (k.endsWith(".W_left")) t.set(k.replace(/W_left$/, "phm_rule"), rule);
+  }
+  cfg.shared_phm_rule = false;
 });
 
-Deno.test({
-  name: "compacter: unfactorized W (factorized_phm_W=false)",
-  ignore,
-  async fn() {
-    const { meta, t } = readFolder("compacter", "compacter");
-    for (const k of [...t.keys()].filter((k) => k.endsWith(".W_left"))) {
-      const L = t.get(k)!, R = t.get(k.replace(/W_left$/, "W_right"))!;
-      const [n, a, r] = L.shape, b = R.shape[2];
-      t.set(k.replace(/W_left$/, "W"), { shape: [n, a, b], data: bmm(L.data, R.data, n, a, r, b) });
-      t.delete(k);
-      t.delete(k.replace(/W_left$/, "W_right"));
-    }
-    (meta.config as Record<string, unknown>).factorized_phm_W = false;
-    await runWith("compacter", writeFolder(meta, t));
-  },
+// W = W_left·W_right stored whole (the golden outputs, from the factorized form, are the check)
+variant("compacter", "unfactorized W (factorized_phm_W=false)", (cfg, t) => {
+  for (const k of [...t.keys()].filter((k) => k.endsWith(".W_left"))) {
+    const L = t.get(k)!, R = t.get(k.replace(/W_left$/, "W_right"))!;
+    const [n, a, r] = L.shape, b = R.shape[2];
+    const W = Float32Array.from(bmm(L.data, R.data, n, a, r, b));
+    t.set(k.replace(/W_left$/, "W"), { shape: [n, a, b], data: W });
+    t.delete(k);
+    t.delete(k.replace(/W_left$/, "W_right"));
+  }
+  cfg.factorized_phm_W = false;
 });
 
 Deno.test({
@@ -130,30 +120,26 @@ Deno.test({
   },
 });
 
-Deno.test({
-  name: "par_bn: learned and per-channel scaling of 4 equal scaling 4.0",
-  ignore,
-  async fn() {
-    for (const mode of ["learned", "channel"] as const) {
-      const { meta, t } = readFolder("par_bn", "par_bn");
-      for (const k of [...t.keys()].filter((k) => k.endsWith("adapter_up.bias"))) {
-        const n = mode === "learned" ? 1 : t.get(k)!.shape[0];
-        t.set(k.replace(/adapter_up\.bias$/, "scaling"), {
-          shape: [n],
-          data: new Float32Array(n).fill(4),
-        });
-      }
-      (meta.config as Record<string, unknown>).scaling = mode;
-      await runWith("par_bn", writeFolder(meta, t));
+folderTest("par_bn", "learned and per-channel scaling of 4 equal scaling 4.0", async (folder) => {
+  for (const mode of ["learned", "channel"] as const) {
+    const { meta, t } = folder();
+    for (const k of [...t.keys()].filter((k) => k.endsWith("adapter_up.bias"))) {
+      const n = mode === "learned" ? 1 : t.get(k)!.shape[0];
+      t.set(k.replace(/adapter_up\.bias$/, "scaling"), {
+        shape: [n],
+        data: new Float32Array(n).fill(4),
+      });
     }
-  },
+    (meta.config as Record<string, unknown>).scaling = mode;
+    await runWith("par_bn", writeFolder(meta, t));
+  }
 });
 
-Deno.test({
-  name: "seq_bn: clip.-prefixed keys, load_as name, reduction_factor mapping",
-  ignore,
-  async fn() {
-    const { meta, t } = readFolder("seq_bn", "seq_bn");
+folderTest(
+  "seq_bn",
+  "clip.-prefixed keys, load_as name, reduction_factor mapping",
+  async (folder) => {
+    const { meta, t } = folder();
     const prefixed: Tensors = new Map([...t].map(([k, v]) => [`clip.${k}`, v]));
     await runWith("seq_bn", writeFolder(meta, prefixed));
     await runWith("seq_bn", writeFolder(meta, t), "renamed");
@@ -161,7 +147,7 @@ Deno.test({
     (m2.config as Record<string, unknown>).reduction_factor = { "0": 16, default: 16 };
     await runWith("seq_bn", writeFolder(m2, t));
   },
-});
+);
 
 Deno.test({
   name: "prefix tuning: flat prefixes equal the MLP's output (eject)",

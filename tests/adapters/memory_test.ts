@@ -5,7 +5,7 @@
 import { ok, rejects, strictEqual } from "node:assert/strict";
 import type { ModelShape } from "../../src/adapters/adapter.ts";
 import { loadAdapterFolder } from "../../src/adapters/loading.ts";
-import { AdapterHost } from "../../src/api/adapter_host.ts";
+import { AdapterHost } from "../../src/adapters/host.ts";
 import { type LoadedModel, openModel } from "../../src/checkpoint/open.ts";
 import { EdgeClipError } from "../../src/errors.ts";
 import { memoryFileSet } from "../../src/io/source.ts";
@@ -53,7 +53,7 @@ Deno.test({
   ignore,
   async fn() {
     const m = await openModel(goldenCase(ADAPTER)!.modelDir);
-    const host = new AdapterHost(m);
+    const host = new AdapterHost(m.model);
     const files = oneKeyTooMany();
     const before = m.kernels.memoryStats;
     for (let i = 0; i < 300; i++) await rejects(host.load(files), mismatch);
@@ -72,7 +72,7 @@ Deno.test({
     const files = memoryFileSet(writeFolder(meta, t));
     const before = m.kernels.memoryStats;
     for (let i = 0; i < 100; i++) {
-      const a = await loadAdapterFolder(m.kernels, files, shapeOf(m));
+      const a = await loadAdapterFolder(m.kernels, files, { model: shapeOf(m) });
       ok(a.owner.bytes > 64 * 1024, `the adapter holds its weights (${a.owner.bytes} B)`);
       a.owner.free();
     }
@@ -88,7 +88,7 @@ Deno.test({
   async fn() {
     const c = goldenCase("fuse_dynamic")!;
     const m = await openModel(c.modelDir);
-    const host = new AdapterHost(m);
+    const host = new AdapterHost(m.model);
     for (const a of c.json.adapters) {
       await host.load({
         "adapter_config.json": Deno.readTextFileSync(

@@ -5,7 +5,7 @@
 
 import { deepStrictEqual, ok, rejects, strictEqual } from "node:assert/strict";
 import { configShape, mergeTransform } from "../../src/adapters/merge.ts";
-import { AdapterHost } from "../../src/api/adapter_host.ts";
+import { AdapterHost } from "../../src/adapters/host.ts";
 import { openModel } from "../../src/checkpoint/open.ts";
 import { convertClipToBytes } from "../../src/convert/mod.ts";
 import { EdgeClipError } from "../../src/errors.ts";
@@ -74,7 +74,7 @@ Deno.test(
       ] as const
     ) {
       const loaded = await openModel(modelDir);
-      const host = new AdapterHost(loaded);
+      const host = new AdapterHost(loaded.model);
       await host.merge(await host.load(files));
       const m = await mergeTransform(k, [files], configShape(loaded.model.cfg));
       let changed = 0;
@@ -106,7 +106,7 @@ Deno.test(
     deepStrictEqual(report.merged, ["lora"]);
     // the reference: the merged weights of a loaded f32 model, written back into the checkpoint
     const loaded = await openModel(modelDir);
-    const host = new AdapterHost(loaded);
+    const host = new AdapterHost(loaded.model);
     await host.merge(await host.load(files));
     const src = Deno.readFileSync(`${modelDir}/model.safetensors`);
     const tensors: Record<string, TestTensor> = {};

@@ -37,7 +37,7 @@ async function embeds(precision: "balanced" | "fast" | "high" | undefined) {
 async function withPolicy(policy: Q8Policy) {
   const inputs = readTensors(base!.inputsFile);
   const m = await openModel(base!.modelDir, { dtype: "int8", q8Policy: policy });
-  const out = runForward(m.model, forwardInputs(inputs), () => NO_HOOKS);
+  const out = runForward(m.model, forwardInputs(inputs), NO_HOOKS);
   return { text: out.textEmbeds!.data.slice(), image: out.imageEmbeds!.data.slice() };
 }
 

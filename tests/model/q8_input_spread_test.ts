@@ -61,7 +61,7 @@ Deno.test(
     const files = unevenModel(base!.modelDir, F, CHANNELS);
     const inputs = readTensors(base!.inputsFile);
     const fwd = (m: Awaited<ReturnType<typeof openModel>>) => {
-      const o = runForward(m.model, forwardInputs(inputs), () => NO_HOOKS);
+      const o = runForward(m.model, forwardInputs(inputs), NO_HOOKS);
       return { text: o.textEmbeds!.data.slice(), image: o.imageEmbeds!.data.slice() };
     };
     const ref = fwd(await openModel(files, { dtype: "f32" }));

@@ -118,11 +118,17 @@ export class Bottleneck {
     );
   }
 
-  /** pre_forward: from the running hidden state h and the sub-block input r. */
+  /**
+   * pre_forward: from the running hidden state h and the sub-block input r. `query` asks for the
+   * fusion query too: the state before ("before") or after ("after") the original-LN step.
+   */
   pre(h: Mat, r: Mat, query?: "before" | "after"): BnPre {
+    // a parallel adapter reads the sub-block's input, not its output
     if (this.cfg.isParallel) return { h: r, res: r, query: query ? r : undefined };
+    // residual_before_ln: the adapter's own residual is taken before the original-LN step
     let res = this.cfg.residualBeforeLn ? h : undefined;
     const q0 = query === "before" ? h : undefined;
+    // original_ln_before with layer_norm=None (CLIP) is just h + r
     const hh = this.cfg.originalLnBefore ? added(this.k, h, r) : h;
     if (!this.cfg.residualBeforeLn) res = hh;
     return { h: hh, res: res!, query: query === "after" ? hh : q0 };
@@ -137,15 +143,18 @@ export class Bottleneck {
     if (typeof this.scaling === "number") {
       if (this.scaling !== 1) k.affine(up, up, this.scaling);
     } else k.mul(up, this.scaling, up);
+    // `up` stays unscaled by the gate: Fuse attends over it (the library's up-projection output)
     const out = clone(k, up);
     if (this.gate) {
       const g = seqGates(k, this.gate, x, layout); // the gate reads x, not LN_before(x)
       scaleSeqs(k, out, layout, g.map((v) => v[0]));
     }
+    // a parallel adapter adds no residual of its own: post adds the original output instead
     if (this.cfg.isParallel) {
       if (this.lnAfter) layerNorm(k, out, this.lnAfter, out);
       return { out, up };
     }
+    // adapter_residual_before_ln decides whether ln_after sees the residual
     if (this.cfg.adapterResidualBeforeLn) k.add(out, res, out);
     if (this.lnAfter) layerNorm(k, out, this.lnAfter, out);
     if (!this.cfg.adapterResidualBeforeLn) k.add(out, res, out);

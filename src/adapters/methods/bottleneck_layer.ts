@@ -1,13 +1,13 @@
-// Composition of bottleneck adapters at one location (adapters methods/bottleneck.py
-// BottleneckLayer + adapter_layer_base.py ComposableAdapterLayerBase): the state algebra
-// (pre_block, compose_single, vslice, concat, mean) and the Stack / Fuse / Split / BatchSplit /
-// Average rules, reproduced literally, quirks included (see the spec §4).
+// Bottleneck adapters at one location (adapters methods/bottleneck.py BottleneckLayer): the state
+// algebra the composition walker runs (pre_block, compose_single, vslice, concat, mean) and the two
+// blocks only bottlenecks support, Fuse and Split, reproduced literally, quirks included (spec §4).
 
 import { EdgeClipError } from "../../errors.ts";
 import type { SeqLayout } from "../../model/hooks.ts";
 import type { Kernels, Mat } from "../../wasm/kernels.ts";
-import { Average, BatchSplit, type Block, Fuse, type Setup, Split, Stack } from "../composition.ts";
-import { batchSlice, checkBatchSizes, concatRows } from "../ops.ts";
+import { type Algebra, averageRows, composeAt, libraryRaises, type RunChild } from "../compose.ts";
+import type { Block, Fuse, Setup, Split } from "../composition.ts";
+import { concatRows } from "../ops.ts";
 import type { Bottleneck } from "./bottleneck.ts";
 import type { FusionLayer } from "./fusion.ts";
 
@@ -20,20 +20,19 @@ export interface BnLocation {
   readonly where: string;
 }
 
+/** The library's BottleneckState. */
 interface State {
+  /** The running hidden state. */
   readonly h: Mat;
+  /** The sub-block input (post adds it back). */
   readonly r: Mat;
+  /** The adapter residual that pre chose. */
   readonly res: Mat;
+  /** The last adapter's scaled up-projection (Fuse attends over these). */
   readonly up?: Mat;
+  /** The last adapter that produced an output: its config decides post. */
   readonly last?: string;
   readonly layout: SeqLayout;
-}
-
-function libraryRaises(loc: BnLocation, why: string): never {
-  throw new EdgeClipError(
-    "adapter_unsupported",
-    `${loc.where}: ${why} (the adapters library raises here)`,
-  );
 }
 
 /**
@@ -47,59 +46,78 @@ export function runBottleneckLocation(
   r: Mat,
   layout: SeqLayout,
 ): Mat | undefined {
-  if (![...setup.flatten()].some((n) => loc.module(n))) return undefined;
-  let s: State = { h: o, r, res: r, layout };
-  s = compose(loc, setup, s, 0);
+  const s = composeAt(algebra(loc), setup, { h: o, r, res: r, layout });
+  if (!s) return undefined;
   const last = s.last !== undefined ? loc.module(s.last) : undefined;
-  if (!last) libraryRaises(loc, "the composition produced no output from an adapter of this layer");
+  if (!last) {
+    libraryRaises(loc.where, "the composition produced no output from an adapter of this layer");
+  }
   return last.post(s.h, o, s.r);
 }
 
-function compose(loc: BnLocation, b: Block, s: State, lvl: number): State {
-  if (b instanceof Stack) return stack(loc, b, s, lvl);
-  if (b instanceof Fuse) return fuse(loc, b, s, lvl);
-  if (b instanceof Split) return split(loc, b, s, lvl);
-  if (b instanceof BatchSplit) return batchSplit(loc, b, s, lvl);
-  if (b instanceof Average) return average(loc, b, s, lvl);
-  return libraryRaises(loc, `${b.type} is not supported for bottleneck adapters on CLIP`);
+function algebra(loc: BnLocation): Algebra<State> {
+  const k = loc.k;
+  const single = (name: string, s: State): State => {
+    const { out, up } = loc.module(name)!.forward(s.h, s.res, s.layout);
+    return { ...s, h: out, up, last: name };
+  };
+  return {
+    where: loc.where,
+    method: "bottleneck adapters",
+    has: (name) => loc.module(name) !== undefined,
+    single,
+    layout: (s) => s.layout,
+    preBlock: (setup, s) => preBlock(loc, setup, s),
+    vslice(s, part) {
+      const v = (m: Mat) => k.view(m, part.r0, part.rows);
+      return {
+        h: v(s.h),
+        r: v(s.r),
+        res: v(s.res),
+        up: s.up && v(s.up),
+        last: s.last,
+        layout: part.layout,
+      };
+    },
+    concat(parts, whole) {
+      const H = whole.h.cols, cat = (f: (x: State) => Mat) => concatRows(k, parts.map(f), H);
+      return {
+        h: cat((x) => x.h),
+        r: cat((x) => x.r),
+        res: cat((x) => x.res),
+        up: parts[0].up && parts.every((x) => x.up) ? cat((x) => x.up!) : undefined,
+        last: parts[parts.length - 1].last,
+        layout: whole.layout,
+      };
+    },
+    // each child's output already holds the residual, so Average scales it by the weights too
+    mean: (states, b) => ({
+      ...states[0],
+      h: averageRows(k, loc.where, states.map((x) => x.h), b.weights),
+      last: states[states.length - 1].last,
+    }),
+    fuse: (b, s, run) => fuse(loc, b, s, run),
+    split: (b, s, run) => split(loc, b, s, run),
+  };
 }
 
-function nested(loc: BnLocation, parent: Block, child: Block, s: State, lvl: number): State {
-  if (parent instanceof Stack && lvl >= 1) {
-    throw new EdgeClipError(
-      "adapter_setup",
-      `Specified adapter setup is too deep: cannot have ${child.type} at level ${lvl}`,
-    );
-  }
-  return compose(loc, child, s, lvl + 1);
-}
-
-/** pre_block: the first adapter's pre_forward on the whole input. */
+/** pre_block: the first adapter's pre_forward on the whole input (a KeyError when it has none). */
 function preBlock(loc: BnLocation, setup: Setup, s: State): State {
   const name = typeof setup === "string" ? setup : setup.first();
   const m = loc.module(name);
-  if (!m) libraryRaises(loc, `the block's first adapter ${name} has no module in this layer`);
+  if (!m) libraryRaises(loc.where, `the block's first adapter ${name} has no module in this layer`);
   const p = m.pre(s.h, s.r);
   return { ...s, h: p.h, res: p.res };
 }
 
-function single(loc: BnLocation, name: string, s: State): State {
-  const { out, up } = loc.module(name)!.forward(s.h, s.res, s.layout);
-  return { ...s, h: out, up, last: name };
-}
-
-function stack(loc: BnLocation, b: Stack, s: State, lvl: number): State {
-  for (const c of b.children) {
-    if (typeof c !== "string") s = nested(loc, b, c, s, lvl);
-    else if (loc.module(c)) s = single(loc, c, preBlock(loc, c, s));
-  }
-  return s;
-}
-
-function fuse(loc: BnLocation, b: Fuse, s: State, lvl: number): State {
+/**
+ * Fuse: the last child's pre (with the fusion query), every child's core on the same input, then
+ * attention over their up-projections (compose_fuse).
+ */
+function fuse(loc: BnLocation, b: Fuse, s: State, run: RunChild<State>): State {
   const last = b.last();
   const lastMod = loc.module(last);
-  if (!lastMod) libraryRaises(loc, `the fused adapter ${last} has no module in this layer`);
+  if (!lastMod) libraryRaises(loc.where, `the fused adapter ${last} has no module in this layer`);
   const fusion = loc.fusion(b.name);
   if (!fusion) {
     throw new EdgeClipError(
@@ -111,15 +129,19 @@ function fuse(loc: BnLocation, b: Fuse, s: State, lvl: number): State {
   s = { ...s, h: p.h, res: p.res };
   const ups: Mat[] = [];
   for (const c of b.children) {
-    if (typeof c !== "string") ups.push(nested(loc, b, c, s, lvl).up!);
-    else if (loc.module(c)) ups.push(single(loc, c, s).up!);
+    const done = run(c, s);
+    if (done) ups.push(done.up!);
   }
-  if (ups.some((u) => !u)) libraryRaises(loc, "a fused block produced no up-projection");
+  if (ups.some((u) => !u)) libraryRaises(loc.where, "a fused block produced no up-projection");
   const h = ups.length ? fusion.forward(p.query!, ups, s.res) : s.h;
   return { ...s, h, last };
 }
 
-function split(loc: BnLocation, b: Split, s: State, lvl: number): State {
+/**
+ * Split: child i runs on tokens [a_i, a_i + splits[i]) of every sequence, after the first
+ * adapter's pre on the whole input; the outputs are concatenated back along the tokens.
+ */
+function split(loc: BnLocation, b: Split, s: State, run: RunChild<State>): State {
   const total = b.splits.reduce((a, x) => a + x, 0);
   for (const len of s.layout.lengths) {
     if (len !== total) {
@@ -137,7 +159,7 @@ function split(loc: BnLocation, b: Split, s: State, lvl: number): State {
   // gather each split's token range of every sequence into its own matrix
   const part = (m: Mat, a: number, len: number) =>
     concatRows(k, s.layout.offsets.map((o) => k.view(m, o + a, len)), H);
-  const outs: { state: State; a: number; len: number }[] = [];
+  const outs: { state: State; len: number }[] = [];
   let last: string | undefined, a = 0;
   b.children.forEach((c, i) => {
     const len = b.splits[i];
@@ -153,11 +175,9 @@ function split(loc: BnLocation, b: Split, s: State, lvl: number): State {
       up: s.up ? part(s.up, a, len) : undefined,
       layout,
     };
-    let done: State | undefined;
-    if (typeof c !== "string") done = nested(loc, b, c, cs, lvl);
-    else if (loc.module(c)) done = single(loc, c, cs);
+    const done = run(c, cs);
     if (done) {
-      outs.push({ state: done, a, len });
+      outs.push({ state: done, len });
       last = done.last ?? last;
     }
     a += len;
@@ -173,64 +193,7 @@ function split(loc: BnLocation, b: Split, s: State, lvl: number): State {
     col += p.len;
   }
   if (width !== total) {
-    libraryRaises(loc, "a Split child without a module in this layer drops tokens");
+    libraryRaises(loc.where, "a Split child without a module in this layer drops tokens");
   }
   return { ...s, h, last };
-}
-
-function batchSplit(loc: BnLocation, b: BatchSplit, s: State, lvl: number): State {
-  checkBatchSizes(loc.where, b.batchSizes, s.layout);
-  const k = loc.k;
-  s = preBlock(loc, b, s);
-  const states: State[] = [];
-  let b0 = 0;
-  b.children.forEach((c, i) => {
-    const b1 = b0 + b.batchSizes[i];
-    const sl = batchSlice(s.layout, b0, b1);
-    const v = (m: Mat) => k.view(m, sl.r0, sl.rows);
-    const cs: State = {
-      h: v(s.h),
-      r: v(s.r),
-      res: v(s.res),
-      up: s.up && v(s.up),
-      last: s.last,
-      layout: sl.layout,
-    };
-    if (typeof c !== "string") states.push(nested(loc, b, c, cs, lvl));
-    else if (loc.module(c)) states.push(single(loc, c, cs));
-    else states.push(cs);
-    b0 = b1;
-  });
-  const H = s.h.cols;
-  return {
-    h: concatRows(k, states.map((x) => x.h), H),
-    r: concatRows(k, states.map((x) => x.r), H),
-    res: concatRows(k, states.map((x) => x.res), H),
-    up: states[0].up && states.every((x) => x.up)
-      ? concatRows(k, states.map((x) => x.up!), H)
-      : undefined,
-    last: states[states.length - 1].last,
-    layout: s.layout,
-  };
-}
-
-function average(loc: BnLocation, b: Average, s: State, lvl: number): State {
-  const k = loc.k;
-  s = preBlock(loc, b, s);
-  const states: State[] = [];
-  for (const c of b.children) {
-    if (typeof c !== "string") states.push(nested(loc, b, c, s, lvl));
-    else if (loc.module(c)) states.push(single(loc, c, s));
-  }
-  const n = b.weights.length;
-  const h = k.mat(s.h.rows, s.h.cols);
-  // torch.mean(stack(states) * w[:, None, None, None], 0): with every child present this is
-  // Σ w_i·h_i / n; with one survivor it broadcasts to h·Σw / n; otherwise the shapes clash
-  if (states.length === n) {
-    k.affine(states[0].h, h, b.weights[0] / n);
-    for (let i = 1; i < n; i++) k.add(h, states[i].h, h, b.weights[i] / n);
-  } else if (states.length === 1) {
-    k.affine(states[0].h, h, b.weights.reduce((a, w) => a + w, 0) / n);
-  } else libraryRaises(loc, `Average has ${states.length} of ${n} children in this layer`);
-  return { ...states[0], h, last: states[states.length - 1].last };
 }

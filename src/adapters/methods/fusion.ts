@@ -56,7 +56,10 @@ const FUSION_PRESETS: Record<string, Record<string, unknown>> = {
   },
 };
 
-/** adapter_fusion_config.json's `config` (a preset name or the field dict). */
+/**
+ * adapter_fusion_config.json's `config` (a preset name or the field dict). Missing fields take the
+ * "dynamic" preset's values, as AdapterFusionConfig.load does.
+ */
 export function parseFusionConfig(raw: unknown): FusionConfig {
   const d = typeof raw === "string"
     ? (Object.hasOwn(FUSION_PRESETS, raw) ? FUSION_PRESETS[raw] : undefined)
@@ -85,7 +88,7 @@ export function parseFusionConfig(raw: unknown): FusionConfig {
     }
     return full[key] as boolean;
   };
-  b("regularization"), b("value_initialized"); // training only
+  b("regularization"), b("value_initialized"); // training only: typed, then ignored
   return Object.freeze({
     key: b("key"),
     query: b("query"),
@@ -142,9 +145,13 @@ export class FusionLayer {
     );
   }
 
-  /** Fuses the children's up-projections `ups` with query q; `res` is the adapter residual. */
+  /**
+   * Fuses the children's up-projections `ups` [n × H] each with query q [n × H]; `res` is the
+   * adapter residual. Per token t: α = softmax_c(Q_t·K_{c,t} / T), out_t = Σ_c α_c·V_{c,t}.
+   */
   forward(q: Mat, ups: readonly Mat[], res: Mat): Mat {
     const k = this.k, H = this.hidden, n = q.rows, C = ups.length;
+    // residual_before: the same sums U_c = u_c + res serve as keys and values
     const U = this.cfg.residualBefore
       ? ups.map((u) => {
         const o = k.mat(n, H);
@@ -152,6 +159,7 @@ export class FusionLayer {
         return o;
       })
       : ups;
+    // a switched-off projection is the identity (the library skips the Linear)
     const Q = this.query ? linear(k, this.query, q) : q;
     const K = U.map((u) => (this.key ? linear(k, this.key, u) : u));
     const V = U.map((
@@ -166,9 +174,10 @@ export class FusionLayer {
     for (let t = 0; t < n; t++) {
       let max = -Infinity;
       for (let c = 0; c < C; c++) {
+        // BertFusion scores with a plain dot product: no 1/√H scaling, only the temperature
         let d = 0;
         for (let h = 0; h < H; h++) d += qv[t * H + h] * kv[c][t * H + h];
-        s[c] = Math.fround(d) / T;
+        s[c] = Math.fround(d) / T; // torch rounds the score to f32 before dividing
         if (s[c] > max) max = s[c];
       }
       let sum = 0;
@@ -179,9 +188,12 @@ export class FusionLayer {
         out[t * H + h] = acc;
       }
     }
+    // the library decays T by T₀/1000 per forward call down to 1, in eval mode too
     this.#T = Math.max(this.#T - this.#reduction, 1);
     k.write(ctx, out);
+    // value after softmax: the projection applies once to the mixed context instead
     if (this.value && !this.cfg.valueBeforeSoftmax) ctx = linear(k, this.value, ctx);
+    // without residual_before the residual joins here, after the mixing
     if (!this.cfg.residualBefore) k.add(ctx, res, ctx);
     return ctx;
   }

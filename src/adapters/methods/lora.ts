@@ -4,20 +4,12 @@
 // (add for LoRA/VeRA, multiply for IA3, rescale for DoRA). Merging folds one adapter into W.
 
 import { EdgeClipError } from "../../errors.ts";
-import type { LinearSite, SeqLayout } from "../../model/hooks.ts";
+import type { SeqLayout } from "../../model/hooks.ts";
 import type { Kernels, Mat, Owner } from "../../wasm/kernels.ts";
-import { Average, BatchSplit, type Block, Stack } from "../composition.ts";
+import { type Algebra, averageRows, composeAt, libraryRaises } from "../compose.ts";
+import type { Block } from "../composition.ts";
 import type { LoraConfig } from "../config.ts";
-import {
-  batchSlice,
-  checkBatchSizes,
-  concatRows,
-  type Lin,
-  linear,
-  makeLin,
-  scaleSeqs,
-  seqGates,
-} from "../ops.ts";
+import { concatRows, type Lin, linear, makeLin, matmul64, scaleSeqs, seqGates } from "../ops.ts";
 import type { AdapterTensors } from "../tensors.ts";
 
 export class LoraModule {
@@ -90,35 +82,14 @@ export class LoraModule {
       A = t.take(sharedPrefix + "lora_A", [r, inF]);
       const Bs = t.take(sharedPrefix + "lora_B", [outF, r]);
       const vD = t.take(prefix + "vera_D", [r, r]), vB = t.take(prefix + "vera_B", [outF, outF]);
-      const BsD = new Float64Array(outF * r);
-      for (let i = 0; i < outF; i++) {
-        for (let j = 0; j < r; j++) {
-          let s = 0;
-          for (let q = 0; q < r; q++) s += Bs[i * r + q] * vD[q * r + j];
-          BsD[i * r + j] = s;
-        }
-      }
-      B = new Float32Array(outF * r);
-      for (let i = 0; i < outF; i++) {
-        for (let j = 0; j < r; j++) {
-          let s = 0;
-          for (let q = 0; q < outF; q++) s += vB[i * outF + q] * BsD[q * r + j];
-          B[i * r + j] = s;
-        }
-      }
+      const BsD = matmul64(Bs, vD, { m: outF, k: r, n: r });
+      B = Float32Array.from(matmul64(vB, BsD, { m: outF, k: outF, n: r }));
     } else {
       A = t.take(prefix + "lora_A", [r, inF]);
       B = t.take(prefix + "lora_B", [outF, r]);
     }
-    // ΔW = B·A (unscaled) in f64, for DoRA's norm and for merging
-    const delta = new Float32Array(outF * inF);
-    for (let i = 0; i < outF; i++) {
-      for (let j = 0; j < inF; j++) {
-        let s = 0;
-        for (let q = 0; q < r; q++) s += B[i * r + q] * A[q * inF + j];
-        delta[i * inF + j] = s;
-      }
-    }
+    // ΔW = B·A (unscaled) in f64, for DoRA's norm and for merging (the deltas run as two GEMMs)
+    const delta = Float32Array.from(matmul64(B, A, { m: outF, k: r, n: inF }));
     let doraScale: Mat | undefined, magnitude: Float32Array | undefined;
     if (cfg.useDora) {
       magnitude = t.take(prefix + "m.weight", [outF, 1]);
@@ -140,11 +111,17 @@ export class LoraModule {
     );
   }
 
-  /** compose_single: the delta of this adapter from the running `hidden` (or x when none). */
+  /**
+   * compose_single: the delta of this adapter from the running `hidden` (or x when none). In a
+   * Stack the next LoRA reads the previous delta, not x (LoRALinear.compose_stack), which is why
+   * stacking needs equal widths.
+   */
   forward(hidden: Mat | undefined, x: Mat, layout: SeqLayout): Mat {
     const k = this.k;
     let d: Mat;
     if (this.cfg.compositionMode === "scale") {
+      // IA3 (composition_mode "scale"): the delta is the scaling vector itself, multiplied into a
+      // stacked one; combine() then multiplies it into the base output
       d = k.mat(x.rows, this.outF);
       const v = this.ia3!;
       if (hidden) k.mul(hidden, v, d);
@@ -162,6 +139,7 @@ export class LoraModule {
       }
       d = linear(k, this.b!, linear(k, this.a!, inp));
     }
+    // a gate replaces the alpha/r scaling: one sigmoid mean per sequence, read from x
     if (this.gate) scaleSeqs(k, d, layout, seqGates(k, this.gate, x, layout).map((g) => g[0]));
     else k.affine(d, d, this.scaling);
     return d;
@@ -172,6 +150,7 @@ export class LoraModule {
     const k = this.k;
     if (this.cfg.compositionMode === "scale") k.mul(y, hidden, y);
     else if (this.cfg.useDora) {
+      // DoRA rescales the whole output (bias included) by m/‖W + ΔW‖, fixed at load
       k.add(y, hidden, y);
       k.mul(y, this.doraScale!, y);
     } else k.add(y, hidden, y);
@@ -217,101 +196,64 @@ function doraNorm(m: Float32Array, W: Float32Array, delta: Float32Array): Float3
 export interface LoraSite {
   readonly k: Kernels;
   module(name: string): LoraModule | undefined;
+  /** For messages: "text layer 0 q". */
   readonly where: string;
-  readonly site: LinearSite;
 }
 
+/** LoRALinear's state: the linear's input x and the delta composed so far (none yet: undefined). */
 interface State {
   readonly x: Mat;
   readonly hidden: Mat | undefined;
+  /** The last adapter that produced a delta: its rule combines it with the base output. */
   readonly last?: string;
   readonly layout: SeqLayout;
 }
 
-function raises(s: LoraSite, why: string): never {
-  throw new EdgeClipError(
-    "adapter_unsupported",
-    `${s.where} ${s.site}: ${why} (the adapters library raises here)`,
-  );
-}
-
 /** Applies `setup` to the output y of the linear whose input is x (in place). */
 export function runLoraSite(site: LoraSite, setup: Block, x: Mat, y: Mat, layout: SeqLayout): void {
-  if (![...setup.flatten()].some((n) => site.module(n))) return;
-  const s = compose(site, setup, { x, hidden: undefined, layout }, 0);
+  const s = composeAt(algebra(site), setup, { x, hidden: undefined, layout });
+  if (!s) return;
   const last = s.last !== undefined ? site.module(s.last) : undefined;
-  if (!last || !s.hidden) raises(site, "the composition produced no LoRA output in this layer");
+  if (!last || !s.hidden) {
+    libraryRaises(site.where, "the composition produced no LoRA output in this layer");
+  }
   last.combine(y, s.hidden);
 }
 
-function compose(site: LoraSite, b: Block, s: State, lvl: number): State {
-  const nested = (c: Block, st: State) => {
-    if (b instanceof Stack && lvl >= 1) {
-      throw new EdgeClipError(
-        "adapter_setup",
-        `Specified adapter setup is too deep: cannot have ${c.type} at level ${lvl}`,
-      );
-    }
-    return compose(site, c, st, lvl + 1);
-  };
-  const single = (n: string, st: State): State => ({
-    ...st,
-    hidden: site.module(n)!.forward(st.hidden, st.x, st.layout),
-    last: n,
-  });
-  if (b instanceof Stack) {
-    for (const c of b.children) {
-      if (typeof c !== "string") s = nested(c, s);
-      else if (site.module(c)) s = single(c, s);
-    }
-    return s;
-  }
-  if (b instanceof BatchSplit) {
-    checkBatchSizes(site.where, b.batchSizes, s.layout);
-    const k = site.k, states: State[] = [];
-    let b0 = 0;
-    b.children.forEach((c, i) => {
-      const b1 = b0 + b.batchSizes[i];
-      const sl = batchSlice(s.layout, b0, b1);
-      const cs: State = {
-        x: k.view(s.x, sl.r0, sl.rows),
-        hidden: s.hidden && k.view(s.hidden, sl.r0, sl.rows),
-        last: s.last,
-        layout: sl.layout,
-      };
-      if (typeof c !== "string") states.push(nested(c, cs));
-      else if (site.module(c)) states.push(single(c, cs));
-      else states.push(cs);
-      b0 = b1;
-    });
-    if (!states.every((x) => x.hidden)) {
-      raises(site, "a BatchSplit child has no LoRA in this layer");
-    }
-    const cols = states[0].hidden!.cols;
-    if (!states.every((x) => x.hidden!.cols === cols)) {
-      raises(site, "BatchSplit children disagree in width");
-    }
-    return {
+/** Stack chains the deltas, BatchSplit slices the rows, Average weights the deltas. */
+function algebra(site: LoraSite): Algebra<State> {
+  const k = site.k;
+  // a child without a delta (no module in this layer) leaves None in the library's list
+  const deltas = (states: readonly State[], child: string): Mat[] =>
+    states.map((x) => x.hidden ?? libraryRaises(site.where, `${child} has no LoRA in this layer`));
+  return {
+    where: site.where,
+    method: "LoRA",
+    has: (name) => site.module(name) !== undefined,
+    single: (name, s) => ({
       ...s,
-      hidden: concatRows(k, states.map((x) => x.hidden!), cols),
+      hidden: site.module(name)!.forward(s.hidden, s.x, s.layout),
+      last: name,
+    }),
+    layout: (s) => s.layout,
+    vslice: (s, part) => ({
+      x: k.view(s.x, part.r0, part.rows),
+      hidden: s.hidden && k.view(s.hidden, part.r0, part.rows),
+      last: s.last,
+      layout: part.layout,
+    }),
+    concat(parts, whole) {
+      const hs = deltas(parts, "a BatchSplit child");
+      const cols = hs[0].cols;
+      if (!hs.every((h) => h.cols === cols)) {
+        libraryRaises(site.where, "BatchSplit children disagree in width");
+      }
+      return { ...whole, hidden: concatRows(k, hs, cols), last: parts[parts.length - 1].last };
+    },
+    mean: (states, b) => ({
+      ...states[0],
+      hidden: averageRows(k, site.where, deltas(states, "an Average child"), b.weights),
       last: states[states.length - 1].last,
-    };
-  }
-  if (b instanceof Average) {
-    const states: State[] = [];
-    for (const c of b.children) {
-      if (typeof c !== "string") states.push(nested(c, s));
-      else if (site.module(c)) states.push(single(c, s));
-    }
-    const n = b.weights.length, k = site.k;
-    const first = states[0].hidden!;
-    const h = k.mat(first.rows, first.cols);
-    if (states.length === n) {
-      k.affine(first, h, b.weights[0] / n);
-      for (let i = 1; i < n; i++) k.add(h, states[i].hidden!, h, b.weights[i] / n);
-    } else if (states.length === 1) k.affine(first, h, b.weights.reduce((a, w) => a + w, 0) / n);
-    else raises(site, `Average has ${states.length} of ${n} children in this layer`);
-    return { ...s, hidden: h, last: states[states.length - 1].last };
-  }
-  return raises(site, `${b.type} composition is not supported for LoRA`);
+    }),
+  };
 }

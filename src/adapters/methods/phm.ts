@@ -19,7 +19,7 @@ export interface PhmSource {
 }
 
 /** batched [n, a, r] @ [n, r, b] → [n, a, b] (f64). */
-function bmm(
+export function bmm(
   x: Float32Array,
   y: Float32Array,
   n: number,

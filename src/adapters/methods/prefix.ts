@@ -7,17 +7,10 @@ import { EdgeClipError } from "../../errors.ts";
 import type { PrefixKV, SeqLayout } from "../../model/hooks.ts";
 import type { Kernels, Mat, Owner } from "../../wasm/kernels.ts";
 import { adapterActivation } from "../activation.ts";
-import { BatchSplit, type Block, Stack } from "../composition.ts";
+import { type Algebra, composeAt } from "../compose.ts";
+import type { Block } from "../composition.ts";
 import type { PrefixConfig } from "../config.ts";
-import {
-  batchSlice,
-  checkBatchSizes,
-  concatRows,
-  type Lin,
-  linear,
-  makeLin,
-  seqGates,
-} from "../ops.ts";
+import { concatRows, type Lin, linear, makeLin, seqGates } from "../ops.ts";
 import type { AdapterTensors } from "../tensors.ts";
 
 /**
@@ -89,18 +82,16 @@ export function prefixLayer(
 export interface PrefixSite {
   readonly k: Kernels;
   module(name: string): PrefixLayer | undefined;
+  /** For messages: "text layer 0 prefix". */
   readonly where: string;
 }
 
 /** Per sequence: prefix blocks in key order (the most recently stacked first). */
 interface State {
+  /** The attention input (the gates read it). */
   readonly x: Mat;
   readonly layout: SeqLayout;
   readonly seqs: readonly { keys: Mat[]; values: Mat[] }[];
-}
-
-function raises(s: PrefixSite, why: string): never {
-  throw new EdgeClipError("adapter_unsupported", `${s.where} prefix: ${why}`);
 }
 
 /** The prefix keys/values of `setup` for attention input x (LN1 output). */
@@ -110,14 +101,14 @@ export function runPrefixSite(
   x: Mat,
   layout: SeqLayout,
 ): PrefixKV | undefined {
-  if (![...setup.flatten()].some((n) => site.module(n))) return undefined;
   const seqs = layout.offsets.map(() => ({ keys: [] as Mat[], values: [] as Mat[] }));
-  const s = compose(site, setup, { x, layout, seqs }, 0);
+  const s = composeAt(algebra(site), setup, { x, layout, seqs });
+  if (!s) return undefined;
   const lens = s.seqs.map((q) => q.keys.reduce((a, m) => a + m.rows, 0));
   if (lens.some((l) => l !== lens[0])) {
-    raises(
-      site,
-      "sequences get prefixes of different lengths (the library pads them with quirks; not supported)",
+    throw new EdgeClipError(
+      "adapter_unsupported",
+      `${site.where}: sequences get prefixes of different lengths (the library pads them with quirks; not supported)`,
     );
   }
   const k = site.k, H = x.cols;
@@ -129,49 +120,21 @@ export function runPrefixSite(
   };
 }
 
-function compose(site: PrefixSite, b: Block, s: State, lvl: number): State {
-  const nested = (c: Block, st: State) => {
-    if (b instanceof Stack && lvl >= 1) {
-      throw new EdgeClipError(
-        "adapter_setup",
-        `Specified adapter setup is too deep: cannot have ${c.type} at level ${lvl}`,
-      );
-    }
-    return compose(site, c, st, lvl + 1);
+/** Stack prepends each adapter's prefix; BatchSplit gives each child its own sequences. */
+function algebra(site: PrefixSite): Algebra<State> {
+  return {
+    where: site.where,
+    method: "prefix tuning",
+    has: (name) => site.module(name) !== undefined,
+    single: (name, s) => single(site, site.module(name)!, s),
+    layout: (s) => s.layout,
+    vslice: (s, part) => ({
+      x: site.k.view(s.x, part.r0, part.rows),
+      layout: part.layout,
+      seqs: s.seqs.slice(part.b0, part.b1),
+    }),
+    concat: (parts, whole) => ({ ...whole, seqs: parts.flatMap((p) => p.seqs) }),
   };
-  if (b instanceof Stack) {
-    for (const c of b.children) {
-      if (typeof c !== "string") s = nested(c, s);
-      else if (site.module(c)) s = single(site, site.module(c)!, s);
-    }
-    return s;
-  }
-  if (b instanceof BatchSplit) {
-    checkBatchSizes(site.where, b.batchSizes, s.layout);
-    const out: State["seqs"][number][] = [];
-    let b0 = 0;
-    b.children.forEach((c, i) => {
-      const b1 = b0 + b.batchSizes[i];
-      const sl = batchSlice(s.layout, b0, b1);
-      const cs: State = {
-        x: site.k.view(s.x, sl.r0, sl.rows),
-        layout: sl.layout,
-        seqs: s.seqs.slice(b0, b1),
-      };
-      const done = typeof c !== "string"
-        ? nested(c, cs)
-        : site.module(c)
-        ? single(site, site.module(c)!, cs)
-        : cs;
-      out.push(...done.seqs);
-      b0 = b1;
-    });
-    return { ...s, seqs: out };
-  }
-  return raises(
-    site,
-    `${b.type} composition is not supported for prefix tuning (the library raises)`,
-  );
 }
 
 /** compose_single: prepends this adapter's (optionally gated) prefix to every sequence. */

@@ -9,7 +9,7 @@ import type { SeqLayout } from "../../model/hooks.ts";
 import type { Act, Kernels, Mat, Owner } from "../../wasm/kernels.ts";
 import { adapterActivation } from "../activation.ts";
 import type { ReftConfig } from "../config.ts";
-import { concatRows, type Lin, linear, makeLin } from "../ops.ts";
+import { concatRows, type Lin, linear, makeLin, matmul64 } from "../ops.ts";
 import type { AdapterTensors } from "../tensors.ts";
 
 /**
@@ -54,14 +54,9 @@ export function orthogonalWeight(
     for (let i = 0; i < H; i++) Q[i * r + c] *= sgn;
   }
   // R = (Q0·Q)ᵀ
+  const Q0Q = matmul64(base, Q, { m: H, k: H, n: r });
   const R = new Float32Array(r * H);
-  for (let i = 0; i < H; i++) {
-    for (let c = 0; c < r; c++) {
-      let s = 0;
-      for (let m = 0; m < H; m++) s += base[i * H + m] * Q[m * r + c];
-      R[c * H + i] = s;
-    }
-  }
+  for (let i = 0; i < H; i++) for (let c = 0; c < r; c++) R[c * H + i] = Q0Q[i * r + c];
   return R;
 }
 
@@ -138,6 +133,8 @@ export class ReftModule {
       throw new EdgeClipError("adapter_unsupported", `${where} ReFT ${this.name}: ${why}`);
     };
     const S = Math.max(0, ...layout.lengths);
+    // the library computes positions once per forward and reuses them in every later layer and
+    // in the later tower; it recomputes only when the cached ones no longer fit this run
     let invalid = false;
     if (cache.pref && cache.suff) {
       invalid = cache.suff.some((row, b) => row.some((i) => i >= (layout.lengths[b] ?? S))) ||
@@ -146,6 +143,7 @@ export class ReftModule {
     if ((!cache.pref && !cache.suff) || invalid) {
       let first: number[], last: number[];
       if (mask) {
+        // first attended position (argmax of the mask) and one past the last, per sequence
         first = mask.map((m) => {
           let best = 0;
           for (let i = 1; i < m.length; i++) if (m[i] > m[best]) best = i;
