@@ -12,7 +12,7 @@ import type { Embedding } from "../model/embedding.ts";
 import type { Linear } from "../model/linear.ts";
 import { isIgnoredKey } from "../model/names.ts";
 import { keyPrefixOf, readF32 } from "../model/weights.ts";
-import { packedTensors } from "../package/write.ts";
+import { CopyBuffer, packedTensors } from "../package/write.ts";
 import type { Kernels } from "../wasm/kernels.ts";
 
 /** What the converter records of a load: each module the model built, and the read order. */
@@ -61,6 +61,8 @@ export function planPackage(ckpt: Checkpoint, loaded: Loaded): {
   // in the order the loader reads (a package loads front to back: sequential disk reads on a
   // cold page cache); tensors it never read (dropped ones) keep their place after those
   const rank = new Map(record.readOrder.map((name, i) => [name, i]));
+  const copy = new CopyBuffer(); // the writer takes one tensor at a time
+
   const entries = [...source.header.entries].sort(
     ([a], [b]) => (rank.get(a) ?? rank.size) - (rank.get(b) ?? rank.size),
   );
@@ -72,7 +74,7 @@ export function planPackage(ckpt: Checkpoint, loaded: Loaded): {
     }
     const prefix = key.endsWith(".weight") ? key.slice(0, -".weight".length) : "";
     const made = record.modules.get(prefix);
-    const packed = packedTensors(kernels, prefix, made);
+    const packed = packedTensors(kernels, made, { prefix, copy });
     const f32 = !packed && made && "readWeight" in made ? made : undefined;
     const out: TensorOut[] = packed ?? [
       f32
