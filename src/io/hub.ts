@@ -196,7 +196,10 @@ export function hubFileSet(repo: HubRepo, opts: HubFileSetOptions = {}): HubFile
   async function open(file: string): Promise<RandomAccess> {
     if (cache?.holdsWeights) return await cache.open(repo.id, await cached(cache, file));
     if (offline) throw notCached(file);
-    await mustMeta(file);
+    const m = await mustMeta(file);
+    // the web cache keeps no weights, but what they were: offline, the package made from them
+    // is found by their ETags
+    if (cache) await record(cache, repo.subfolder + file, m);
     return await openUrl(url(file), ref(file), auth);
   }
 
