@@ -4,7 +4,7 @@
 // (shards, F16, pytorch_model.bin alone) and adapter repos.
 
 import { deepStrictEqual, ok, rejects, strictEqual } from "node:assert/strict";
-import { type Clip, loadClip } from "../../mod.ts";
+import { type Clip, Fuse, loadClip } from "../../mod.ts";
 import { EdgeClipError } from "../../src/errors.ts";
 import { goldenPath } from "../_util/golden.ts";
 import { repoVariants } from "../_util/hub_repos.ts";
@@ -293,4 +293,42 @@ Deno.test({
       code("invalid_input", /"nme"/),
     );
   });
+});
+
+const fuse = goldenPath("clip/cases/fuse_dynamic");
+
+Deno.test({
+  name: "hub: adapters and their fusion load from subfolders of one repo",
+  ignore: ignore || fuse === null,
+}, async () => {
+  const names = ["fuse_a", "fuse_b", "fuse_c"];
+  const setup = async (
+    clip: Clip,
+    load: (dir: string) => Promise<string>,
+    fusion: () => Promise<string>,
+  ) => {
+    for (const n of names) strictEqual(await load(`adapters/${n}`), n);
+    await fusion();
+    clip.setActiveAdapters(Fuse(...names));
+    return await embeddings(clip);
+  };
+  const local = await loadClip(model!);
+  const want = await setup(
+    local,
+    (d) => local.loadAdapter(`${fuse}/${d}`),
+    () => local.loadFusion(`${fuse}/fusion`, names),
+  );
+  await withHub(
+    { "org/clip": { dir: model! }, "org/fuse": { dir: fuse! } },
+    async (hub, cacheDir) => {
+      const opts = { hubEndpoint: hub.url, cacheDir };
+      const clip = await loadClip("org/clip", opts);
+      const got = await setup(
+        clip,
+        (d) => clip.loadAdapter("org/fuse", { ...opts, subfolder: d }),
+        () => clip.loadFusion("org/fuse", names, { ...opts, subfolder: "fusion" }),
+      );
+      deepStrictEqual(got, want);
+    },
+  );
 });
