@@ -9,8 +9,24 @@ export const ERROR_CODES = {
   model_weights: "model weights do not match the config",
   /** config.json / preprocessor_config.json is missing a field or has a bad value. */
   model_config: "model config is invalid",
-  /** A source (path, URL, in-memory file set) could not be read, or a needed file is absent. */
+  /**
+   * A source (path, URL, Hub id, in-memory file set) could not be read, or a needed file is absent:
+   * no such local file, HTTP 404 (no such file in this repo/revision), or not in the download
+   * cache with `offline: true`. Context: `source`, `file`, and for HTTP `url` and `status`.
+   */
   source_unavailable: "a file or URL could not be read",
+  /**
+   * The server refused the request (HTTP 401/403): a gated or private Hub repo, or a token
+   * without access to it. Pass a token (`token` option or $HF_TOKEN). Context: `file`, `url`,
+   * `status`.
+   */
+  source_denied: "access to a file was refused",
+  /**
+   * A download failed on the way: no connection, a server error (5xx, 429), a response cut
+   * short or not what was asked for. Retrying may help; `offline: true` uses the cache alone.
+   * Context: `file`, `url`, and `status` when the server answered.
+   */
+  source_network: "a download failed",
   /** A call argument has the wrong type, shape or value. */
   invalid_input: "invalid input",
   /** Text longer than the context when truncation is off. */

@@ -3,7 +3,7 @@
 // merging LoRA into the base weights, and the hooks each call hands the model.
 
 import { EdgeClipError } from "../errors.ts";
-import { resolveSource, type Source } from "../io/source.ts";
+import { resolveSource, type Source, type SourceOptions } from "../io/source.ts";
 import type { ClipModel } from "../model/clip_model.ts";
 import { type LinearSite, type ModelHooks, NO_HOOKS, type Tower } from "../model/hooks.ts";
 import type { Linear } from "../model/linear.ts";
@@ -86,13 +86,14 @@ export class AdapterHost {
 
   async load(
     source: Source,
-    opts: { name?: string; overrides?: Record<string, unknown> } = {},
+    opts: { name?: string; overrides?: Record<string, unknown> } & SourceOptions = {},
   ): Promise<string> {
     const model = this.#live();
-    const { files } = await resolveSource(source);
+    const { files } = await resolveSource(source, opts);
     if (opts.name !== undefined) this.#fresh(opts.name);
     const a = await loadAdapterFolder(model.k, files, {
-      ...opts,
+      name: opts.name,
+      overrides: opts.overrides,
       model: this.#shape,
       limit: this.#limit(`loading ${opts.name ?? files.label}`),
     });
@@ -105,11 +106,15 @@ export class AdapterHost {
     return a.name;
   }
 
-  async loadFusion(source: Source, names: readonly string[]): Promise<string> {
+  async loadFusion(
+    source: Source,
+    names: readonly string[],
+    opts: SourceOptions = {},
+  ): Promise<string> {
     const model = this.#live();
     const adapters = names.map((n) => this.#adapter(n, "fusion: "));
     this.#freshFusion(names);
-    const { files } = await resolveSource(source);
+    const { files } = await resolveSource(source, opts);
     const f = await loadFusionFolder(model.k, files, {
       model: this.#shape,
       adapters,

@@ -1,7 +1,8 @@
 // The object users hold: one loaded model with its kernels, tokenizer and preprocessor.
 
 import { EdgeClipError } from "../errors.ts";
-import type { Source } from "../io/source.ts";
+import { type Source, SOURCE_OPTIONS, type SourceOptions } from "../io/source.ts";
+import { checkOptionNames } from "./options.ts";
 import type { ClipConfig } from "../model/config.ts";
 import { type ForwardInputs, type ForwardOutputs, runForward } from "./forward.ts";
 import type { LoadedModel } from "../checkpoint/open.ts";
@@ -25,6 +26,14 @@ import {
 } from "./classify.ts";
 import { l2Normalize, noTower } from "./forward.ts";
 import type { Tower } from "../model/hooks.ts";
+
+/** Options of loadAdapter: the adapter's name and config overrides, and where its files come from. */
+export interface LoadAdapterOptions extends SourceOptions {
+  /** The name to load it under; default the name it was saved with. */
+  name?: string;
+  /** Config fields merged over adapter_config.json's. */
+  overrides?: Record<string, unknown>;
+}
 
 /** Images per vision batch: bounds the scratch memory (the per-image cost does not depend on it). */
 const IMAGES_PER_BATCH = 16;
@@ -285,11 +294,9 @@ export class Clip {
   // ---- adapters ------------------------------------------------------------------------------
 
   /** Loads an adapter folder saved by the adapters library; returns its name. */
-  loadAdapter(
-    source: Source,
-    opts: { name?: string; overrides?: Record<string, unknown> } = {},
-  ): Promise<string> {
-    return this.#calls.op((host) => host.load(source, opts));
+  async loadAdapter(source: Source, opts: LoadAdapterOptions = {}): Promise<string> {
+    checkOptionNames(opts, ["name", "overrides", ...SOURCE_OPTIONS], "loadAdapter");
+    return await this.#calls.op((host) => host.load(source, opts));
   }
 
   /**
@@ -301,8 +308,13 @@ export class Clip {
   }
 
   /** Loads an AdapterFusion folder for already-loaded adapters; returns the fusion name. */
-  loadFusion(source: Source, adapterNames: readonly string[]): Promise<string> {
-    return this.#calls.op((host) => host.loadFusion(source, adapterNames), {
+  async loadFusion(
+    source: Source,
+    adapterNames: readonly string[],
+    opts: SourceOptions = {},
+  ): Promise<string> {
+    checkOptionNames(opts, SOURCE_OPTIONS, "loadFusion");
+    return await this.#calls.op((host) => host.loadFusion(source, adapterNames, opts), {
       uses: adapterNames,
       what: "a fusion being loaded over it",
     });

@@ -1,17 +1,23 @@
 // Loading: loadClip opens a model source (checkpoint/open.ts) and wraps it in a Clip with its
 // tokenizer and preprocessor; clipFromLoaded does the wrapping for a model opened elsewhere.
 
-import { type LoadedModel, openModel } from "../checkpoint/open.ts";
+import type { LoadedModel } from "../checkpoint/open.ts";
+import { openModelCached } from "../convert/cached.ts";
 import { EdgeClipError } from "../errors.ts";
-import type { Source } from "../io/source.ts";
+import { memoryFileSet, type Source, SOURCE_OPTIONS, type SourceOptions } from "../io/source.ts";
 import { type Int8Precision, Q8_POLICIES } from "../model/q8_policy.ts";
 import { Clip } from "./clip.ts";
 import { noTower } from "./forward.ts";
 import { checkPreprocessFitsModel, loadPreprocessConfig } from "./images.ts";
+import { checkOptionNames } from "./options.ts";
 import { loadTokenizer } from "./text.ts";
 
-/** Options of {@link loadClip}. */
-export interface LoadClipOptions {
+/**
+ * Options of {@link loadClip}. Those of SourceOptions concern where files come from: for a Hub id,
+ * `revision`, `hubEndpoint`, `token`, `cacheDir`, `offline` and `subfolder`; `onProgress` for
+ * every source.
+ */
+export interface LoadClipOptions extends SourceOptions {
   /**
    * What to run: "f32" (default), "int8" or "int4". An f32 Hugging Face folder with "int8" is
    * quantized at load; "int4" also, with 4-bit weights in the image tower (text stays int8); an
@@ -52,6 +58,7 @@ export interface LoadClipOptions {
  * ```
  */
 export async function loadClip(source: Source, options: LoadClipOptions = {}): Promise<Clip> {
+  checkOptionNames(options, LOAD_OPTIONS, "loadClip");
   const budget = options.maxAdapterBytes;
   if (budget !== undefined && !(typeof budget === "number" && budget >= 0)) {
     throw new EdgeClipError(
@@ -66,13 +73,18 @@ export async function loadClip(source: Source, options: LoadClipOptions = {}): P
       `int8Precision must be "balanced", "fast" or "high", got ${JSON.stringify(precision)}`,
     );
   }
-  const loaded = await openModel(source, {
-    dtype: options.dtype,
-    towers: options.towers,
+  const { dtype, towers, int8Precision: _, maxAdapterBytes, ...sourceOptions } = options;
+  const loaded = await openModelCached(source, {
+    ...sourceOptions,
+    dtype,
+    towers,
     q8Policy: Q8_POLICIES[precision],
+    precision,
   });
-  return await clipFromLoaded(loaded, { maxAdapterBytes: options.maxAdapterBytes });
+  return await clipFromLoaded(loaded, { maxAdapterBytes });
 }
+
+const LOAD_OPTIONS = ["dtype", "towers", "int8Precision", "maxAdapterBytes", ...SOURCE_OPTIONS];
 
 /**
  * A Clip over a model already opened (loadClip's second half; the converter embeds a classifier's
@@ -104,5 +116,7 @@ export async function clipFromLoaded(
       }
     })
     : noTower("vision");
+  // the caller's in-memory files stay the caller's: read above, not kept
+  if (loaded.files.transient) loaded = { ...loaded, files: memoryFileSet({}, loaded.files.label) };
   return new Clip(loaded, tokenizer, preprocess, opts);
 }

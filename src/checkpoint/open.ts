@@ -5,7 +5,8 @@
 import { EdgeClipError } from "../errors.ts";
 import { readAhead } from "../io/read_ahead.ts";
 import type { TensorEntry } from "../io/safetensors.ts";
-import type { FileSet, Source } from "../io/source.ts";
+import { ProgressCounter } from "../io/progress.ts";
+import type { FileSet, Source, SourceOptions } from "../io/source.ts";
 import type { OpenedSafetensors, WeightFile } from "../io/weight_file.ts";
 import { ClipModel, type LoadOptions } from "../model/clip_model.ts";
 import { droppedByTowers, restrictTowers, type Towers } from "../model/config.ts";
@@ -65,7 +66,7 @@ export interface LoadObserver {
 /** What a model's linears run. */
 export type Dtype = "f32" | "int8" | "int4";
 
-export interface OpenOptions extends LoadOptions {
+export interface OpenOptions extends LoadOptions, SourceOptions {
   /** Force a kernel build (tests); default: the best the host validates. */
   variant?: KernelVariant;
   /**
@@ -107,7 +108,7 @@ export async function openModel(
   if (opts.towers !== undefined && !["both", "text", "vision"].includes(opts.towers)) {
     throw new EdgeClipError("invalid_input", `towers must be "both", "text" or "vision"`);
   }
-  const ckpt = source instanceof Checkpoint ? source : await resolveCheckpoint(source);
+  const ckpt = source instanceof Checkpoint ? source : await resolveCheckpoint(source, opts);
   try {
     return await build(ckpt, opts);
   } finally {
@@ -155,10 +156,21 @@ async function build(ckpt: Checkpoint, opts: OpenOptions): Promise<LoadedModel> 
   const dtype: Dtype = ckpt.isPackage ? packagedDtype(ckpt.metadata) : opts.dtype ?? "f32";
   const kernels = Kernels.create(opts.variant);
   const view = modelView(readAhead(ckpt.weights), towers), obs = opts.observer;
-  const file: WeightFile = obs?.read
-    ? { ...view, read: (e, dest) => (obs.read?.(e), view.read(e, dest)) }
+  let total = 0;
+  for (const e of view.header.entries.values()) total += e.end - e.begin;
+  const progress = new ProgressCounter(ckpt.weightName, total, opts.onProgress);
+  const file: WeightFile = obs?.read || opts.onProgress
+    ? {
+      ...view,
+      read: (e, dest) => {
+        obs?.read?.(e);
+        return view.read(e, dest).then(() => progress.add(e.end - e.begin));
+      },
+    }
     : view;
   const model = await ClipModel.load(file, cfg, kernels, loaders(ckpt, opts));
+  progress.add(Math.max(0, total - progress.loaded)); // unread tensors (buffers) count as done
+  progress.done();
   // stored last: read after the weights, front to back
   const labelHead = ckpt.isPackage
     ? await readLabelHead(ckpt.weights, cfg.projectionDim)
@@ -172,8 +184,9 @@ async function build(ckpt: Checkpoint, opts: OpenOptions): Promise<LoadedModel> 
     towers,
     isPackage: ckpt.isPackage,
     labelHead,
-    openSource: dtype !== "f32" && !ckpt.isPackage
-      ? async () => sourceWeights(await ckpt.reopen())
+    // the caller's in-memory files are not kept: a merge then starts from the int8 weights
+    openSource: dtype !== "f32" && !ckpt.isPackage && ckpt.reopenable
+      ? () => f32Weights(ckpt)
       : undefined,
   };
 }
@@ -234,6 +247,11 @@ function modelView(file: WeightFile, towers: Towers): WeightFile {
 export interface SourceWeights {
   weight(key: string): Promise<Float32Array>;
   close(): void;
+}
+
+/** The f32 weights of a Hugging Face checkpoint by HF key, from a handle of its own. */
+export async function f32Weights(ckpt: Checkpoint): Promise<SourceWeights> {
+  return sourceWeights(await ckpt.reopen());
 }
 
 /** Reads weights by HF key (they may carry CLIPAdapterModel's `clip.`). */

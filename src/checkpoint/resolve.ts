@@ -1,16 +1,16 @@
-// A model source resolved to its files: a Hugging Face folder (config.json + model.safetensors,
-// tokenizer and preprocessor files beside them) or an edgeclip package (one .safetensors file
-// carrying those files), with its weight header read and its config parsed. open.ts builds the
-// model from it; the converter reads it too.
+// A model source resolved to its files: a Hugging Face folder (config.json + its weights —
+// model.safetensors, shards, or pytorch_model.bin — with tokenizer and preprocessor files beside
+// them) or an edgeclip package (one .safetensors file carrying those files), with its weight
+// header read and its config parsed. open.ts builds the model from it; the converter reads it too.
 
 import { EdgeClipError } from "../errors.ts";
-import { type FileSet, resolveSource, type Source } from "../io/source.ts";
+import { type FileSet, resolveSource, type Source, type SourceOptions } from "../io/source.ts";
 import { type OpenedSafetensors, openSafetensors } from "../io/weight_file.ts";
 import { type ClipConfig, parseClipConfig, type Towers } from "../model/config.ts";
 import { openPackage } from "../package/read.ts";
+import { folderWeights, WEIGHT_FILES } from "./weight_files.ts";
 
-/** The weight file of a Hugging Face folder. */
-export const HF_WEIGHTS = "model.safetensors";
+export { HF_WEIGHTS } from "./weight_files.ts";
 
 /** What a Checkpoint is made of. */
 export interface CheckpointParts {
@@ -41,6 +41,11 @@ export class Checkpoint {
     return this.packaged !== undefined;
   }
 
+  /** False for the caller's in-memory files: they are read once and not kept after the load. */
+  get reopenable(): boolean {
+    return !this.weightFiles.transient;
+  }
+
   /** `__metadata__` of the weight file. */
   get metadata(): Readonly<Record<string, string>> {
     return this.weights.header.metadata;
@@ -57,11 +62,20 @@ export class Checkpoint {
 }
 
 /**
- * Resolves a source (folder or file path, URL, in-memory files) into a Checkpoint. A single
- * .safetensors file must be an edgeclip package; anything else is a Hugging Face folder.
+ * Resolves a source (folder or file path, Hub id, URL, in-memory files) into a Checkpoint. A
+ * single .safetensors file must be an edgeclip package; anything else is a Hugging Face folder.
  */
-export async function resolveCheckpoint(source: Source): Promise<Checkpoint> {
-  const { files, single } = await resolveSource(source);
+export async function resolveCheckpoint(
+  source: Source,
+  opts: SourceOptions = {},
+): Promise<Checkpoint> {
+  return await checkpointOf(await resolveSource(source, opts));
+}
+
+/** The Checkpoint of a resolved source: a package when `single` names one file, else a folder. */
+export async function checkpointOf(
+  { files, single }: { files: FileSet; single?: string },
+): Promise<Checkpoint> {
   if (single) {
     const p = await openPackage(files, single);
     return new Checkpoint({
@@ -72,24 +86,27 @@ export async function resolveCheckpoint(source: Source): Promise<Checkpoint> {
       label: p.weights.label,
     });
   }
-  if (!(await files.exists(HF_WEIGHTS))) {
-    const hint = (await files.exists("pytorch_model.bin"))
-      ? " (only pytorch_model.bin is present: convert it to safetensors first)"
-      : "";
+  return await folderCheckpoint(files);
+}
+
+/** A Hugging Face folder as a Checkpoint: config.json and its weights, joined when sharded. */
+export async function folderCheckpoint(files: FileSet): Promise<Checkpoint> {
+  const found = await folderWeights(files);
+  if (!found) {
     throw new EdgeClipError(
       "source_unavailable",
-      `${files.label}: no ${HF_WEIGHTS}${hint}`,
-      { source: files.label, file: HF_WEIGHTS },
+      `${files.label}: no model weights (looked for ${WEIGHT_FILES.join(", ")})`,
+      { source: files.label, file: WEIGHT_FILES[0] },
     );
   }
   const configText = await files.text("config.json");
-  const weights = await openSafetensors(files, HF_WEIGHTS);
+  const weights = await openSafetensors(found.files, found.name);
   try {
     const cfg = parseClipConfig(configText, (key) => weights.header.entries.has(key));
     return new Checkpoint({
       files,
-      weightFiles: files,
-      weightName: HF_WEIGHTS,
+      weightFiles: found.files,
+      weightName: found.name,
       weights,
       configText,
       cfg,

@@ -4,6 +4,7 @@ import type { Clip } from "../api/clip.ts";
 import { loadClip } from "../api/load.ts";
 import { EdgeClipError } from "../errors.ts";
 import { dtypeFlag, precisionFlag, UsageError } from "./args.ts";
+import { progressBar } from "./progress.ts";
 
 /** Flags every model-using command shares. */
 export const MODEL_OPTIONS = {
@@ -47,7 +48,13 @@ export async function openModel(
   if (!source) throw new UsageError("--model is required", command);
   const dtype = dtypeFlag(command, values.dtype);
   const int8Precision = precisionFlag(command, values["int8-precision"]);
-  const clip = await loadClip(source, { dtype, int8Precision });
+  const bar = progressBar();
+  let clip: Clip;
+  try {
+    clip = await loadClip(source, { dtype, int8Precision, onProgress: bar.onProgress });
+  } finally {
+    bar.end();
+  }
   // an explicit --dtype that the file cannot run was refused by loadClip (invalid_input)
   const adapters: string[] = [];
   for (const dir of values.adapter ?? []) adapters.push(await clip.loadAdapter(dir));

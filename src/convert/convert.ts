@@ -4,12 +4,12 @@
 // the package's tensors and write them with the package metadata. Entry point: convertClip.
 
 import { type LabelHead, type LoadedModel, openModel } from "../checkpoint/open.ts";
-import { resolveCheckpoint } from "../checkpoint/resolve.ts";
+import { type Checkpoint, resolveCheckpoint } from "../checkpoint/resolve.ts";
 import { configShape, type MergeTransform, mergeTransform } from "../adapters/merge.ts";
 import { EdgeClipError } from "../errors.ts";
 import { type ByteSink, memorySink, writeSafetensors } from "../io/safetensors_write.ts";
 import type { FileSet, Source } from "../io/source.ts";
-import { restrictTowers, type Towers } from "../model/config.ts";
+import { type ClipConfig, restrictTowers, type Towers } from "../model/config.ts";
 import type { WeightTransform } from "../model/linear.ts";
 import type { Q8Policy } from "../model/q8_policy.ts";
 import { META } from "../package/format.ts";
@@ -81,6 +81,44 @@ function composed(
   };
 }
 
+/** A model loaded from a checkpoint with a LoadRecord observer (what writePackage writes). */
+export interface RecordedLoad {
+  readonly kernels: Kernels;
+  readonly towers: Towers;
+  readonly model: { readonly cfg: ClipConfig };
+  readonly record: LoadRecord;
+}
+
+/**
+ * Writes the package of a model just loaded from `ckpt` (which must still be open) to `opts.sink`:
+ * the plan's tensors, copied out of linear memory one at a time, and the package metadata
+ * (`dtype`: what it was converted to). `sourceSha256` is computed from the weight file when not
+ * given. With a classifier's `head`, the vision tower and the label embeddings.
+ */
+export async function writePackage(
+  ckpt: Checkpoint,
+  loaded: RecordedLoad,
+  opts: { sink: ByteSink; sourceSha256?: string; dtype?: "int8" | "int4"; head?: LabelHead },
+): Promise<{ bytes: number; tensors: number; rows: PlanRow[]; sourceSha256: string }> {
+  const { head } = opts;
+  const towers = head ? "vision" : loaded.towers;
+  const metadata = await packageMetadata(ckpt.files, {
+    towers,
+    cfg: restrictTowers(loaded.model.cfg, towers, ckpt.label),
+    source: ckpt.files.label,
+    sourceSha256: opts.sourceSha256 ?? await sha256Of(ckpt.weightFiles, ckpt.weightName),
+    dtype: opts.dtype,
+  });
+  const { tensors, rows } = planPackage(ckpt, { ...loaded, towers });
+  if (head) {
+    const parts = labelHeadParts(head);
+    Object.assign(metadata, parts.metadata);
+    tensors.push(parts.tensor);
+  }
+  const bytes = await writeSafetensors(opts.sink, tensors, metadata);
+  return { bytes, tensors: tensors.length, rows, sourceSha256: metadata[META.sourceSha256] };
+}
+
 /**
  * Converts a Hugging Face CLIP folder (path, URL or in-memory files) into an edgeclip int8 (or
  * int4) package written to `sink`: packed int8 / 4-bit weights, their scales, f32 norms/biases,
@@ -126,29 +164,15 @@ export async function convertClip(
       variant: opts.variant,
     });
     // a classifier's labels are embedded with the text tower, which the package then leaves out
-    const head = classifier && await classifier.labelHead(loaded);
-    const towers = head ? "vision" : loaded.towers;
-    const cfg = restrictTowers(loaded.model.cfg, towers, ckpt.label);
-    const parts = head && labelHeadParts(head);
-    const metadata = await packageMetadata(ckpt.files, {
-      towers,
-      cfg,
-      source: ckpt.files.label,
-      sourceSha256: await sha256Of(ckpt.weightFiles, ckpt.weightName),
+    const head = classifier ? await classifier.labelHead(loaded) : undefined;
+    const written = await writePackage(ckpt, { ...loaded, record }, {
+      sink,
       dtype: opts.dtype,
+      head,
     });
-    const { tensors, rows } = planPackage(ckpt, { kernels: loaded.kernels, towers, record });
-    if (parts) {
-      Object.assign(metadata, parts.metadata);
-      tensors.push(parts.tensor);
-    }
-    const bytes = await writeSafetensors(sink, tensors, metadata);
     return {
-      bytes,
-      tensors: tensors.length,
-      sourceSha256: metadata[META.sourceSha256],
-      towers,
-      rows,
+      ...written,
+      towers: head ? "vision" : loaded.towers,
       merged: merge?.names ?? [],
       ...(head ? { labels: head.labels.length } : {}),
       ms: performance.now() - t0,

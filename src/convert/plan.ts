@@ -14,7 +14,7 @@ import type { Linear } from "../model/linear.ts";
 import { isIgnoredKey } from "../model/names.ts";
 import { keyPrefixOf, readF32 } from "../model/weights.ts";
 import { PACKED, PACKED_Q4_WEIGHT } from "../package/format.ts";
-import { packedTensors } from "../package/write.ts";
+import { CopyBuffer, packedTensors } from "../package/write.ts";
 import type { Kernels } from "../wasm/kernels.ts";
 
 /** What the converter records of a load: each module the model built, and the read order. */
@@ -64,6 +64,8 @@ export function planPackage(ckpt: Checkpoint, loaded: Loaded): {
   // in the order the loader reads (a package loads front to back: sequential disk reads on a
   // cold page cache); tensors it never read (dropped ones) keep their place after those
   const rank = new Map(record.readOrder.map((name, i) => [name, i]));
+  const copy = new CopyBuffer(); // the writer takes one tensor at a time
+
   const entries = [...source.header.entries].sort(
     ([a], [b]) => (rank.get(a) ?? rank.size) - (rank.get(b) ?? rank.size),
   );
@@ -80,7 +82,7 @@ export function planPackage(ckpt: Checkpoint, loaded: Loaded): {
       rows.push({ source: fileKey, action: written.get(prefix)!, outputs: [] });
       continue;
     }
-    const packed = packedTensors(kernels, prefix, made);
+    const packed = packedTensors(kernels, made, { prefix, copy });
     const f32 = !packed && made && "readWeight" in made ? made : undefined;
     const out: TensorOut[] = packed ?? [
       f32

@@ -22,6 +22,44 @@ export interface PathInfo {
   readonly size: number;
 }
 
+/** Sequential writes to a new file (a download on its way into the cache). */
+export interface FileWriter {
+  write(chunk: Uint8Array): Promise<void>;
+  /** Once resolved, the file may be renamed (Windows refuses to move an open file). */
+  close(): Promise<void>;
+}
+
+/**
+ * What the download cache (cache.ts) needs beyond reads: a host with a writable file system has
+ * one; a host without (browsers, Workers) has none, and the cache uses the web Cache API.
+ */
+export interface HostWriter {
+  /**
+   * The platform's folder for caches: $XDG_CACHE_HOME or ~/.cache (Linux), ~/Library/Caches
+   * (macOS), %LOCALAPPDATA% (Windows); undefined without a home folder.
+   */
+  cacheHome(): string | undefined;
+  /** Creates a folder and its parents; an existing folder is fine. */
+  mkdir(path: string): Promise<void>;
+  /** Creates (or truncates) a file for sequential writes. */
+  create(path: string): Promise<FileWriter>;
+  /** Moves a file onto `to` in one step, replacing it: how a finished download appears. */
+  rename(from: string, to: string): Promise<void>;
+  /** Deletes a file; a missing one is fine. */
+  remove(path: string): Promise<void>;
+}
+
+/** The platform cache folder of a desktop OS, from its environment (HostWriter.cacheHome). */
+export function platformCacheHome(
+  os: string,
+  env: (name: string) => string | undefined,
+): string | undefined {
+  if (os === "windows" || os === "win32") return env("LOCALAPPDATA");
+  const home = env("HOME");
+  if (os === "darwin") return home && `${home}/Library/Caches`;
+  return env("XDG_CACHE_HOME") || (home && `${home}/.cache`);
+}
+
 /** File-system and environment access. Failures are the host's own errors: see `explain`. */
 export interface Host {
   /** Which runtime this is, for messages ("deno", "node", or "none": no file system). */
@@ -34,6 +72,8 @@ export interface Host {
   env(name: string): string | undefined;
   /** The reason a host call failed, in words a message can carry ("no such file", …). */
   explain(e: unknown): string;
+  /** Writes for the download cache; absent on a host without a writable file system. */
+  readonly writer?: HostWriter;
 }
 
 /** The host of the running runtime: Deno, else Node (or Bun), else none (browsers, Workers). */

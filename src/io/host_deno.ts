@@ -1,7 +1,13 @@
 // The Deno host: files through Deno's file API, variables through Deno.env. The only src/ file
 // outside cli/ that touches Deno.* (tests/architecture_test.ts).
 
-import type { Host, RandomAccess } from "./host.ts";
+import {
+  type FileWriter,
+  type Host,
+  type HostWriter,
+  platformCacheHome,
+  type RandomAccess,
+} from "./host.ts";
 
 /** Opens a local file for reads; a read past its end fails with a RangeError. */
 async function open(path: string): Promise<RandomAccess> {
@@ -36,6 +42,31 @@ async function open(path: string): Promise<RandomAccess> {
   };
 }
 
+async function create(path: string): Promise<FileWriter> {
+  const f = await Deno.open(path, { write: true, create: true, truncate: true });
+  return {
+    async write(chunk) {
+      for (let o = 0; o < chunk.length;) o += await f.write(chunk.subarray(o));
+    },
+    close: () => Promise.resolve(f.close()),
+  };
+}
+
+/** Writes for the download cache (io/cache.ts). */
+const DENO_WRITER: HostWriter = {
+  cacheHome: () => platformCacheHome(Deno.build.os, DENO_HOST.env),
+  mkdir: (path) => Deno.mkdir(path, { recursive: true }),
+  create,
+  rename: (from, to) => Deno.rename(from, to),
+  async remove(path) {
+    try {
+      await Deno.remove(path);
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    }
+  },
+};
+
 const DENO_HOST: Host = {
   name: "deno",
   readFile: (path) => Deno.readFile(path),
@@ -58,6 +89,7 @@ const DENO_HOST: Host = {
     }
     return e instanceof Error ? e.message : String(e);
   },
+  writer: DENO_WRITER,
 };
 
 /** The Deno host when running under Deno (with its file API), else undefined. */

@@ -2,13 +2,28 @@
 // through process.env. node:fs is reached through `process.getBuiltinModule` (Node ≥ 20.16), else
 // a dynamic import, so that no static `node:` import breaks a bundle for browsers or Workers.
 
-import type { Host, PathInfo, RandomAccess } from "./host.ts";
+import {
+  type FileWriter,
+  type Host,
+  type HostWriter,
+  type PathInfo,
+  platformCacheHome,
+  type RandomAccess,
+} from "./host.ts";
 
 /** The part of node:fs this host uses. */
 interface NodeFs {
   promises: {
     readFile(path: string | URL): Promise<Uint8Array>;
     stat(path: string): Promise<{ isFile(): boolean; isDirectory(): boolean; size: number }>;
+    // for the download cache
+    mkdir(path: string, opts: { recursive: true }): Promise<unknown>;
+    open(path: string, flags: string): Promise<{
+      write(b: Uint8Array, o: number, n: number): Promise<{ bytesWritten: number }>;
+      close(): Promise<void>;
+    }>;
+    rename(from: string, to: string): Promise<void>;
+    rm(path: string, opts: { force: true }): Promise<void>;
   };
   openSync(path: string, flags: string): number;
   fstatSync(fd: number): { size: number };
@@ -17,6 +32,7 @@ interface NodeFs {
 }
 
 interface NodeProcess {
+  platform?: string;
   versions?: { node?: string };
   env?: Record<string, string | undefined>;
   getBuiltinModule?: (name: string) => unknown;
@@ -78,6 +94,27 @@ const REASONS: Record<string, string> = {
   EISDIR: "is a folder, not a file",
 };
 
+async function create(path: string): Promise<FileWriter> {
+  const f = await (await fs()).promises.open(path, "w");
+  return {
+    async write(chunk) {
+      for (let o = 0; o < chunk.length;) {
+        o += (await f.write(chunk, o, chunk.length - o)).bytesWritten;
+      }
+    },
+    close: () => f.close(),
+  };
+}
+
+/** Writes for the download cache (io/cache.ts). */
+const NODE_WRITER: HostWriter = {
+  cacheHome: () => platformCacheHome(proc?.platform ?? "linux", (n) => proc?.env?.[n]),
+  mkdir: async (path) => void (await (await fs()).promises.mkdir(path, { recursive: true })),
+  create,
+  rename: async (from, to) => await (await fs()).promises.rename(from, to),
+  remove: async (path) => await (await fs()).promises.rm(path, { force: true }),
+};
+
 const NODE_HOST: Host = {
   name: "node",
   readFile: async (path) => plain(await (await fs()).promises.readFile(path)),
@@ -92,6 +129,7 @@ const NODE_HOST: Host = {
     if (typeof code === "string" && code in REASONS) return REASONS[code];
     return e instanceof Error ? e.message : String(e);
   },
+  writer: NODE_WRITER,
 };
 
 /** The Node host when running under Node (or a runtime that reports a Node version). */

@@ -13,6 +13,11 @@ export interface TensorOut {
   readonly shape: readonly number[];
   /** Produces exactly numel·dtype-size bytes (may reuse one buffer between calls). */
   data(): Uint8Array | Promise<Uint8Array>;
+  /**
+   * The same bytes in pieces, each written before the next is asked for (so one small buffer
+   * can carry a large tensor); used instead of data() when present.
+   */
+  chunks?(): Iterable<Uint8Array>;
 }
 
 /** Where bytes go: a file, a buffer. */
@@ -49,6 +54,13 @@ export function encodeHeader(
   return out;
 }
 
+function produced(name: string, n: number, want: number): never {
+  throw new EdgeClipError(
+    "runtime",
+    `safetensors: tensor ${name} produced ${n} bytes, its header says ${want}`,
+  );
+}
+
 /** Writes a complete safetensors file to `sink`; returns its size in bytes. */
 export async function writeSafetensors(
   sink: ByteSink,
@@ -59,14 +71,19 @@ export async function writeSafetensors(
   await sink.write(header);
   let size = header.length;
   for (const t of tensors) {
-    const bytes = await t.data();
     const want = tensorBytes(t.dtype, t.shape);
-    if (bytes.length !== want) {
-      throw new EdgeClipError(
-        "runtime",
-        `safetensors: tensor ${t.name} produced ${bytes.length} bytes, its header says ${want}`,
-      );
+    if (t.chunks) {
+      let n = 0;
+      for (const c of t.chunks()) {
+        await sink.write(c);
+        n += c.length;
+      }
+      if (n !== want) produced(t.name, n, want);
+      size += want;
+      continue;
     }
+    const bytes = await t.data();
+    if (bytes.length !== want) produced(t.name, bytes.length, want);
     await sink.write(bytes);
     size += want;
   }

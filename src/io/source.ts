@@ -1,35 +1,51 @@
-// Where model and adapter files come from: a local folder or file, a URL (http(s) or file:),
-// or files held in memory. Local files go through the host (host.ts); URLs through fetch.
+// Where model and adapter files come from: a local folder or file, a Hub id ("org/name"), a URL
+// (http(s) or file:), or files held in memory (bytes, Blobs, streams). Local files go through the
+// host (host.ts); Hub repos through hub.ts (download cache); URLs through url_files.ts.
+//
+// A string that names an existing local path is local; a string of the Hub id form "org/name"
+// that is not a local path is a Hub id.
 
 import { EdgeClipError } from "../errors.ts";
-import { host, isDir, type RandomAccess } from "./host.ts";
-import { openUrl, urlExists } from "./url_access.ts";
+import { host, type RandomAccess } from "./host.ts";
+import { hubSource } from "./hub.ts";
+import { isHubId, PUBLIC_HUB, type SourceOptions } from "./hub_repo.ts";
+import { type MemoryFiles, memoryFileSet } from "./memory_files.ts";
+import { urlFileSet } from "./url_files.ts";
+
+export { type MemoryFile, type MemoryFiles, memoryFileSet } from "./memory_files.ts";
+export { urlFileSet } from "./url_files.ts";
+export { SOURCE_OPTIONS, type SourceOptions } from "./hub_repo.ts";
 
 /** A set of named files: a model or adapter folder. */
 export interface FileSet {
   /** Human-readable origin for messages. */
   readonly label: string;
+  /**
+   * True when the files are the caller's (in memory): read during the load only, never kept or
+   * opened again afterwards.
+   */
+  readonly transient?: boolean;
   exists(name: string): Promise<boolean>;
   bytes(name: string): Promise<Uint8Array>;
   text(name: string): Promise<string>;
   open(name: string): Promise<RandomAccess>;
 }
 
-/** In-memory files: name → bytes, text, or a Blob (a browser's File, read only as needed). */
-export type MemoryFiles = Record<string, Uint8Array | ArrayBuffer | string | Blob>;
-
 /**
- * What loadClip/loadAdapter accept as a source: a path, a URL, in-memory files, the Files of a
- * folder (e.g. from `<input type="file" webkitdirectory>`), or one File/Blob holding a package.
+ * What loadClip/loadAdapter accept as a source: a path, Hub id or URL; in-memory files by name;
+ * the Files of a folder (e.g. from `<input type="file" webkitdirectory>`); or an edgeclip package
+ * alone as a File/Blob or a stream (read front to back as it arrives).
  */
-export type Source = string | URL | MemoryFiles | readonly File[] | Blob;
+export type Source =
+  | string
+  | URL
+  | MemoryFiles
+  | readonly File[]
+  | Blob
+  | ReadableStream<Uint8Array>;
 
 function isList(s: Source): s is readonly File[] {
   return Array.isArray(s); // Array.isArray does not narrow a readonly array type
-}
-
-function isBlob(v: unknown): v is Blob {
-  return typeof Blob !== "undefined" && v instanceof Blob;
 }
 
 function unavailable(label: string, name: string, why: string, cause?: unknown): EdgeClipError {
@@ -39,70 +55,6 @@ function unavailable(label: string, name: string, why: string, cause?: unknown):
     { source: label, file: name },
     { cause },
   );
-}
-
-function memoryAccess(data: Uint8Array): RandomAccess {
-  let bytes: Uint8Array | null = data;
-  return {
-    size: data.length,
-    read(offset, dest) {
-      if (!bytes) return Promise.reject(new RangeError("read after close"));
-      if (offset < 0 || offset + dest.length > bytes.length) {
-        return Promise.reject(
-          new RangeError(`read past end (${offset}+${dest.length} > ${bytes.length})`),
-        );
-      }
-      dest.set(bytes.subarray(offset, offset + dest.length));
-      return Promise.resolve();
-    },
-    close() {
-      bytes = null; // a fetched weight file is released once its tensors are in linear memory
-    },
-  };
-}
-
-/** Random access to a Blob: each read fetches only its own range. */
-function blobAccess(blob: Blob): RandomAccess {
-  return {
-    size: blob.size,
-    async read(offset, dest) {
-      if (offset < 0 || offset + dest.length > blob.size) {
-        throw new RangeError(`read past end (${offset}+${dest.length} > ${blob.size})`);
-      }
-      dest.set(new Uint8Array(await blob.slice(offset, offset + dest.length).arrayBuffer()));
-    },
-    close() {},
-  };
-}
-
-function toBytes(v: Uint8Array | ArrayBuffer | string): Uint8Array {
-  if (typeof v === "string") return new TextEncoder().encode(v);
-  return v instanceof Uint8Array ? v : new Uint8Array(v);
-}
-
-/** Files held in memory. */
-export function memoryFileSet(files: MemoryFiles, label = "in-memory files"): FileSet {
-  // own entries only: a file named "constructor" is not Object.prototype.constructor
-  const has = (name: string) => Object.hasOwn(files, name) && files[name] !== undefined;
-  const entry = (name: string) => {
-    if (!has(name)) throw unavailable(label, name, "not among the given files");
-    return files[name];
-  };
-  const get = async (name: string): Promise<Uint8Array> => {
-    const v = entry(name);
-    return isBlob(v) ? new Uint8Array(await v.arrayBuffer()) : toBytes(v);
-  };
-  return {
-    label,
-    exists: (name) => Promise.resolve(has(name)),
-    bytes: (name) => Promise.resolve().then(() => get(name)),
-    text: async (name) => new TextDecoder().decode(await get(name)),
-    open: (name) =>
-      Promise.resolve().then(() => {
-        const v = entry(name);
-        return isBlob(v) ? blobAccess(v) : memoryAccess(toBytes(v));
-      }),
-  };
 }
 
 /** A local folder. */
@@ -145,86 +97,54 @@ export function folderFileSet(dir: string): FileSet {
   };
 }
 
-/** Weight files: read by range from a URL rather than downloaded whole. */
-const WEIGHTS = /\.(safetensors|bin)$/i;
+/** The token for a URL on the Hub's own host (the option, else $HF_TOKEN); none elsewhere. */
+function urlAuth(url: URL, opts: SourceOptions): { token?: string; tokenOrigin?: string } {
+  let origin: string;
+  try {
+    origin = new URL(opts.hubEndpoint ?? host.env("HF_ENDPOINT") ?? PUBLIC_HUB).origin;
+  } catch {
+    return {};
+  }
+  const token = opts.token ?? (host.env("HF_TOKEN") || undefined);
+  return url.origin === origin && token ? { token, tokenOrigin: origin } : {};
+}
 
-/**
- * A folder behind an http(s) URL; each file is fetched once when asked for. A weight file opened
- * for tensor reads is read by HTTP ranges (whole where the server ignores Range); a fetched file
- * opened for reads leaves the cache, so its bytes are freed when the reader closes.
- */
-export function urlFileSet(base: URL): FileSet {
-  const dir = new URL(base.href.endsWith("/") ? base.href : base.href + "/");
-  const cache = new Map<string, Promise<Uint8Array>>();
-  const get = (name: string): Promise<Uint8Array> => {
-    let p = cache.get(name);
-    if (!p) {
-      const url = new URL(name, dir);
-      p = (async () => {
-        if (url.protocol === "file:") {
-          try {
-            return await host.readFile(url);
-          } catch (e) {
-            throw unavailable(dir.href, name, host.explain(e), e);
-          }
-        }
-        let res: Response;
-        try {
-          res = await fetch(url);
-        } catch (e) {
-          throw unavailable(dir.href, name, host.explain(e), e);
-        }
-        if (!res.ok) {
-          await res.body?.cancel();
-          throw unavailable(dir.href, name, `HTTP ${res.status} ${res.statusText}`);
-        }
-        return new Uint8Array(await res.arrayBuffer());
-      })();
-      cache.set(name, p);
-    }
-    return p;
-  };
-  // weight files are not downloaded to answer exists(), and are opened for reads by range
-  const ranged = (name: string) => /^https?:$/.test(dir.protocol) && WEIGHTS.test(name);
-  return {
-    label: dir.href,
-    exists: (name) =>
-      ranged(name) && !cache.has(name)
-        ? urlExists(new URL(name, dir))
-        : get(name).then(() => true, () => false),
-    bytes: get,
-    text: async (name) => new TextDecoder().decode(await get(name)),
-    open: async (name) => {
-      if (ranged(name) && !cache.has(name)) {
-        const fail = (why: string, cause?: unknown) => unavailable(dir.href, name, why, cause);
-        return await openUrl(new URL(name, dir), fail, memoryAccess);
-      }
-      const bytes = await get(name);
-      cache.delete(name);
-      return memoryAccess(bytes);
-    },
-  };
+/** The single file a URL or path names: a `.safetensors` file (an edgeclip package). */
+const SINGLE = /\.safetensors$/i;
+
+/** Whether a local path exists, and is a folder. */
+async function localKind(path: string): Promise<"dir" | "file" | undefined> {
+  try {
+    return (await host.stat(path)).isDirectory ? "dir" : "file";
+  } catch {
+    return undefined;
+  }
 }
 
 /**
- * Resolves a source into a file set. A path or URL naming a single `.safetensors` file becomes a
- * one-file set whose only member is `file` (so callers can tell a package from a folder).
+ * Resolves a source into a file set. A path, URL or stream naming a single `.safetensors` file
+ * becomes a one-file set whose only member is `single` (so callers can tell a package from a
+ * folder).
  */
 export async function resolveSource(
   source: Source,
+  opts: SourceOptions = {},
 ): Promise<{ files: FileSet; single?: string }> {
   if (source instanceof URL || (typeof source === "string" && /^(https?|file):/i.test(source))) {
     const url = source instanceof URL ? source : new URL(source);
     // file: URLs are local paths (random access, no whole-file read)
     if (url.protocol === "file:") return await resolveSource(decodeURIComponent(url.pathname));
-    if (/\.safetensors$/i.test(url.pathname)) {
+    const auth = urlAuth(url, opts);
+    if (SINGLE.test(url.pathname)) {
       const name = decodeURIComponent(url.pathname.split("/").pop()!);
-      return { files: urlFileSet(new URL(".", url)), single: name };
+      return { files: urlFileSet(new URL(".", url), auth), single: name };
     }
-    return { files: urlFileSet(url) };
+    return { files: urlFileSet(url, auth) };
   }
   if (typeof source === "string") {
-    if (await isDir(source)) return { files: folderFileSet(source) };
+    const kind = await localKind(source);
+    if (kind === "dir") return { files: folderFileSet(source) };
+    if (kind === undefined && isHubId(source)) return { files: await hubSource(source, opts) };
     const slash = source.lastIndexOf("/");
     const dir = slash >= 0 ? source.slice(0, slash) || "/" : ".";
     const name = source.slice(slash + 1);
@@ -235,9 +155,18 @@ export async function resolveSource(
     }
     return { files: folderFileSet(dir), single: name };
   }
-  if (isBlob(source)) {
+  if (typeof ReadableStream !== "undefined" && source instanceof ReadableStream) {
+    const name = "model.safetensors";
+    return {
+      files: memoryFileSet({ [name]: source }, "a stream", { sequential: name }),
+      single: name,
+    };
+  }
+  if (typeof Blob !== "undefined" && source instanceof Blob) {
     // one File or Blob: a package file (a File keeps its name)
-    const name = source instanceof File && source.name ? source.name : "model.safetensors";
+    const name = typeof File !== "undefined" && source instanceof File && source.name
+      ? source.name
+      : "model.safetensors";
     return { files: memoryFileSet({ [name]: source }, name), single: name };
   }
   if (isList(source)) {
@@ -248,15 +177,19 @@ export async function resolveSource(
       }
       files[f.name] = f;
     }
-    return resolveSource(files);
+    return await resolveSource(files, opts);
   }
-  if (source && typeof source === "object") {
+  if (source && typeof source === "object" && !ArrayBuffer.isView(source)) {
     const names = Object.keys(source);
-    const single = names.length === 1 && /\.safetensors$/i.test(names[0]) ? names[0] : undefined;
-    return { files: memoryFileSet(source), single };
+    const single = names.length === 1 && SINGLE.test(names[0]) ? names[0] : undefined;
+    return {
+      files: memoryFileSet(source as MemoryFiles, undefined, { sequential: single }),
+      single,
+    };
   }
   throw new EdgeClipError(
     "invalid_input",
-    "source must be a folder or file path, a URL, an object of in-memory files, Files, or a Blob",
+    'source must be a folder or file path, a Hub id ("org/name"), a URL, an object of ' +
+      "in-memory files, Files, or an edgeclip package as a Blob or stream",
   );
 }

@@ -1,12 +1,16 @@
 // PyTorch `.bin` files (torch.save of a state dict, zip format): `<archive>/data.pkl` (the dict,
 // read by the restricted unpickler) and `<archive>/data/<key>` (raw little-endian storages).
-// Returns name → f32 tensor; strides and storage offsets are honoured (non-contiguous tensors
-// are gathered). Anything unexpected is an EdgeClipError("adapter_format").
+// readTorchBin reads one held in memory into name → f32 tensor (strides and storage offsets
+// honoured, non-contiguous tensors gathered); torchBinTensors locates the tensors of one opened
+// for random access, to be read in place like safetensors entries (a model's pytorch_model.bin).
+// Nothing in the file is ever executed. Anything unexpected is an EdgeClipError("adapter_format",
+// or the code the caller names).
 
-import { EdgeClipError } from "../errors.ts";
+import { EdgeClipError, type ErrorCode } from "../errors.ts";
+import type { RandomAccess } from "./host.ts";
 import { type Dtype, DTYPE_BYTES, toF32 } from "./safetensors.ts";
 import { PTensor, unpickle } from "./pickle.ts";
-import { readZip } from "./zip.ts";
+import { crc32, readZip, zipDirectory } from "./zip.ts";
 
 /** A dense f32 tensor read from a weight file. */
 export interface F32Tensor {
@@ -101,6 +105,104 @@ function gather(storage: Float32Array, t: PTensor, name: string, file: string): 
       if (++idx[i] < t.size[i]) break;
       idx[i] = 0;
     }
+  }
+  return out;
+}
+
+/** Every storage type, as the safetensors dtype of its elements (for reading in place). */
+const STORAGE_DTYPE: Record<string, Dtype> = {
+  ...FLOAT_STORAGE,
+  LongStorage: "I64",
+  IntStorage: "I32",
+  ShortStorage: "I16",
+  CharStorage: "I8",
+  ByteStorage: "U8",
+  BoolStorage: "BOOL",
+};
+
+/** A tensor of a PyTorch archive located in the file: its bytes are [begin, end). */
+export interface TorchTensorSpan {
+  readonly name: string;
+  readonly dtype: Dtype;
+  readonly shape: readonly number[];
+  readonly begin: number;
+  readonly end: number;
+}
+
+/**
+ * The tensors of a torch.save'd state dict opened for random access: the archive's directory,
+ * data.pkl and byteorder are read (the pickle restricted as in readTorchBin); tensor data stays
+ * in the file. Each tensor must be contiguous in its storage (state dicts are).
+ */
+export async function torchBinTensors(
+  ra: RandomAccess,
+  file: string,
+  code: ErrorCode = "adapter_format",
+): Promise<TorchTensorSpan[]> {
+  function bad(msg: string, ctx: Record<string, unknown> = {}): never {
+    throw new EdgeClipError(code, `${file}: ${msg}`, { file, ...ctx });
+  }
+  const first = new Uint8Array(Math.min(2, ra.size));
+  await ra.read(0, first);
+  if (first[0] === 0x80 && first[1] <= 5) {
+    bad("legacy (pre-1.6, non-zip) torch.save format; re-save it with a recent PyTorch");
+  }
+  const spans = await zipDirectory(ra, file, code);
+  const read = async (e: (typeof spans)[number]) => {
+    const bytes = new Uint8Array(e.size);
+    await ra.read(e.start, bytes);
+    if (crc32(bytes) !== e.crc) bad(`entry ${e.name}: CRC mismatch (corrupted data)`);
+    return bytes;
+  };
+  const pkl = spans.filter((e) => /^[^/]+\/data\.pkl$/.test(e.name));
+  if (pkl.length !== 1) bad("not a PyTorch archive (no single <archive>/data.pkl)");
+  const root = pkl[0].name.slice(0, -"data.pkl".length);
+  const byName = new Map(spans.map((e) => [e.name, e]));
+  const order = byName.get(`${root}byteorder`);
+  if (order && new TextDecoder().decode(await read(order)) !== "little") {
+    bad("big-endian storages are not supported");
+  }
+  let dict: unknown;
+  try {
+    dict = unpickle(await read(pkl[0]), `${file}:${pkl[0].name}`);
+  } catch (e) {
+    if (!(e instanceof EdgeClipError) || e.code === code) throw e;
+    throw new EdgeClipError(code, e.message, e.context as Record<string, unknown>, { cause: e });
+  }
+  if (!(dict instanceof Map)) bad("the pickled object is not a state dict");
+  const out: TorchTensorSpan[] = [];
+  for (const [name, t] of dict) {
+    if (typeof name !== "string") bad("a state-dict key is not a string");
+    if (!(t instanceof PTensor)) bad(`${name} is not a tensor`, { key: name });
+    const type = t.storage.storageType;
+    const dtype = Object.hasOwn(STORAGE_DTYPE, type) ? STORAGE_DTYPE[type] : undefined;
+    if (!dtype) bad(`${name} is stored as ${type}`, { key: name });
+    const span = byName.get(`${root}data/${t.storage.key}`);
+    if (!span) bad(`storage ${t.storage.key} of ${name} is missing`, { key: name });
+    const esize = DTYPE_BYTES[dtype];
+    if (span.size !== t.storage.numel * esize) {
+      bad(`storage ${t.storage.key} has ${span.size} bytes, want ${t.storage.numel * esize}`, {
+        key: name,
+      });
+    }
+    const n = t.size.reduce((a: number, d: number) => a * d, 1);
+    let s = 1;
+    for (let i = t.size.length - 1; i >= 0; i--) {
+      if (t.size[i] !== 1 && t.stride[i] !== s) {
+        bad(
+          `${name} is not contiguous in its storage; save the state dict with contiguous tensors`,
+          {
+            key: name,
+          },
+        );
+      }
+      s *= t.size[i];
+    }
+    if (t.offset + n > t.storage.numel) {
+      bad(`${name} reads past the end of its storage`, { key: name });
+    }
+    const begin = span.start + t.offset * esize;
+    out.push({ name, dtype, shape: [...t.size], begin, end: begin + n * esize });
   }
   return out;
 }

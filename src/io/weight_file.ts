@@ -22,17 +22,21 @@ export interface OpenedSafetensors extends WeightFile {
   close(): void;
 }
 
+/** Reads and validates the header of an opened safetensors file. */
+export async function readHeader(ra: RandomAccess, label: string): Promise<SafetensorsHeader> {
+  const first = new Uint8Array(Math.min(8, ra.size));
+  await ra.read(0, first);
+  const json = new Uint8Array(headerLength(first, ra.size, label));
+  await ra.read(8, json);
+  return parseHeader(json, ra.size, label);
+}
+
 /** Reads and validates the header of `name` in `files`; tensor data is read on demand. */
 export async function openSafetensors(files: FileSet, name: string): Promise<OpenedSafetensors> {
   const ra: RandomAccess = await files.open(name);
   const label = `${files.label.replace(/\/$/, "")}/${name}`;
   try {
-    const first = new Uint8Array(Math.min(8, ra.size));
-    await ra.read(0, first);
-    const n = headerLength(first, ra.size, label);
-    const json = new Uint8Array(n);
-    await ra.read(8, json);
-    const header = parseHeader(json, ra.size, label);
+    const header = await readHeader(ra, label);
     return {
       label,
       header,

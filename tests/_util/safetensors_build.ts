@@ -36,3 +36,14 @@ export function buildSafetensors(
   }
   return out;
 }
+
+/** The f16 bits nearest an f32 value (ties rounded up: close enough for test weights). */
+const F1 = new Float32Array(1), U1 = new Uint32Array(F1.buffer);
+export function toHalf(x: number): number {
+  F1[0] = x;
+  const u = U1[0];
+  const s = (u >>> 16) & 0x8000, e = ((u >>> 23) & 0xff) - 127 + 15, m = u & 0x7fffff;
+  if (e <= 0) return s | Math.round((m | 0x800000) / 2 ** (14 - e)) >>> 0;
+  if (e >= 31) return s | 0x7c00;
+  return (s | (e << 10) | Math.round(m / 8192)) >>> 0;
+}

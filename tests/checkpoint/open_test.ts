@@ -85,12 +85,19 @@ Deno.test("opener: a transform adjusts f32 weights before packing or quantizing"
   );
 });
 
-Deno.test("opener: a folder without model.safetensors says what it has instead", async () => {
+Deno.test("opener: a folder without weights says where it looked", async () => {
+  // a pytorch_model.bin is read (io/torch_bin.ts): a damaged one is a model_format error
   await rejects(
     openModel({ "config.json": "{}", "pytorch_model.bin": new Uint8Array(8) }),
-    code("source_unavailable", /no model\.safetensors \(only pytorch_model\.bin/),
+    code("model_format", /pytorch_model\.bin: not a ZIP archive/),
   );
-  await rejects(openModel({ "config.json": "{}" }), code("source_unavailable", /no model/));
+  await rejects(
+    openModel({ "config.json": "{}" }),
+    code(
+      "source_unavailable",
+      /no model weights \(looked for model\.safetensors, .*pytorch_model\.bin/,
+    ),
+  );
 });
 
 Deno.test("host: a local file read past its end is source_unavailable, naming the file", async () => {

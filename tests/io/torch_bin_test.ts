@@ -4,84 +4,25 @@
 
 import { deepStrictEqual, ok, strictEqual, throws } from "node:assert/strict";
 import { EdgeClipError } from "../../src/errors.ts";
-import { concatBytes } from "../../src/io/bytes.ts";
 import { readTorchBin } from "../../src/io/torch_bin.ts";
 import { unpickle } from "../../src/io/pickle.ts";
-import { crc32, readZip } from "../../src/io/zip.ts";
+import { readZip } from "../../src/io/zip.ts";
 import { parseSafetensors, toF32 } from "../../src/io/safetensors.ts";
 import { listCases } from "../golden/clip_cases.ts";
 import { Prng } from "../_util/prng.ts";
-
-// ---- tiny writers (zip with stored entries, pickle opcodes) -----------------------------------
+import {
+  BINPERSID,
+  buildZip,
+  EMPTY_TUPLE,
+  FALSE,
+  MARK,
+  pk,
+  REDUCE,
+  SETITEM,
+  TUPLE,
+} from "../_util/torch_build.ts";
 
 const enc = new TextEncoder();
-
-export function buildZip(
-  entries: [string, Uint8Array][],
-  opts: { method?: number } = {},
-): Uint8Array {
-  const parts: Uint8Array[] = [], central: Uint8Array[] = [];
-  let off = 0;
-  for (const [name, data] of entries) {
-    const n = enc.encode(name);
-    const loc = new Uint8Array(30 + n.length);
-    const dv = new DataView(loc.buffer);
-    dv.setUint32(0, 0x04034b50, true);
-    dv.setUint16(8, opts.method ?? 0, true);
-    dv.setUint32(14, crc32(data), true);
-    dv.setUint32(18, data.length, true);
-    dv.setUint32(22, data.length, true);
-    dv.setUint16(26, n.length, true);
-    loc.set(n, 30);
-    const cen = new Uint8Array(46 + n.length);
-    const cv = new DataView(cen.buffer);
-    cv.setUint32(0, 0x02014b50, true);
-    cv.setUint16(10, opts.method ?? 0, true);
-    cv.setUint32(16, crc32(data), true);
-    cv.setUint32(20, data.length, true);
-    cv.setUint32(24, data.length, true);
-    cv.setUint16(28, n.length, true);
-    cv.setUint32(42, off, true);
-    cen.set(n, 46);
-    parts.push(loc, data);
-    central.push(cen);
-    off += loc.length + data.length;
-  }
-  const cdSize = central.reduce((a, c) => a + c.length, 0);
-  const end = new Uint8Array(22);
-  const ev = new DataView(end.buffer);
-  ev.setUint32(0, 0x06054b50, true);
-  ev.setUint16(8, entries.length, true);
-  ev.setUint16(10, entries.length, true);
-  ev.setUint32(12, cdSize, true);
-  ev.setUint32(16, off, true);
-  return concatBytes([...parts, ...central, end]);
-}
-
-/** Pickle assembler: strings become BINUNICODE, numbers BININT, arrays raw opcode bytes. */
-function pk(...items: (string | number | number[] | { g: string })[]): Uint8Array {
-  const out: number[] = [0x80, 2];
-  for (const it of items) {
-    if (Array.isArray(it)) out.push(...it);
-    else if (typeof it === "number") {
-      const b = new Uint8Array(4);
-      new DataView(b.buffer).setInt32(0, it, true);
-      out.push(0x4a, ...b);
-    } else if (typeof it === "string") {
-      const s = enc.encode(it);
-      out.push(0x58, s.length & 255, (s.length >> 8) & 255, 0, 0, ...s);
-    } else out.push(0x63, ...enc.encode(it.g.replace(" ", "\n") + "\n"));
-  }
-  out.push(0x2e);
-  return new Uint8Array(out);
-}
-const MARK = 0x28,
-  TUPLE = 0x74,
-  REDUCE = 0x52,
-  BINPERSID = 0x51,
-  SETITEM = 0x73,
-  EMPTY_TUPLE = 0x29,
-  FALSE = 0x89;
 
 /** {name: tensor(storage "0", offset, size, stride)} over a FloatStorage of `numel`. */
 function statePickle(

@@ -5,7 +5,7 @@ import { deepStrictEqual, ok, rejects, strictEqual } from "node:assert/strict";
 import { loadClip } from "../../mod.ts";
 import { EdgeClipError } from "../../src/errors.ts";
 import { parseSafetensors } from "../../src/io/safetensors.ts";
-import { buildSafetensors, type TestTensor } from "../_util/safetensors_build.ts";
+import { buildSafetensors, type TestTensor, toHalf } from "../_util/safetensors_build.ts";
 import { cosine } from "../_util/assert_close.ts";
 import { listCases, readTensors } from "../golden/clip_cases.ts";
 
@@ -219,11 +219,3 @@ Deno.test({ name: "forward: bad inputs are invalid_input errors", ignore }, asyn
   clip.dispose();
   await rejectsWith(clip.forward({}), "disposed");
 });
-
-function toHalf(x: number): number {
-  const f = new Float32Array([x]), u = new Uint32Array(f.buffer)[0];
-  const s = (u >>> 16) & 0x8000, e = ((u >>> 23) & 0xff) - 127 + 15, m = u & 0x7fffff;
-  if (e <= 0) return s | Math.round((m | 0x800000) / 2 ** (14 - e)) >>> 0;
-  if (e >= 31) return s | 0x7c00;
-  return (s | (e << 10) | Math.round(m / 8192)) >>> 0;
-}

@@ -23,7 +23,8 @@ async function main() {
     spec.modelFiles.map(async (n) => new File([await (await fetch(`/model/${n}`)).blob()], n)),
   );
   const fromFiles = await probe(edgeclip, { ...given, model: files });
-  const e = await edgeclip.loadClip("models/clip").catch((err) => err);
+  // a relative path ("models/clip" alone would be a Hub id)
+  const e = await edgeclip.loadClip("./models/clip").catch((err) => err);
   const pathError = {
     isEdgeClipError: e instanceof edgeclip.EdgeClipError,
     code: e.code,

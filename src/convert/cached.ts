@@ -1,0 +1,131 @@
+// int8 loads of Hub repos through the download cache: the first `dtype: "int8"` load of an f32
+// repo quantizes it as usual and writes the edgeclip package it amounts to into the cache; later
+// loads (online or offline) find that package and load it as stored, skipping the f32 download
+// and the quantization. The entry is keyed by everything its bytes depend on: the repo and
+// subfolder, the ETags of the config, tokenizer, preprocessor and weight files, the towers, the
+// int8 policy, and the package format.
+
+import { f32Weights, type LoadedModel, openModel, type OpenOptions } from "../checkpoint/open.ts";
+import { type Checkpoint, checkpointOf, folderCheckpoint } from "../checkpoint/resolve.ts";
+import { folderWeights } from "../checkpoint/weight_files.ts";
+import { type CacheStore, shortHash } from "../io/cache.ts";
+import type { RandomAccess } from "../io/host.ts";
+import { type HubFileSet, isHubFileSet } from "../io/hub.ts";
+import { type FileSet, resolveSource, type Source } from "../io/source.ts";
+import { EMBEDDED_FILES, PACKAGE_LAYOUT, PACKAGE_VERSION } from "../package/format.ts";
+import { writePackage } from "./convert.ts";
+import { LoadRecord } from "./plan.ts";
+
+/** A blob of the cache as a one-file FileSet (a package: opened, never listed). */
+function blobFiles(cache: CacheStore, repo: string, blob: string): FileSet {
+  return {
+    label: `${cache.label}/${blob}`,
+    exists: (n) => Promise.resolve(n === blob),
+    bytes: () => cache.bytes(repo, blob),
+    text: async () => new TextDecoder().decode(await cache.bytes(repo, blob)),
+    open: (): Promise<RandomAccess> => cache.open(repo, blob),
+  };
+}
+
+/** The files a converted package depends on (besides the weights). */
+const INPUTS = ["config.json", ...EMBEDDED_FILES.filter((f) => f !== "config.json")];
+
+/** The cache blob name of the package converted from `files` with `opts`. */
+async function entryName(
+  files: HubFileSet,
+  weights: string[],
+  opts: OpenOptions & { precision: string },
+) {
+  const tags: Record<string, string | null> = {};
+  for (const f of [...INPUTS, ...weights]) tags[f] = (await files.meta(f))?.etag ?? null;
+  const key = JSON.stringify({
+    format: [PACKAGE_VERSION, PACKAGE_LAYOUT],
+    repo: files.repo.id,
+    subfolder: files.repo.subfolder,
+    tags,
+    towers: opts.towers ?? "both",
+    precision: opts.precision,
+  });
+  return `edgeclip-int8-${shortHash(key)}.safetensors`;
+}
+
+/** The weight files `found` stands for: itself, or the shards its index names. */
+async function weightFileNames(files: HubFileSet, name: string): Promise<string[]> {
+  if (!name.endsWith(".index.json")) return [name];
+  const map = JSON.parse(await files.text(name))?.weight_map ?? {};
+  return [name, ...new Set(Object.values(map) as string[])];
+}
+
+/**
+ * Loads Hub repo `files` as int8 through its cache (see the file comment). `precision` names the
+ * int8 policy in `opts.q8Policy`. Without a cache, or for a repo that is already a package, this
+ * is a plain openModel.
+ */
+export async function openInt8Cached(
+  files: HubFileSet,
+  opts: OpenOptions & { precision: string },
+): Promise<LoadedModel> {
+  const cache = files.cache;
+  const found = cache && (await folderWeights(files));
+  if (!cache || !found) return await openModel(await checkpointOf({ files }), opts);
+  const repo = files.repo.id;
+  const blob = await entryName(files, await weightFileNames(files, found.name), opts);
+  if (await cache.has(repo, blob)) {
+    const pkg = await checkpointOf({ files: blobFiles(cache, repo, blob), single: blob });
+    let loaded: LoadedModel;
+    try {
+      loaded = await openModel(pkg, { ...opts, dtype: "int8" });
+    } finally {
+      pkg.close();
+    }
+    // a merge still starts from the repo's f32 weights, as on the load that quantized them
+    const openSource = async () => {
+      const ckpt = await folderCheckpoint(files);
+      try {
+        return await f32Weights(ckpt);
+      } finally {
+        ckpt.close();
+      }
+    };
+    return { ...loaded, isPackage: false, openSource };
+  }
+  const ckpt: Checkpoint = await folderCheckpoint(files);
+  try {
+    const record = new LoadRecord();
+    const loaded = await openModel(ckpt, { ...opts, dtype: "int8", observer: record });
+    const meta = await files.meta(found.name);
+    // the Hub's ETag of an LFS file is its SHA-256: no need to read 600 MB again
+    const sha = meta && /^[0-9a-f]{64}$/.test(meta.etag) ? meta.etag : undefined;
+    try {
+      await cache.put(repo, blob, async (sink) => {
+        await writePackage(ckpt, { ...loaded, record }, { sink, sourceSha256: sha });
+      });
+    } catch {
+      // the cache is an optimisation: a full disk or a refused write leaves the load as it is
+    }
+    return loaded;
+  } finally {
+    ckpt.close();
+  }
+}
+
+/**
+ * openModel, with int8 loads of Hub repos going through the converted-package cache
+ * (openInt8Cached); `precision` names the int8 policy given as `q8Policy`.
+ */
+export async function openModelCached(
+  source: Source,
+  opts: OpenOptions & { precision: string },
+): Promise<LoadedModel> {
+  if (opts.dtype !== "int8" || typeof source !== "string") return await openModel(source, opts);
+  const resolved = await resolveSource(source, opts);
+  if (isHubFileSet(resolved.files) && !resolved.single) {
+    return await openInt8Cached(resolved.files, opts);
+  }
+  const ckpt = await checkpointOf(resolved);
+  try {
+    return await openModel(ckpt, opts);
+  } finally {
+    ckpt.close();
+  }
+}
