@@ -31,7 +31,7 @@
  * @module
  */
 
-export { Clip } from "./src/api/clip.ts";
+export { Clip, type LoadAdapterOptions } from "./src/api/clip.ts";
 export { loadClip, type LoadClipOptions } from "./src/api/load.ts";
 export type { ForwardInputs, ForwardOutputs } from "./src/api/forward.ts";
 export type { ImageInput, ImageOptions } from "./src/api/images.ts";
@@ -40,7 +40,10 @@ export type { PreprocessVariant } from "./src/image/preprocess.ts";
 export type { ClassifyOptions, LabelScore } from "./src/api/classify.ts";
 export type { EmbedTextOptions } from "./src/api/text.ts";
 export type { TokenizeOptions } from "./src/tokenizer/mod.ts";
-export type { MemoryFiles, Source } from "./src/io/source.ts";
+export type { MemoryFile, MemoryFiles, Source, SourceOptions } from "./src/io/source.ts";
+export type { Tower } from "./src/model/hooks.ts";
+export type { HubOptions } from "./src/io/hub_repo.ts";
+export type { OnProgress, ProgressEvent } from "./src/io/progress.ts";
 export type { ClipArchitecture, ClipConfig, TextConfig, VisionConfig } from "./src/model/config.ts";
 export type { Int8Precision } from "./src/model/q8_policy.ts";
 export type { ActName as Activation } from "./src/wasm/abi.ts";

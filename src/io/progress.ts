@@ -4,8 +4,11 @@
 
 /** What onProgress receives: `loaded` of `total` bytes of `file` (total undefined when unknown). */
 export interface ProgressEvent {
+  /** The file being downloaded or read (e.g. "model.safetensors"). */
   readonly file: string;
+  /** Bytes done so far. */
   readonly loaded: number;
+  /** Bytes in all, when known. */
   readonly total: number | undefined;
 }
 

@@ -4,6 +4,7 @@
 
 import type { Mat } from "../wasm/kernels.ts";
 
+/** One of the two towers of a CLIP model. */
 export type Tower = "text" | "vision";
 
 /** Linears the library wraps on CLIP (LoRA, IA3): q/k/v projections, fc1 ("intermediate"), fc2 ("output"). */
