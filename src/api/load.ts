@@ -1,8 +1,7 @@
 // Loading: loadClip opens a model source (checkpoint/open.ts) and wraps it in a Clip with its
 // tokenizer and preprocessor; clipFromLoaded does the wrapping for a model opened elsewhere.
 
-import type { LoadedModel } from "../checkpoint/open.ts";
-import { openModelCached } from "../convert/cached.ts";
+import { type LoadedModel, openModel } from "../checkpoint/open.ts";
 import { EdgeClipError } from "../errors.ts";
 import { memoryFileSet, type Source, SOURCE_OPTIONS, type SourceOptions } from "../io/source.ts";
 import { type Int8Precision, Q8_POLICIES } from "../model/q8_policy.ts";
@@ -74,13 +73,12 @@ export async function loadClip(source: Source, options: LoadClipOptions = {}): P
     );
   }
   const { dtype, towers, int8Precision: _, maxAdapterBytes, ...sourceOptions } = options;
-  const loaded = await openModelCached(source, {
-    ...sourceOptions,
-    dtype,
-    towers,
-    q8Policy: Q8_POLICIES[precision],
-    precision,
-  });
+  const opts = { ...sourceOptions, dtype, towers, q8Policy: Q8_POLICIES[precision], precision };
+  // only an int8 load named by a string can use the download cache's converted package: the
+  // converter's code is imported then, not by every load (less JS heap in a small isolate)
+  const loaded = dtype === "int8" && typeof source === "string"
+    ? await (await import("../convert/cached.ts")).openModelCached(source, opts)
+    : await openModel(source, opts);
   return await clipFromLoaded(loaded, { maxAdapterBytes });
 }
 
