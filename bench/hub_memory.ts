@@ -10,6 +10,7 @@
 // one tower by URL − an empty process ≤ 110 MB; hub and offline embeddings equal local's.
 
 import { parseArgs } from "node:util";
+import { firstLine } from "../tests/_util/process.ts";
 
 const MiB = 2 ** 20;
 
@@ -75,13 +76,7 @@ async function startHub(repos: Record<string, { dir: string }>) {
     stdout: "piped",
     stderr: "inherit",
   }).spawn();
-  const reader = proc.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let line = "";
-  while (!line.includes("\n")) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error("the mock Hub did not start");
-    line += value;
-  }
+  const { line, reader } = await firstLine(proc.stdout, "the mock Hub did not start");
   return {
     url: line.trim(),
     async stop() {

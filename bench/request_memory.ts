@@ -13,6 +13,7 @@ import { createHandler } from "../server.ts";
 import { DEFAULT_LIMITS } from "../src/server/handler.ts";
 import { loadClip } from "../mod.ts";
 import { encodeJpeg, encodePng, syntheticRgb } from "./_encoders.ts";
+import { firstLine } from "../tests/_util/process.ts";
 import { vitB32Folder } from "./_models.ts";
 
 const MiB = 2 ** 20;
@@ -116,9 +117,7 @@ async function measure(c: Case, defaults: boolean): Promise<Record<string, unkno
     stdout: "piped",
     stderr: "inherit",
   }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let line = "";
-  while (!line.includes("\n")) line += (await reader.read()).value ?? "";
+  const { line, reader } = await firstLine(child.stdout, "the server ended before listening");
   const base = `http://127.0.0.1:${line.trim()}`;
   try {
     const post = async (path: string, body: Uint8Array | string) => {

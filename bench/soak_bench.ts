@@ -6,6 +6,7 @@
 // Not a timed test: a benchmark script (Linux: RSS from /proc/<pid>/status).
 
 import { Prng } from "../tests/_util/prng.ts";
+import { firstLine } from "../tests/_util/process.ts";
 import { encodeJpeg, encodePng, syntheticRgb } from "./_encoders.ts";
 
 const golden = Deno.env.get("CLIP_GOLDEN_DIR") ??
@@ -51,9 +52,10 @@ const stderrDone = (async () => {
     stderrLines.push(...chunk.split("\n").filter((l) => l.length > 0));
   }
 })();
-const out = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-let first = "";
-while (!first.includes("\n")) first += (await out.read()).value ?? "";
+const { line: first, reader: out } = await firstLine(
+  child.stdout,
+  "the server ended before listening",
+);
 const base = /on (http:\/\/127\.0\.0\.1:\d+)\//.exec(first)![1];
 const port = Number(new URL(base).port);
 

@@ -21,3 +21,21 @@ export async function run(
     return { code: -1, stdout: "", stderr: String(e) };
   }
 }
+
+/**
+ * The first line a child prints on `stream` (a server announcing where it listens), and the
+ * reader, still open, for the caller to cancel or release. Throws `ended` if the stream ends first.
+ */
+export async function firstLine(
+  stream: ReadableStream<Uint8Array>,
+  ended: string,
+): Promise<{ line: string; reader: ReadableStreamDefaultReader<string> }> {
+  const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
+  let line = "";
+  while (!line.includes("\n")) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`${ended}; it printed: ${JSON.stringify(line)}`);
+    line += value;
+  }
+  return { line: line.slice(0, line.indexOf("\n")), reader };
+}

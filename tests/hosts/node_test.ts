@@ -19,6 +19,7 @@ import {
   TEXTS,
 } from "./_probe.ts";
 import { haveNode, ROOT, scratch, waitForHttp } from "./_tools.ts";
+import { firstLine } from "../_util/process.ts";
 
 const ignore = !MODEL_DIR || !(await haveNode());
 const PROBE = `${ROOT}tests/hosts/probe/`;
@@ -79,13 +80,10 @@ Deno.test({ name: "node: the handler under Node's http server", ignore }, async 
     stderr: "inherit",
   }).spawn();
   try {
-    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-    let line = "";
-    while (!line.includes("\n")) {
-      const { value, done } = await reader.read();
-      if (done) throw new Error("the Node server exited before listening");
-      line += value;
-    }
+    const { line, reader } = await firstLine(
+      child.stdout,
+      "the Node server exited before listening",
+    );
     reader.releaseLock();
     const base = `http://${line.trim()}`;
     await waitForHttp(`${base}/healthz`, 5000);
