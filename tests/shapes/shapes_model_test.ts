@@ -15,13 +15,15 @@ import { accuracy as right } from "../../tools/shapes/scoring.ts";
 const ROOT = new URL("../../", import.meta.url);
 const path = (p: string) => decodeURIComponent(new URL(p, ROOT).pathname);
 
-// the int4 package: the same model with its image tower in 4 bits (models/shapes/…-int4)
+// the int4 package: the same model with its image tower in 4 bits (models/shapes/…-int4); both
+// classify the same images, drawn once
+let baseImages: ReturnType<typeof generated> | undefined;
 for (const dtype of ["int8", "int4"] as const) {
   Deno.test(`shapes ${dtype} package: ≥ 85% of 200 fresh images of the five base shapes`, async () => {
     const clip = await loadClip(path(PACKAGE.replace("int8", dtype)));
     try {
       deepStrictEqual(clip.dtype, dtype);
-      const items = await generated(7, 200, BASE_SHAPES);
+      const items = await (baseImages ??= generated(7, 200, BASE_SHAPES));
       const share = right(await classifyAll(clip, items, labels(BASE_SHAPES)));
       ok(share >= 0.85, `${(share * 100).toFixed(1)}% right`);
     } finally {
