@@ -7,8 +7,9 @@ const ROOT = decodeURIComponent(new URL("../../", import.meta.url).pathname);
 export const MAIN = `${ROOT}src/cli/main.ts`;
 
 /**
- * The flags the deno.json tasks give: their permissions, and --no-npm (the CLI needs no npm
- * package, so a fresh clone's first `deno task demo` downloads nothing; this keeps it so).
+ * The flags the deno.json tasks give: their permissions, and --no-npm. The CLI must need no npm
+ * package (a fresh clone has no node_modules/); the suite runs with the tools installed, so only
+ * this flag makes an npm import in the CLI fail here.
  */
 export const TASK_FLAGS = [
   "--no-npm",
