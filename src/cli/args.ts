@@ -174,7 +174,12 @@ export function precisionFlag(
 }
 
 const MODEL_FLAGS =
-  `  --model M         model folder, file or URL (Hugging Face CLIP layout or edgeclip package)
+  `  --model M         model folder, file, URL (Hugging Face CLIP layout or edgeclip package) or
+                    Hub id ("openai/clip-vit-base-patch32": downloaded once into the cache;
+                    $HF_TOKEN for gated repos, $HF_ENDPOINT for a mirror)
+  --revision R      branch, tag or commit of a Hub id (default main)
+  --cache-dir DIR   download cache (default $EDGECLIP_CACHE, else ~/.cache/edgeclip)
+  --offline         use the cache only, never the network
   --dtype D         f32, int8 or int4 (default: what the model file holds — f32 for a
                     Hugging Face folder, as converted for an edgeclip package; int8 or int4
                     on a folder quantizes at load; int4: 4-bit image tower, int8 text)

@@ -1,4 +1,5 @@
-// Opening the model a command names: --model, --dtype, --int8-precision, --adapter.
+// Opening the model a command names: --model (with --revision, --cache-dir, --offline for Hub ids),
+// --dtype, --int8-precision, --adapter.
 
 import type { Clip } from "../api/clip.ts";
 import { loadClip } from "../api/load.ts";
@@ -12,6 +13,9 @@ export const MODEL_OPTIONS = {
   dtype: { type: "string" },
   "int8-precision": { type: "string" },
   adapter: { type: "string", multiple: true },
+  revision: { type: "string" },
+  "cache-dir": { type: "string" },
+  offline: { type: "boolean" },
 } as const;
 
 /** A loaded model with what the command line said about it. */
@@ -41,7 +45,15 @@ export function modelName(source: string, configName = ""): string {
 /** Loads --model with --dtype, then loads and activates the --adapter folders. */
 export async function openModel(
   command: string,
-  values: { model?: string; dtype?: string; "int8-precision"?: string; adapter?: string[] },
+  values: {
+    model?: string;
+    dtype?: string;
+    "int8-precision"?: string;
+    adapter?: string[];
+    revision?: string;
+    "cache-dir"?: string;
+    offline?: boolean;
+  },
   fallbackModel?: string,
 ): Promise<OpenedModel> {
   const source = values.model ?? fallbackModel;
@@ -51,13 +63,24 @@ export async function openModel(
   const bar = progressBar();
   let clip: Clip;
   try {
-    clip = await loadClip(source, { dtype, int8Precision, onProgress: bar.onProgress });
+    clip = await loadClip(source, {
+      dtype,
+      int8Precision,
+      onProgress: bar.onProgress,
+      ...(values.revision !== undefined && { revision: values.revision }),
+      ...(values["cache-dir"] !== undefined && { cacheDir: values["cache-dir"] }),
+      ...(values.offline && { offline: true }),
+    });
   } finally {
     bar.end();
   }
   // an explicit --dtype that the file cannot run was refused by loadClip (invalid_input)
   const adapters: string[] = [];
-  for (const dir of values.adapter ?? []) adapters.push(await clip.loadAdapter(dir));
+  const hub = { // an adapter given by Hub id comes through the same cache
+    ...(values["cache-dir"] !== undefined && { cacheDir: values["cache-dir"] }),
+    ...(values.offline && { offline: true }),
+  };
+  for (const dir of values.adapter ?? []) adapters.push(await clip.loadAdapter(dir, hub));
   if (adapters.length === 1) clip.setActiveAdapters(adapters[0]);
   else if (adapters.length > 1) {
     // several adapters need a composition block (Stack), which the api does not expose yet
