@@ -12,6 +12,7 @@ import torch
 import data
 import safetensors_io
 import world
+import model as clip_model
 from model import BOS_ID, EOS_ID, CLIPModel
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
@@ -106,10 +107,18 @@ def save_hf(model, out):
 
 
 def load_hf(folder):
+    """A saved folder as a trainable model; its patch embedding trains pooled (model.POOL) only if
+    it was trained so (every POOL×POOL block constant), else at full size."""
     with open(os.path.join(folder, "config.json")) as f:
         cfg = json.load(f)
-    m = CLIPModel(cfg)
     state, _ = safetensors_io.load(os.path.join(folder, "model.safetensors"))
+    pool = clip_model.POOL
+    if pool > 1 and not clip_model.pooled(state[clip_model.PATCH_KEY], pool):
+        clip_model.POOL = 1
+    try:
+        m = CLIPModel(cfg)
+    finally:
+        clip_model.POOL = pool
     m.load_base_state(state)
     missing = set(k for k in m.state_dict() if ".loras." not in k) - set(state)
     if missing:

@@ -228,6 +228,12 @@ def sincos_2d(h, grid):
     return torch.cat([torch.zeros(1, h, dtype=torch.float64), pe], 0).float()
 
 
+def pooled(w, pool):
+    """Whether a full-size patch weight is constant over its pool×pool blocks (trained pooled)."""
+    back = w[:, :, ::pool, ::pool].repeat_interleave(pool, 2).repeat_interleave(pool, 3)
+    return torch.allclose(back, w, atol=1e-7)
+
+
 class CLIPModel(nn.Module):
     def __init__(self, config):
         super().__init__()
@@ -333,10 +339,7 @@ class CLIPModel(nn.Module):
         """The inverse of base_state (a full-size patch weight whose blocks are constant)."""
         state, pool = dict(state), self.vision_model.embeddings.pool
         if pool > 1:
-            w = state[PATCH_KEY]
-            small = w[:, :, ::pool, ::pool] * pool ** 2
-            back = small.repeat_interleave(pool, 2).repeat_interleave(pool, 3) / pool ** 2
-            if not torch.allclose(back, w, atol=1e-7):
+            if not pooled(state[PATCH_KEY], pool):
                 raise SystemExit(f"{PATCH_KEY} was not trained pooled ({pool}×{pool} blocks differ)")
-            state[PATCH_KEY] = small
+            state[PATCH_KEY] = state[PATCH_KEY][:, :, ::pool, ::pool] * pool ** 2
         self.load_state_dict(state, strict=False)

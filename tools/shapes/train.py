@@ -8,6 +8,7 @@ import os
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import argparse  # noqa: E402
+import json
 import math
 import time
 
@@ -17,6 +18,7 @@ import torch
 import common
 import data
 import world
+import model as clip_model
 from model import CLIPModel
 
 
@@ -39,6 +41,24 @@ def lr_at(step, steps, peak, warmup, constant=False):
     if constant:
         return peak
     return peak * 0.5 * (1 + math.cos(math.pi * (step - warmup) / max(1, steps - warmup)))
+
+
+def grow_vision(old, n):
+    """The model with n more vision layers appended, each the identity at first (zero output
+    projections: x + 0 + 0), so training continues from the same function with more depth."""
+    cfg = json.loads(json.dumps(old.config))
+    cfg["vision_config"]["num_hidden_layers"] += n
+    pool, clip_model.POOL = clip_model.POOL, old.vision_model.embeddings.pool
+    try:
+        new = CLIPModel(cfg)
+    finally:
+        clip_model.POOL = pool
+    new.load_base_state(old.base_state())
+    for layer in new.vision_model.encoder.layers[-n:]:
+        for lin in (layer.self_attn.out_proj, layer.mlp.fc2):
+            torch.nn.init.zeros_(lin.weight)
+            torch.nn.init.zeros_(lin.bias)
+    return new
 
 
 def clip_loss(model, imgs, scenes, caps, tok, class_keys, class_ids):
@@ -80,9 +100,14 @@ def main():
     ap.add_argument("--resume", default="", help="continue from this HF folder (same sizes)")
     ap.add_argument("--curriculum", type=int, default=200,
                     help="renders over which the share of easy scenes falls from 1 to 0")
+    ap.add_argument("--pool", type=int, default=clip_model.POOL,
+                    help="train the patch embedding on POOL×POOL-averaged pixels (1: full size)")
+    ap.add_argument("--grow-vision", type=int, default=0,
+                    help="on --resume, append this many vision layers that start as the identity")
     ap.add_argument("--constant-lr", action="store_true", help="no cosine decay (exploration)")
     a = ap.parse_args()
     common.setup()
+    clip_model.POOL = a.pool
     t0 = time.time()
     src = common.write_bpe(a.out, a.bpe)
     print(f"BPE files from {src}", flush=True)
@@ -93,6 +118,8 @@ def main():
     if a.init:
         cfg["_init"] = a.init
     model = common.load_hf(a.resume) if a.resume else CLIPModel(cfg)
+    if a.grow_vision:
+        model = grow_vision(model, a.grow_vision)
     cfg.pop("_init", None)
     opt = torch.optim.AdamW(param_groups(model, a.wd), lr=a.lr, betas=(0.9, 0.98), eps=1e-6)
     labels = world.labels()
