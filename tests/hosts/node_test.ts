@@ -1,7 +1,8 @@
 // Node ≥ 20 with the npm package installed from its tarball into a fresh project: the library
 // loads the golden model from a path and from a URL and embeds as Deno does; the handler serves
 // from Node's http server through nodeListener; a missing path is a clear EdgeClipError; and the
-// package's types resolve for a TypeScript consumer (NodeNext).
+// package's types resolve for a TypeScript consumer (NodeNext); a Hub id downloads into the
+// download cache through Node's file system and loads again from it offline.
 
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import ts from "typescript";
@@ -12,6 +13,8 @@ import {
   denoAnswer,
   denoProbe,
   embeddingsRequest,
+  HOST_TOLERANCE,
+  maxDiff,
   MODEL_DIR,
   probeFiles,
   type ProbeResult,
@@ -20,6 +23,8 @@ import {
 } from "./_probe.ts";
 import { haveNode, ROOT, scratch, waitForHttp } from "./_tools.ts";
 import { firstLine } from "../_util/process.ts";
+import { startMockHub } from "../_util/mock_hub.ts";
+import { loadClip } from "../../mod.ts";
 
 const ignore = !MODEL_DIR || !(await haveNode());
 const PROBE = `${ROOT}tests/hosts/probe/`;
@@ -68,6 +73,35 @@ Deno.test(
     }
   },
 );
+
+Deno.test({ name: "node: a Hub id through the download cache, then offline", ignore }, async () => {
+  const p = await project();
+  const dir = await scratch("node_test_");
+  const hub = await startMockHub({ repos: { "org/clip": { dir: MODEL_DIR! } } });
+  try {
+    const [want] = await (await loadClip(MODEL_DIR!, { dtype: "int8" })).embedText([
+      "a photo of a cat",
+    ]);
+    const probe = async (endpoint: string, ...more: string[]) => {
+      const r = await node(p, ["node_probe.mjs", "--hub", endpoint, "org/clip", dir, ...more]);
+      strictEqual(r.code, 0, r.stderr);
+      return JSON.parse(r.stdout) as { embedding: number[]; files: string[] };
+    };
+    const online = await probe(hub.url);
+    const d = maxDiff([online.embedding], [[...want]]);
+    ok(d <= HOST_TOLERANCE, `node's int8 text embedding differs from Deno's by ${d}`);
+    // the converted int8 package is cached beside the downloads, and nothing half-written stays
+    ok(online.files.some((f) => /edgeclip-int8-.*\.safetensors$/.test(f)), online.files.join());
+    ok(!online.files.some((f) => f.includes(".partial")), online.files.join());
+    const requests = hub.log.length;
+    const offline = await probe("http://127.0.0.1:9", "offline");
+    deepStrictEqual(offline.embedding, online.embedding);
+    strictEqual(hub.log.length, requests);
+  } finally {
+    await hub.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
 
 Deno.test({ name: "node: the handler under Node's http server", ignore }, async () => {
   const p = await project();
