@@ -52,8 +52,8 @@ for (const input of INPUTS) {
     baseline: true,
     n: input.n,
     warmup: 1,
-    fn() {
-      const img = decodeImage(file, { kernels });
+    async fn() {
+      const img = await decodeImage(file, { kernels });
       preprocessImage(img, cfg, kernels);
     },
   });
@@ -62,8 +62,8 @@ for (const input of INPUTS) {
     group,
     n: input.n,
     warmup: 1,
-    fn() {
-      decodeImage(file, { kernels });
+    async fn() {
+      await decodeImage(file, { kernels });
     },
   });
   Deno.bench({

@@ -18,7 +18,6 @@ import {
 } from "./adapter.ts";
 import { callHooks, type CallInfo } from "./call_hooks.ts";
 import { type Block, parseSetup, type Setup } from "./composition.ts";
-import { loadAdapterFolder, loadFusionFolder } from "./loading.ts";
 import { type Use, usesOf, whyInUse } from "./uses.ts";
 
 export type { CallInfo };
@@ -91,6 +90,8 @@ export class AdapterHost {
     const model = this.#live();
     const { files } = await resolveSource(source, opts);
     if (opts.name !== undefined) this.#fresh(opts.name);
+    // the file formats and method builders load with the first adapter (not every Clip needs them)
+    const { loadAdapterFolder } = await import("./loading.ts");
     const a = await loadAdapterFolder(model.k, files, {
       name: opts.name,
       overrides: opts.overrides,
@@ -115,6 +116,7 @@ export class AdapterHost {
     const adapters = names.map((n) => this.#adapter(n, "fusion: "));
     this.#freshFusion(names);
     const { files } = await resolveSource(source, opts);
+    const { loadFusionFolder } = await import("./loading.ts");
     const f = await loadFusionFolder(model.k, files, {
       model: this.#shape,
       adapters,

@@ -153,7 +153,7 @@ export async function decodeInput(
   const data = await bytesOf(input, opts.maxBytes ?? DEFAULT_MAX_BYTES);
   if (!(data instanceof Uint8Array)) return imageFromPixels(data, { maxPixels });
   const k = data.length > SHARED_DECODE_BYTES ? Kernels.create(kernels.variant) : kernels;
-  return decodeImage(data, { kernels: k, limits: { maxPixels } });
+  return await decodeImage(data, { kernels: k, limits: { maxPixels } });
 }
 
 /** Checks that the preprocessor produces what the vision tower takes. */

@@ -8,7 +8,6 @@ import { EdgeClipError } from "../errors.ts";
 import type { RandomAccess } from "../io/host.ts";
 import { joinParts, type Part } from "../io/joined_safetensors.ts";
 import type { FileSet } from "../io/source.ts";
-import { torchBinTensors } from "../io/torch_bin.ts";
 import { readHeader } from "../io/weight_file.ts";
 
 /** The weight file of a Hugging Face folder (the first place looked). */
@@ -52,6 +51,8 @@ async function openPart(files: FileSet, name: string): Promise<Part> {
   const label = `${files.label.replace(/\/$/, "")}/${name}`;
   try {
     if (name.endsWith(".bin")) {
+      // the zip reader and unpickler load only for a pytorch_model.bin repo
+      const { torchBinTensors } = await import("../io/torch_bin.ts");
       return { ra, label, tensors: await torchBinTensors(ra, label, "model_format") };
     }
     return { ra, label, tensors: [...(await readHeader(ra, label)).entries.values()] };

@@ -16,6 +16,7 @@ import {
   type ImageMode,
 } from "./types.ts";
 import { decodeBmpRle } from "./bmp_rle.ts";
+import { isBmp } from "./signatures.ts";
 
 function bad(msg: string): never {
   throw new EdgeClipError("image_decode", `BMP: ${msg}`);
@@ -63,11 +64,6 @@ const MASKS: Record<string, string> = {
   "16:f800,7e0,1f": "BGR;16",
   "16:7c00,3e0,1f": "BGR;15",
 };
-
-/** True when the bytes start with the BMP file signature "BM". */
-export function isBmp(b: Uint8Array): boolean {
-  return b.length >= 2 && b[0] === 0x42 && b[1] === 0x4d;
-}
 
 /**
  * Decodes a Windows/OS2 bitmap. Throws `EdgeClipError` `image_decode` for corrupt, truncated or

@@ -13,15 +13,10 @@ import {
   DEFAULT_MAX_PIXELS,
 } from "./types.ts";
 import { lzwDecodeFrame } from "./gif_lzw.ts";
+import { isGif } from "./signatures.ts";
 
 function bad(msg: string): never {
   throw new EdgeClipError("image_decode", `GIF: ${msg}`);
-}
-
-/** True for the GIF87a / GIF89a signatures. */
-export function isGif(b: Uint8Array): boolean {
-  return b.length >= 6 && b[0] === 0x47 && b[1] === 0x49 && b[2] === 0x46 && b[3] === 0x38 &&
-    (b[4] === 0x37 || b[4] === 0x39) && b[5] === 0x61;
 }
 
 const u16 = (b: Uint8Array, i: number) => b[i] | (b[i + 1] << 8);

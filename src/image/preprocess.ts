@@ -155,7 +155,7 @@ export function normalizeParams(
  * @example
  * ```ts
  * const k = Kernels.create();
- * const px = preprocessImage(await decodeImage(bytes), DEFAULT_PREPROCESS_CONFIG, k); // 3·224·224
+ * const px = preprocessImage(await decodeImage(bytes, { kernels: k }), DEFAULT_PREPROCESS_CONFIG, k);
  * ```
  */
 export function preprocessImage(

@@ -3,7 +3,7 @@
 // `decoded_rgb` exactly (JPEG/WebP pixel tolerances live in their decoders' tests and in
 // tests/image/golden_test.ts). Plus signature sniffing and the errors for unknown input.
 
-import { deepStrictEqual, ok, strictEqual, throws } from "node:assert/strict";
+import { deepStrictEqual, ok, rejects, strictEqual } from "node:assert/strict";
 import { EdgeClipError } from "../../src/errors.ts";
 import { toRGB } from "../../src/image/convert.ts";
 import { decodeImage, sniffFormat } from "../../src/image/decode.ts";
@@ -34,7 +34,7 @@ for (const e of entries) {
   const what = exact ? "pixels exact" : e.decoded_rgb ? "pixels: decoder tests" : "mode, size";
   const name = `golden decode ${e.id}: ${e.format} ${e.mode} ${e.width}×${e.height} (${what})`;
   Deno.test(name, async () => {
-    const img = decodeImage(Deno.readFileSync(`${dir}/${e.file}`), { kernels });
+    const img = await decodeImage(Deno.readFileSync(`${dir}/${e.file}`), { kernels });
     deepStrictEqual([img.format, img.mode, img.width, img.height], [
       e.format,
       e.mode,
@@ -67,9 +67,9 @@ const bytes = (...v: (number | string)[]) =>
 /** A decodeImage test (the callback gets the decoder and the sniffer). */
 function withDecode(
   name: string,
-  fn: (decode: typeof decodeImage, sniff: typeof sniffFormat) => void,
+  fn: (decode: typeof decodeImage, sniff: typeof sniffFormat) => void | Promise<void>,
 ) {
-  Deno.test(name, () => fn(decodeImage, sniffFormat));
+  Deno.test(name, async () => await fn(decodeImage, sniffFormat));
 }
 
 withDecode("sniffFormat: signatures", (_d, sniff) => {
@@ -92,24 +92,24 @@ withDecode("sniffFormat: signatures", (_d, sniff) => {
   }
 });
 
-withDecode("decodeImage: unknown formats name what the bytes look like", (decode) => {
+withDecode("decodeImage: unknown formats name what the bytes look like", async (decode) => {
   const says = (b: Uint8Array, what: RegExp) =>
-    throws(
-      () => decode(b, { kernels }),
+    rejects(
+      decode(b, { kernels }),
       (e: unknown) =>
         e instanceof EdgeClipError && e.code === "image_decode" && what.test(e.message),
     );
-  says(bytes(), /empty/);
-  says(bytes("II*", 0, 8, 0, 0, 0), /TIFF.*49 49 2a 00/);
-  says(bytes(0, 0, 0, 0x18, "ftypheic", 0, 0, 0, 0), /HEIF/);
-  says(bytes(0, 0, 0, 0x18, "ftypavif"), /AVIF/);
-  says(bytes("<!DOCTYPE html><html>"), /markup/);
-  says(bytes("iVBORw0KGgoAAAANSUhEUg=="), /base64/);
-  says(bytes("RIFF", 1, 0, 0, 0, "WAVEfmt "), /RIFF/);
-  says(bytes(1, 2, 3), /first bytes: 01 02 03/);
+  await says(bytes(), /empty/);
+  await says(bytes("II*", 0, 8, 0, 0, 0), /TIFF.*49 49 2a 00/);
+  await says(bytes(0, 0, 0, 0x18, "ftypheic", 0, 0, 0, 0), /HEIF/);
+  await says(bytes(0, 0, 0, 0x18, "ftypavif"), /AVIF/);
+  await says(bytes("<!DOCTYPE html><html>"), /markup/);
+  await says(bytes("iVBORw0KGgoAAAANSUhEUg=="), /base64/);
+  await says(bytes("RIFF", 1, 0, 0, 0, "WAVEfmt "), /RIFF/);
+  await says(bytes(1, 2, 3), /first bytes: 01 02 03/);
 });
 
-withDecode("decodeImage: dispatches with limits; rejects bad arguments", (decode) => {
+withDecode("decodeImage: dispatches with limits; rejects bad arguments", async (decode) => {
   const png = encodePng({
     width: 3,
     height: 2,
@@ -117,10 +117,10 @@ withDecode("decodeImage: dispatches with limits; rejects bad arguments", (decode
     colorType: 0,
     samples: [1, 2, 3, 4, 5, 6],
   });
-  deepStrictEqual(decode(png, { kernels }).data, Uint8Array.of(1, 2, 3, 4, 5, 6));
+  deepStrictEqual((await decode(png, { kernels })).data, Uint8Array.of(1, 2, 3, 4, 5, 6));
   const tooLarge = (e: unknown) => e instanceof EdgeClipError && e.code === "input_too_large";
-  throws(() => decode(png, { kernels, limits: { maxPixels: 5 } }), tooLarge);
+  await rejects(decode(png, { kernels, limits: { maxPixels: 5 } }), tooLarge);
   const invalid = (e: unknown) => e instanceof EdgeClipError && e.code === "invalid_input";
-  throws(() => decode(png.buffer as unknown as Uint8Array, { kernels }), invalid);
-  throws(() => decode(png, { kernels, limits: { maxPixels: 0 } }), invalid);
+  await rejects(decode(png.buffer as unknown as Uint8Array, { kernels }), invalid);
+  await rejects(decode(png, { kernels, limits: { maxPixels: 0 } }), invalid);
 });

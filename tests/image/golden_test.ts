@@ -179,7 +179,7 @@ for (const c of cases.filter((c) => c.mode === "RGB" && c.decoded_rgb)) {
 for (const c of cases) {
   const name = `golden image ${c.id}: decode ${c.format} ${c.mode} + preprocess`;
   Deno.test(name, async () => {
-    const img = decodeImage(Deno.readFileSync(`${dir}/${c.file}`), { kernels });
+    const img = await decodeImage(Deno.readFileSync(`${dir}/${c.file}`), { kernels });
     const notes: string[] = [];
     const fails: string[] = [];
     if (img.width !== c.width || img.height !== c.height || img.mode !== c.mode) {

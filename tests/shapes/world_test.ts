@@ -39,7 +39,7 @@ Deno.test("shapes world: scenes follow the description", async () => {
         }
       }
     }
-    const img = decodeImage(await encodeScene(s), { kernels });
+    const img = await decodeImage(await encodeScene(s), { kernels });
     deepStrictEqual([img.width, img.height, img.format], [SIZE, SIZE, s.format.toUpperCase()]);
     if (s.format === "png") deepStrictEqual(img.data, s.rgb);
   }

@@ -10,6 +10,7 @@
 
 import { EdgeClipError } from "../../errors.ts";
 import { crc32 } from "./crc32.ts";
+import { PNG_SIGNATURE } from "../signatures.ts";
 import { pngFormat } from "./formats.ts";
 import { rawProfileExif } from "./text.ts";
 
@@ -51,7 +52,7 @@ export interface PngChunks {
 }
 
 /** The 8-byte PNG signature. */
-export const PNG_SIGNATURE = Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a);
+export { PNG_SIGNATURE };
 
 function bad(msg: string): never {
   throw new EdgeClipError("image_decode", `PNG: ${msg}`);
