@@ -82,8 +82,20 @@ export async function readLabelHead(
   const all = new Float32Array(labels.length * projectionDim);
   await file.read(entry!, new Uint8Array(all.buffer));
   const embeddings = labels.map((_, i) => all.subarray(i * projectionDim, (i + 1) * projectionDim));
-  if (!all.every(Number.isFinite)) bad(file, `${CLASSIFIER.tensor} holds non-finite values`);
+  if (!allFinite(all)) bad(file, `${CLASSIFIER.tensor} holds non-finite values`);
   return { labels, templates, made, embeddings };
+}
+
+/**
+ * Whether no value is NaN or ±Infinity, read from the exponent bits in each float's high 16 bits
+ * (little-endian): small integers, which V8 never boxes. `every(Number.isFinite)` boxes each float
+ * as a heap number before the code is optimized: ~8 MB of garbage for 1,000 labels, which grew
+ * the young generation (and peak RSS) by as much at load.
+ */
+function allFinite(v: Float32Array): boolean {
+  const high = new Uint16Array(v.buffer, v.byteOffset, v.length * 2);
+  for (let i = 1; i < high.length; i += 2) if ((high[i] & 0x7f80) === 0x7f80) return false;
+  return true;
 }
 
 function stringList(file: WeightFile, key: string): string[] {

@@ -262,13 +262,17 @@ Deno.test({
       rebuild(() => {}, (t) => ({ ...t, shape: [t.shape[1], t.shape[0]] })),
       "model_format",
     );
-    await code(
-      rebuild(() => {}, (t) => {
-        const data = t.data.slice();
-        new Float32Array(data.buffer)[1] = NaN;
-        return { ...t, data };
-      }),
-      "model_format",
-    );
+    // a non-finite value anywhere (first, inside, last) is refused
+    for (const [at, v] of [[0, -Infinity], [1, NaN], [-1, Infinity]]) {
+      await code(
+        rebuild(() => {}, (t) => {
+          const data = t.data.slice();
+          const f = new Float32Array(data.buffer);
+          f[at < 0 ? f.length + at : at] = v;
+          return { ...t, data };
+        }),
+        "model_format",
+      );
+    }
   },
 });
