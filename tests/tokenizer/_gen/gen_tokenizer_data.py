@@ -110,11 +110,11 @@ def gen_unicode_classes():
         f"(unicodedata {unicodedata.unidata_version}).\n",
         "// Run-length strings over all code points: base-36 run length, then a class digit.\n\n",
         "/** Split-pattern class (IGNORECASE): 1 = [\\p{L}], 2 = [\\p{N}], 3 = [^\\s\\p{L}\\p{N}], 0 = none. */\n",
-        f"export const PRETOKEN_CLASS_RUNS = {ts_str(enc_runs(pre))};\n\n",
+        f"export const PRETOKEN_CLASS_RUNS: string = {ts_str(enc_runs(pre))};\n\n",
         "/** `regex` module `\\s` (whitespace_clean's `\\s+`): 1 = whitespace. */\n",
-        f"export const REGEX_SPACE_RUNS = {ts_str(enc_runs(ws))};\n\n",
+        f"export const REGEX_SPACE_RUNS: string = {ts_str(enc_runs(ws))};\n\n",
         "/** CPython str.isspace() (str.strip()): 1 = whitespace. */\n",
-        f"export const PY_ISSPACE_RUNS = {ts_str(enc_runs(isspace))};\n\n",
+        f"export const PY_ISSPACE_RUNS: string = {ts_str(enc_runs(isspace))};\n\n",
         "/** For each letter of the pattern's literals, every character it matches under IGNORECASE. */\n",
         "export const LITERAL_CASE_VARIANTS: Readonly<Record<string, string>> = {\n",
     ]
@@ -155,7 +155,7 @@ def gen_lowercase():
         f"// CPython {sys.version.split()[0]} str.lower() (Unicode {unicodedata.unidata_version}), "
         "one code point at a time.\n\n",
         "/** Runs 'start:count:delta:stride' (base 36): cp -> cp + delta for count code points. */\n",
-        f"export const LOWER_RUNS = {ts_str(','.join(items))};\n\n",
+        f"export const LOWER_RUNS: string = {ts_str(','.join(items))};\n\n",
         "/** Code points whose lower case is several code points. */\n",
         "export const LOWER_MULTI: ReadonlyArray<readonly [number, string]> = [\n",
     ]
@@ -216,7 +216,7 @@ def gen_entities():
         "// entities.json). Each item is 'name;cps' or 'name!cps' ('!' = also valid without the\n"
         "// semicolon, a legacy name); cps are base-36 code points joined by '+'; items joined by ','.\n\n"
         f"/** {len(items)} entities ({len(h)} names counting the legacy forms without ';'). */\n"
-        f"export const HTML5_ENTITIES = {ts_str(','.join(items))};\n"
+        f"export const HTML5_ENTITIES: string = {ts_str(','.join(items))};\n"
     )
     write("html_entities.ts", body)
 
