@@ -53,7 +53,10 @@ def save_adapter(model, cfg, out):
     with open(os.path.join(out, "adapter_config.json"), "w") as f:
         json.dump(meta, f, indent=2, sort_keys=True)
         f.write("\n")
-    safetensors_io.save(os.path.join(out, "adapter.safetensors"), model.lora_state(NAME, cfg))
+    # saved in half precision: half the bytes in the repository (models/ stays within 16 MB); the
+    # adapters library loads weights of any float dtype into the model's, as edgeclip does
+    weights = {k: v.half() for k, v in model.lora_state(NAME, cfg).items()}
+    safetensors_io.save(os.path.join(out, "adapter.safetensors"), weights)
 
 
 def main():
