@@ -198,12 +198,16 @@ export function requantizingLinearLoader(
     const lin = await base(scope, spec);
     const k = scope.store.k;
     if (policy.keepF32(spec.place) || lin.dtype === "int4") return lin;
-    if (lin.dtype === "int8" && !may4(q4, k, spec)) return lin;
+    const q8 = lin instanceof LinearQ8 ? lin : undefined;
+    if (q8 && !may4(q4, k, spec)) return lin;
     const tmp = k.owner();
     try {
       const raw = tmp.mat(spec.outFeatures, spec.inFeatures);
-      k.write(raw, lin.readWeight());
-      const w = packDense(scope, raw, spec, q4);
+      // an int8 weight is dequantized in place and, if 4 bits are refused, kept as it is
+      // (quantizing its dequantized values again would give back the same codes)
+      if (q8) k.q8.unpack(q8.weight, raw);
+      else k.write(raw, lin.readWeight());
+      const w = q8 ? tryQ4(scope, raw, spec, q4!) ?? q8.weight : packDense(scope, raw, spec, q4);
       return new LinearQ8(k, w, lin.bias, inputFormat(policy, k, spec));
     } finally {
       tmp.free();
