@@ -44,7 +44,7 @@ async function run(
 }
 
 const row = (a: Float32Array, b: number) => a.subarray(b * 512, (b + 1) * 512);
-const f32 = (await run("f32")).e;
+const f32Run = await run("f32"), f32 = f32Run.e;
 const minCos = (e: Float32Array, ref: Float32Array, n: number) =>
   Math.min(...Array.from({ length: n }, (_, b) => cosine(row(e, b), row(ref, b))));
 console.log("| dtype | build | min image cos vs torch (2) | min cos vs our f32 (8) |");
@@ -77,7 +77,7 @@ console.log(`\nint4 model, vision linears by format: ${JSON.stringify(Object.fro
 // the rule's measure on each vision linear (from the f32 weights)
 const k = Kernels.create();
 const errs: number[] = [];
-for (const l of (await run("f32")).made.values()) {
+for (const l of f32Run.made.values()) {
   if (l.dtype !== "f32" || l.outFeatures === 512) continue; // the projection stays f32
   errs.push(k.scratch(() => {
     const w = k.matFrom(l.readWeight(), l.outFeatures, l.inFeatures);
