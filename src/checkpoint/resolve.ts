@@ -10,8 +10,6 @@ import { type ClipConfig, parseClipConfig, type Towers } from "../model/config.t
 import { openPackage } from "../package/read.ts";
 import { folderWeights, WEIGHT_FILES } from "./weight_files.ts";
 
-export { HF_WEIGHTS } from "./weight_files.ts";
-
 /** What a Checkpoint is made of. */
 export interface CheckpointParts {
   /** The model's small files: the folder itself, or a package's embedded files. */

@@ -83,12 +83,3 @@ function detect(): Host {
 
 /** The host edgeclip runs on. */
 export const host: Host = detect();
-
-/** True when `path` names an existing directory. */
-export async function isDir(path: string): Promise<boolean> {
-  try {
-    return (await host.stat(path)).isDirectory;
-  } catch {
-    return false;
-  }
-}

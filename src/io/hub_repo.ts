@@ -70,6 +70,16 @@ function bad(msg: string): never {
   throw new EdgeClipError("invalid_input", msg);
 }
 
+/** The Hub endpoint: the option, else $HF_ENDPOINT, else the public Hub. */
+export function hubEndpointOf(opts: SourceOptions): string {
+  return opts.hubEndpoint ?? host.env("HF_ENDPOINT") ?? PUBLIC_HUB;
+}
+
+/** The Hub token: the option, else $HF_TOKEN (an empty variable is none). */
+export function hubTokenOf(opts: SourceOptions): string | undefined {
+  return opts.token ?? (host.env("HF_TOKEN") || undefined);
+}
+
 /** Resolves a Hub id and the options into a HubRepo. */
 export function hubRepo(id: string, opts: HubOptions = {}): HubRepo {
   if (!isHubId(id)) bad(`${JSON.stringify(id)} is not a Hub id ("org/name")`);
@@ -77,7 +87,7 @@ export function hubRepo(id: string, opts: HubOptions = {}): HubRepo {
   if (typeof revision !== "string" || !revision || revision.length > 256) {
     bad(`revision must be a branch, tag or commit name, got ${JSON.stringify(revision)}`);
   }
-  const raw = opts.hubEndpoint ?? host.env("HF_ENDPOINT") ?? PUBLIC_HUB;
+  const raw = hubEndpointOf(opts);
   let endpoint: URL;
   try {
     endpoint = new URL(raw);
@@ -87,7 +97,7 @@ export function hubRepo(id: string, opts: HubOptions = {}): HubRepo {
   if (endpoint.protocol !== "https:" && endpoint.protocol !== "http:") {
     bad(`hubEndpoint ${JSON.stringify(raw)} must be an http(s) URL`);
   }
-  const token = opts.token ?? (host.env("HF_TOKEN") || undefined);
+  const token = hubTokenOf(opts);
   if (token !== undefined && (typeof token !== "string" || /[\s]/.test(token))) {
     bad("token must be a string without spaces");
   }

@@ -8,7 +8,7 @@
 import { EdgeClipError } from "../errors.ts";
 import { host, type RandomAccess } from "./host.ts";
 import { hubSource } from "./hub.ts";
-import { isHubId, PUBLIC_HUB, type SourceOptions } from "./hub_repo.ts";
+import { hubEndpointOf, hubTokenOf, isHubId, type SourceOptions } from "./hub_repo.ts";
 import { type MemoryFiles, memoryFileSet } from "./memory_files.ts";
 import { urlFileSet } from "./url_files.ts";
 
@@ -101,11 +101,11 @@ export function folderFileSet(dir: string): FileSet {
 function urlAuth(url: URL, opts: SourceOptions): { token?: string; tokenOrigin?: string } {
   let origin: string;
   try {
-    origin = new URL(opts.hubEndpoint ?? host.env("HF_ENDPOINT") ?? PUBLIC_HUB).origin;
+    origin = new URL(hubEndpointOf(opts)).origin;
   } catch {
     return {};
   }
-  const token = opts.token ?? (host.env("HF_TOKEN") || undefined);
+  const token = hubTokenOf(opts);
   return url.origin === origin && token ? { token, tokenOrigin: origin } : {};
 }
 

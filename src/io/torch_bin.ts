@@ -158,16 +158,17 @@ export async function torchBinTensors(
   if (pkl.length !== 1) bad("not a PyTorch archive (no single <archive>/data.pkl)");
   const root = pkl[0].name.slice(0, -"data.pkl".length);
   const byName = new Map(spans.map((e) => [e.name, e]));
-  const order = byName.get(`${root}byteorder`);
-  if (order && new TextDecoder().decode(await read(order)) !== "little") {
-    bad("big-endian storages are not supported");
-  }
   let dict: unknown;
   try {
     dict = unpickle(await read(pkl[0]), `${file}:${pkl[0].name}`);
   } catch (e) {
     if (!(e instanceof EdgeClipError) || e.code === code) throw e;
     throw new EdgeClipError(code, e.message, e.context as Record<string, unknown>, { cause: e });
+  }
+  // after data.pkl, which comes first in torch.save's archives: a stream reads forward
+  const order = byName.get(`${root}byteorder`);
+  if (order && new TextDecoder().decode(await read(order)) !== "little") {
+    bad("big-endian storages are not supported");
   }
   if (!(dict instanceof Map)) bad("the pickled object is not a state dict");
   const out: TorchTensorSpan[] = [];

@@ -198,8 +198,12 @@ export async function zipDirectory(
     throw new EdgeClipError(code, `${file}: a ZIP archive needs its size known`, { file });
   }
   const tailAt = Math.max(0, size - TAIL);
-  const place = directoryPlace(await windowAt(ra, tailAt, size - tailAt, file, code), size);
-  const cd = await windowAt(ra, place.cdOff, place.cdSize, file, code);
+  const tail = await windowAt(ra, tailAt, size - tailAt, file, code);
+  const place = directoryPlace(tail, size);
+  // a small archive's directory is in the tail already read (a stream would go back for it)
+  const cd = place.cdOff >= tailAt
+    ? tail
+    : await windowAt(ra, place.cdOff, place.cdSize, file, code);
   const out: ZipSpan[] = [];
   // in file order, so a stream reads forward
   for (const e of directoryEntries(cd, place).sort((a, b) => a.local - b.local)) {
