@@ -82,16 +82,17 @@ function joined(files: FileSet, name: string, parts: readonly string[]): FileSet
 
 /**
  * The folder's weights as one safetensors file `name` of `files` (a joined view for shards and
- * PyTorch archives); undefined when the folder has none of WEIGHT_FILES.
+ * PyTorch archives), and the files they are read from; undefined when the folder has none of
+ * WEIGHT_FILES.
  */
 export async function folderWeights(
   files: FileSet,
-): Promise<{ files: FileSet; name: string } | undefined> {
+): Promise<{ files: FileSet; name: string; parts: string[] } | undefined> {
   for (const name of WEIGHT_FILES) {
     if (!(await files.exists(name))) continue;
-    if (name === HF_WEIGHTS) return { files, name };
+    if (name === HF_WEIGHTS) return { files, name, parts: [name] };
     const parts = name.endsWith(".index.json") ? await shardsOf(files, name) : [name];
-    return { files: joined(files, name, parts), name };
+    return { files: joined(files, name, parts), name, parts };
   }
   return undefined;
 }

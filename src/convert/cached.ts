@@ -27,17 +27,16 @@ function blobFiles(cache: CacheStore, repo: string, blob: string): FileSet {
   };
 }
 
-/** The files a converted package depends on (besides the weights). */
-const INPUTS = ["config.json", ...EMBEDDED_FILES.filter((f) => f !== "config.json")];
-
 /** The cache blob name of the package converted from `files` with `opts`. */
 async function entryName(
   files: HubFileSet,
   weights: string[],
   opts: OpenOptions & { precision: string },
 ) {
-  const tags: Record<string, string | null> = {};
-  for (const f of [...INPUTS, ...weights]) tags[f] = (await files.meta(f))?.etag ?? null;
+  // the files a converted package depends on: its embedded files (config.json first) and weights
+  const names = [...EMBEDDED_FILES, ...weights];
+  const metas = await Promise.all(names.map((f) => files.meta(f)));
+  const tags = Object.fromEntries(names.map((f, i) => [f, metas[i]?.etag ?? null]));
   const key = JSON.stringify({
     format: [PACKAGE_VERSION, PACKAGE_LAYOUT],
     repo: files.repo.id,
@@ -49,11 +48,13 @@ async function entryName(
   return `edgeclip-int8-${shortHash(key)}.safetensors`;
 }
 
-/** The weight files `found` stands for: itself, or the shards its index names. */
-async function weightFileNames(files: HubFileSet, name: string): Promise<string[]> {
-  if (!name.endsWith(".index.json")) return [name];
-  const map = JSON.parse(await files.text(name))?.weight_map ?? {};
-  return [name, ...new Set(Object.values(map) as string[])];
+/** openModel on a checkpoint opened here, closed after (openModel closes only what it opens). */
+async function openClosing(ckpt: Checkpoint, opts: OpenOptions): Promise<LoadedModel> {
+  try {
+    return await openModel(ckpt, opts);
+  } finally {
+    ckpt.close();
+  }
 }
 
 /**
@@ -67,17 +68,14 @@ export async function openInt8Cached(
 ): Promise<LoadedModel> {
   const cache = files.cache;
   const found = cache && (await folderWeights(files));
-  if (!cache || !found) return await openModel(await checkpointOf({ files }), opts);
+  if (!cache || !found) return await openClosing(await checkpointOf({ files }), opts);
   const repo = files.repo.id;
-  const blob = await entryName(files, await weightFileNames(files, found.name), opts);
+  // an index stands for itself and its shards
+  const weights = found.name.endsWith(".index.json") ? [found.name, ...found.parts] : [found.name];
+  const blob = await entryName(files, weights, opts);
   if (await cache.has(repo, blob)) {
     const pkg = await checkpointOf({ files: blobFiles(cache, repo, blob), single: blob });
-    let loaded: LoadedModel;
-    try {
-      loaded = await openModel(pkg, { ...opts, dtype: "int8" });
-    } finally {
-      pkg.close();
-    }
+    const loaded = await openClosing(pkg, { ...opts, dtype: "int8" });
     // a merge still starts from the repo's f32 weights, as on the load that quantized them
     const openSource = async () => {
       const ckpt = await folderCheckpoint(files);
@@ -122,10 +120,5 @@ export async function openModelCached(
   if (isHubFileSet(resolved.files) && !resolved.single) {
     return await openInt8Cached(resolved.files, opts);
   }
-  const ckpt = await checkpointOf(resolved);
-  try {
-    return await openModel(ckpt, opts);
-  } finally {
-    ckpt.close();
-  }
+  return await openClosing(await checkpointOf(resolved), opts);
 }
