@@ -60,6 +60,11 @@ export async function openModel(
   if (!source) throw new UsageError("--model is required", command);
   const dtype = dtypeFlag(command, values.dtype);
   const int8Precision = precisionFlag(command, values["int8-precision"]);
+  // where Hub ids are cached: the model's and any adapter's
+  const hub = {
+    ...(values["cache-dir"] !== undefined && { cacheDir: values["cache-dir"] }),
+    ...(values.offline && { offline: true }),
+  };
   const bar = progressBar();
   let clip: Clip;
   try {
@@ -68,18 +73,13 @@ export async function openModel(
       int8Precision,
       onProgress: bar.onProgress,
       ...(values.revision !== undefined && { revision: values.revision }),
-      ...(values["cache-dir"] !== undefined && { cacheDir: values["cache-dir"] }),
-      ...(values.offline && { offline: true }),
+      ...hub,
     });
   } finally {
     bar.end();
   }
   // an explicit --dtype that the file cannot run was refused by loadClip (invalid_input)
   const adapters: string[] = [];
-  const hub = { // an adapter given by Hub id comes through the same cache
-    ...(values["cache-dir"] !== undefined && { cacheDir: values["cache-dir"] }),
-    ...(values.offline && { offline: true }),
-  };
   for (const dir of values.adapter ?? []) adapters.push(await clip.loadAdapter(dir, hub));
   if (adapters.length === 1) clip.setActiveAdapters(adapters[0]);
   else if (adapters.length > 1) {
