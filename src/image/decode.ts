@@ -6,10 +6,10 @@
 
 import { EdgeClipError } from "../errors.ts";
 import type { Kernels } from "../wasm/kernels.ts";
-import { ascii, type ImageFormat, sniffFormat, startsWith } from "./signatures.ts";
+import { ascii, sniffFormat, startsWith } from "./signatures.ts";
 import { type DecodedImage, type DecodeLimits, DEFAULT_MAX_PIXELS } from "./types.ts";
 
-export { type ImageFormat, sniffFormat };
+export { sniffFormat };
 
 /** Options of `decodeImage`. */
 export interface DecodeOptions {

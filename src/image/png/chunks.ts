@@ -10,7 +10,6 @@
 
 import { EdgeClipError } from "../../errors.ts";
 import { crc32 } from "./crc32.ts";
-import { PNG_SIGNATURE } from "../signatures.ts";
 import { pngFormat } from "./formats.ts";
 import { rawProfileExif } from "./text.ts";
 
@@ -52,7 +51,6 @@ export interface PngChunks {
 }
 
 /** The 8-byte PNG signature. */
-export { PNG_SIGNATURE };
 
 function bad(msg: string): never {
   throw new EdgeClipError("image_decode", `PNG: ${msg}`);

@@ -10,12 +10,11 @@ import {
   DEFAULT_MAX_PIXELS,
   MODE_CHANNELS,
 } from "../types.ts";
-import { PNG_SIGNATURE, readPngChunks } from "./chunks.ts";
+import { readPngChunks } from "./chunks.ts";
+import { PNG_SIGNATURE, startsWith } from "../signatures.ts";
 import { expandRow, pngFormat } from "./formats.ts";
 import { passesOf, unfilterRows } from "./unfilter.ts";
 import { readExifOrientation } from "../exif.ts";
-
-export { PNG_SIGNATURE };
 
 function bad(msg: string): never {
   throw new EdgeClipError("image_decode", `PNG: ${msg}`);
@@ -31,7 +30,7 @@ export function decodePng(
   bytes: Uint8Array,
   limits: DecodeLimits = { maxPixels: DEFAULT_MAX_PIXELS },
 ): DecodedImage {
-  if (bytes.length < 8 || PNG_SIGNATURE.some((v, i) => bytes[i] !== v)) bad("bad signature");
+  if (!startsWith(bytes, PNG_SIGNATURE)) bad("bad signature");
   const c = readPngChunks(bytes);
   const { width: W, height: H, bitDepth, colorType, interlaced } = c.header;
   if (W === 0 || H === 0) bad(`empty image ${W}×${H}`);
