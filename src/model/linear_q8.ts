@@ -6,7 +6,7 @@
 import { EdgeClipError } from "../errors.ts";
 import { Q4_WEIGHTS, Q8_WEIGHTS, type QaCode } from "../wasm/formats.ts";
 import type { Kernels, Mat, Owner, Vec } from "../wasm/kernels.ts";
-import type { PackedInt, PackedQ4, QuantizedAct } from "../wasm/q8.ts";
+import { isQ4, type PackedInt, type PackedQ4, type QuantizedAct } from "../wasm/q8.ts";
 import {
   f32LinearLoader,
   type Linear,
@@ -44,7 +44,7 @@ export class LinearQ8 implements Linear {
   ) {}
 
   get dtype(): "int8" | "int4" {
-    return "bits" in this.weight ? "int4" : "int8";
+    return isQ4(this.weight) ? "int4" : "int8";
   }
 
   get inFeatures(): number {

@@ -11,7 +11,8 @@ import { EmbeddingQ8 } from "../model/embedding_q8.ts";
 import type { Linear } from "../model/linear.ts";
 import { LinearQ8 } from "../model/linear_q8.ts";
 import { RESOLVED_FILE, resolveMergesFile } from "../tokenizer/mod.ts";
-import { packedShape, paddedN, Q4_WEIGHTS } from "../wasm/formats.ts";
+import { packedShape, paddedN, Q4_WEIGHTS, Q8_WEIGHTS } from "../wasm/formats.ts";
+import { isQ4 } from "../wasm/q8.ts";
 import type { Buf, Kernels } from "../wasm/kernels.ts";
 import {
   EMBEDDED_FILES,
@@ -67,21 +68,14 @@ export function packedTensors(
   const name = (part: keyof typeof PACKED) => `${prefix}.${PACKED[part]}`;
   if (made instanceof LinearQ8) {
     const w = made.weight, np = paddedN(w.n);
-    const weight: TensorOut = "bits" in w
-      ? {
-        name: `${prefix}.${PACKED_Q4_WEIGHT}`,
-        dtype: "I8",
-        shape: packedShape(w.n, w.k, Q4_WEIGHTS),
-        data: mem(w.data),
-        ...pieces(w.data),
-      }
-      : {
-        name: name("weight"),
-        dtype: "I8",
-        shape: packedShape(w.n, w.k),
-        data: mem(w.data),
-        ...pieces(w.data),
-      };
+    const q4 = isQ4(w);
+    const weight: TensorOut = {
+      name: q4 ? `${prefix}.${PACKED_Q4_WEIGHT}` : name("weight"),
+      dtype: "I8",
+      shape: packedShape(w.n, w.k, q4 ? Q4_WEIGHTS : Q8_WEIGHTS),
+      data: mem(w.data),
+      ...pieces(w.data),
+    };
     return [
       weight,
       { name: name("scale"), dtype: "F32", shape: [np], data: mem(w.scales) },

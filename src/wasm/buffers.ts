@@ -5,7 +5,7 @@
 
 import { EdgeClipError } from "../errors.ts";
 import { GEMM_F32_NR } from "./abi.ts";
-import { packedBytes, paddedN, Q4_WEIGHTS, Q8_WEIGHTS } from "./formats.ts";
+import { packedBytes, paddedN, Q4_WEIGHTS, Q8_WEIGHTS, type WeightFormat } from "./formats.ts";
 import type { Heap } from "./memory.ts";
 import type { Kernels } from "./kernels.ts";
 
@@ -69,10 +69,9 @@ export interface PackedQ8 {
 }
 
 /** An [n × k] weight packed for gemm_q4 (formats.ts): channel scales d and Σ m·q per channel. */
-export interface PackedQ4 extends Omit<PackedQ8, "data"> {
+export interface PackedQ4 extends PackedQ8 {
+  /** data: the packed multipliers and nibbles (packedShape(n, k, Q4_WEIGHTS)). */
   readonly bits: 4;
-  /** The packed multipliers and nibbles (packedShape(n, k, Q4_WEIGHTS)). */
-  readonly data: I8Buf;
 }
 
 /** Bytes per element of a dtype. */
@@ -149,20 +148,19 @@ export abstract class Allocator {
 
   /** Room for an [n × k] weight packed for gemm_q8 (Kernels.q8 fills it). */
   packedQ8(n: number, k: number): PackedQ8 {
-    const maxK = Q8_WEIGHTS.maxK;
-    if (n < 1 || k < 1 || k > maxK) bad(`int8 weight [${n}×${k}] (k must be 1..${maxK})`);
-    const np = paddedN(n);
-    const data = { ptr: this.take(packedBytes(n, k)), length: packedBytes(n, k), dtype: "i8" };
-    return { n, k, data: data as I8Buf, scales: this.vec(np), sums: this.buf("i32", np) };
+    return this.#packed(n, k, Q8_WEIGHTS, "int8");
   }
 
   /** Room for an [n × k] weight packed for gemm_q4 (Kernels.q8 fills it). */
   packedQ4(n: number, k: number): PackedQ4 {
-    const f = Q4_WEIGHTS;
-    if (n < 1 || k < 1 || k > f.maxK) bad(`int4 weight [${n}×${k}] (k must be 1..${f.maxK})`);
+    return { bits: 4, ...this.#packed(n, k, Q4_WEIGHTS, "int4") };
+  }
+
+  #packed(n: number, k: number, f: WeightFormat, what: string): PackedQ8 {
+    if (n < 1 || k < 1 || k > f.maxK) bad(`${what} weight [${n}×${k}] (k must be 1..${f.maxK})`);
     const np = paddedN(n, f), bytes = packedBytes(n, k, f);
     const data = { ptr: this.take(bytes), length: bytes, dtype: "i8" } as I8Buf;
-    return { bits: 4, n, k, data, scales: this.vec(np), sums: this.buf("i32", np) };
+    return { n, k, data, scales: this.vec(np), sums: this.buf("i32", np) };
   }
 }
 

@@ -15,7 +15,8 @@ export type { PackedQ4, PackedQ8 };
 /** A weight either int8 GEMM reads: int8 per channel, or 4-bit groups. */
 export type PackedInt = PackedQ8 | PackedQ4;
 
-function isQ4(w: PackedInt): w is PackedQ4 {
+/** Whether `w` holds 4-bit groups (else int8 per channel). */
+export function isQ4(w: PackedInt): w is PackedQ4 {
   return "bits" in w && w.bits === 4;
 }
 
@@ -55,8 +56,10 @@ export class Q8Ops {
     if (src.rows !== w.n || src.cols !== w.k) {
       bad(`pack ${src.rows}×${src.cols} into [${w.n}×${w.k}]`);
     }
-    if (isQ4(w)) this.quantizePackQ4(src, w);
-    else this.#x.quantize_pack_q8(src.ptr, src.ld, w.n, w.k, w.data.ptr, w.scales.ptr, w.sums.ptr);
+    const [d, s, c] = [w.data.ptr, w.scales.ptr, w.sums.ptr];
+    // err 0: the 4-bit kernel does not measure its error
+    if (isQ4(w)) this.#x.quantize_pack_q4(src.ptr, src.ld, w.n, w.k, d, s, c, 0);
+    else this.#x.quantize_pack_q8(src.ptr, src.ld, w.n, w.k, d, s, c);
   }
 
   /**
