@@ -106,19 +106,15 @@ def save_hf(model, out):
     safetensors_io.save(os.path.join(out, "model.safetensors"), model.base_state())
 
 
-def load_hf(folder):
-    """A saved folder as a trainable model; its patch embedding trains pooled (model.POOL) only if
-    it was trained so (every POOL×POOL block constant), else at full size."""
+def load_hf(folder, pool=clip_model.POOL):
+    """A saved folder as a trainable model; its patch embedding trains pooled by `pool` only if it
+    was trained so (every pool×pool block constant), else at full size."""
     with open(os.path.join(folder, "config.json")) as f:
         cfg = json.load(f)
     state, _ = safetensors_io.load(os.path.join(folder, "model.safetensors"))
-    pool = clip_model.POOL
     if pool > 1 and not clip_model.pooled(state[clip_model.PATCH_KEY], pool):
-        clip_model.POOL = 1
-    try:
-        m = CLIPModel(cfg)
-    finally:
-        clip_model.POOL = pool
+        pool = 1
+    m = CLIPModel(cfg, pool)
     m.load_base_state(state)
     missing = set(k for k in m.state_dict() if ".loras." not in k) - set(state)
     if missing:
@@ -126,9 +122,10 @@ def load_hf(folder):
     return m
 
 
-def tokens(shapes=world.ALL_SHAPES):
-    """caption → ids for every training caption (tokenized by edgeclip, cached per BPE copy)."""
-    return data.tokenize_all(data.all_captions(shapes), F32_DIR, CACHE)
+def tokens(bpe_dir, shapes=world.ALL_SHAPES):
+    """caption → ids for every training caption, tokenized by edgeclip with the BPE files in
+    bpe_dir."""
+    return data.tokenize_all(data.all_captions(shapes), bpe_dir, CACHE)
 
 
 def label_ids(tok, labels):
@@ -136,10 +133,10 @@ def label_ids(tok, labels):
 
 
 def eval_set(seed, n, shapes, style="train"):
-    """n scenes rendered as files would be (PNG/JPEG encoded, then decoded by Pillow)."""
+    """n scenes as their files decode (JPEG encoded and decoded by Pillow; PNG is lossless)."""
     rng = np.random.default_rng(seed)
     scenes = [world.sample(rng, shapes, style) for _ in range(n)]
-    imgs = np.stack([world.render(s)[1] for s in scenes])
+    imgs = np.stack([world.render(s, encode=False)[1] for s in scenes])
     return imgs, scenes
 
 

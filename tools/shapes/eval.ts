@@ -9,6 +9,7 @@ import { parseArgs } from "node:util";
 import { type Clip, loadClip } from "../../mod.ts";
 import { ALL_SHAPES, BASE_SHAPES, COLOURS, encodeScene, HEXAGON, labels, scenes } from "./world.ts";
 import { agreement, type Answer, answersFor, confusion, summary } from "./scoring.ts";
+import { exists } from "../../tests/_util/files.ts";
 
 export const PACKAGE = "models/shapes/clip-shapes-int8.safetensors";
 export const F32_DIR = ".cache/shapes/clip-shapes-f32";
@@ -63,15 +64,6 @@ export async function folder(dir: string): Promise<Item[]> {
     items.push({ bytes: await Deno.readFile(`${dir}/${name}`), truth: `${colour} ${shape}` });
   }
   return items;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 interface Sets {
@@ -142,11 +134,11 @@ if (import.meta.main) {
     `${n} base images (seed ${seed}) and ${nHex} hexagons (seed ${seed + 1_000_000}) from ` +
       `tools/shapes/world.ts` + (sets.dir ? `; ${sets.dir.items.length} from ${values.dir}` : ""),
   );
-  const adapter = (await exists(values.adapter)) ? values.adapter : null;
+  const adapter = exists(values.adapter) ? values.adapter : null;
   const runs: Record<string, Record<string, Answer[]>> = {};
   const names: string[] = [];
   for (const [kind, path] of [["package", values.package], ["f32", values.f32]]) {
-    if (!(await exists(path))) {
+    if (!exists(path)) {
       console.log(`\n(${kind}: ${path} not found, skipped)`);
       continue;
     }

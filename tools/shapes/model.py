@@ -18,7 +18,7 @@ EOS_ID = 49407
 BOS_ID = 49406
 
 
-# Patch-embedding pooling during training (see VisionEmbeddings); 1 disables it.
+# Default patch-embedding pooling during training (see VisionEmbeddings); 1 disables it.
 POOL = 2
 PATCH_KEY = "vision_model.embeddings.patch_embedding.weight"
 
@@ -156,13 +156,13 @@ class TextTransformer(nn.Module):
 
 
 class VisionEmbeddings(nn.Module):
-    def __init__(self, c):
+    def __init__(self, c, pool):
         super().__init__()
         h, p = c["hidden_size"], c["patch_size"]
         # POOL > 1 trains a patch embedding POOL times smaller on POOL×POOL-averaged pixels: the
         # saved P×P weight (each small weight repeated over its POOL×POOL block, ÷ POOL²) computes
         # exactly the same function on full-size pixels, at 1/POOL² of the embedding's cost.
-        self.pool = POOL if p % POOL == 0 else 1
+        self.pool = pool if p % pool == 0 else 1
         self.class_embedding = nn.Parameter(torch.randn(h))
         self.patch_embedding = nn.Conv2d(c["num_channels"], h, p // self.pool,
                                          stride=p // self.pool, bias=False)
@@ -170,9 +170,9 @@ class VisionEmbeddings(nn.Module):
 
 
 class VisionTransformer(nn.Module):
-    def __init__(self, c):
+    def __init__(self, c, pool):
         super().__init__()
-        self.embeddings = VisionEmbeddings(c)
+        self.embeddings = VisionEmbeddings(c, pool)
         self.pre_layrnorm = nn.LayerNorm(c["hidden_size"], eps=c["layer_norm_eps"])
         self.encoder = Encoder(c)
         self.post_layernorm = nn.LayerNorm(c["hidden_size"], eps=c["layer_norm_eps"])
@@ -194,7 +194,6 @@ class VisionTransformer(nn.Module):
         cls = e.class_embedding.view(1, -1, 1).expand(p.shape[0], -1, 1)
         x = torch.cat([cls, p], dim=2) + e.position_embedding.weight.T
         x = self.encoder(layer_norm_cf(x, self.pre_layrnorm))
-        self.last_tokens = x  # [B, H, S] last_hidden_state (training's token-level loss reads it)
         return self.post_layernorm(x[:, :, 0])
 
 
@@ -235,18 +234,20 @@ def pooled(w, pool):
 
 
 class CLIPModel(nn.Module):
-    def __init__(self, config):
+    def __init__(self, config, pool=POOL, init=None):
+        """config: the HF config dict; pool: the patch embedding's training pooling (see
+        VisionEmbeddings); init "dct": DCT patch filters and 2-D sin-cos positions."""
         super().__init__()
         self.config = config
         t, v = config["text_config"], config["vision_config"]
         self.text_model = TextTransformer(t)
-        self.vision_model = VisionTransformer(v)
+        self.vision_model = VisionTransformer(v, pool)
         self.visual_projection = nn.Linear(v["hidden_size"], config["projection_dim"], bias=False)
         self.text_projection = nn.Linear(t["hidden_size"], config["projection_dim"], bias=False)
         self.logit_scale = nn.Parameter(torch.tensor(config["logit_scale_init_value"]))
-        self.init_weights()
+        self.init_weights(init)
 
-    def init_weights(self):
+    def init_weights(self, init=None):
         """HF CLIPPreTrainedModel._init_weights (factor 1)."""
         for tower, c in ((self.text_model, self.config["text_config"]),
                          (self.vision_model, self.config["vision_config"])):
@@ -272,7 +273,7 @@ class CLIPModel(nn.Module):
                 nn.init.normal_(m.fc2.weight, std=in_std)
                 for lin in (a.q_proj, a.k_proj, a.v_proj, a.out_proj, m.fc1, m.fc2):
                     nn.init.zeros_(lin.bias)
-        if self.config.get("_init") == "dct":
+        if init == "dct":
             dct_patch_init(self.vision_model.embeddings.patch_embedding.weight)
             g = self.config["vision_config"]["image_size"] // self.config["vision_config"]["patch_size"]
             self.vision_model.embeddings.position_embedding.weight.data[:] = sincos_2d(

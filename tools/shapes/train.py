@@ -12,7 +12,6 @@ import json
 import math
 import time
 
-import numpy as np
 import torch
 
 import common
@@ -48,11 +47,7 @@ def grow_vision(old, n):
     projections: x + 0 + 0), so training continues from the same function with more depth."""
     cfg = json.loads(json.dumps(old.config))
     cfg["vision_config"]["num_hidden_layers"] += n
-    pool, clip_model.POOL = clip_model.POOL, old.vision_model.embeddings.pool
-    try:
-        new = CLIPModel(cfg)
-    finally:
-        clip_model.POOL = pool
+    new = CLIPModel(cfg, old.vision_model.embeddings.pool)
     new.load_base_state(old.base_state())
     for layer in new.vision_model.encoder.layers[-n:]:
         for lin in (layer.self_attn.out_proj, layer.mlp.fc2):
@@ -107,20 +102,16 @@ def main():
     ap.add_argument("--constant-lr", action="store_true", help="no cosine decay (exploration)")
     a = ap.parse_args()
     common.setup()
-    clip_model.POOL = a.pool
     t0 = time.time()
     src = common.write_bpe(a.out, a.bpe)
     print(f"BPE files from {src}", flush=True)
-    tok = data.tokenize_all(data.all_captions(world.ALL_SHAPES), a.out, common.CACHE)
+    tok = common.tokens(a.out)
     torch.manual_seed(a.seed)
     cfg = common.hf_config(a.vision_hidden, a.vision_layers, a.vision_heads, a.text_hidden,
                            a.text_layers, 4, a.projection, a.patch)
-    if a.init:
-        cfg["_init"] = a.init
-    model = common.load_hf(a.resume) if a.resume else CLIPModel(cfg)
+    model = common.load_hf(a.resume, a.pool) if a.resume else CLIPModel(cfg, a.pool, a.init)
     if a.grow_vision:
         model = grow_vision(model, a.grow_vision)
-    cfg.pop("_init", None)
     opt = torch.optim.AdamW(param_groups(model, a.wd), lr=a.lr, betas=(0.9, 0.98), eps=1e-6)
     labels = world.labels()
     class_keys = [(c, s) for c in world.COLOURS for s in world.BASE_SHAPES]

@@ -76,7 +76,7 @@ def main():
     common.setup()
     t0 = time.time()
     model = common.load_hf(a.base)
-    tok = data.tokenize_all(data.all_captions(world.ALL_SHAPES), a.base, common.CACHE)
+    tok = common.tokens(a.base)
     for p in model.parameters():
         p.requires_grad_(False)
     torch.manual_seed(a.seed)

@@ -227,13 +227,6 @@ def render(scene, encode=True):
     return data, np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
 
 
-def normalise(rgb):
-    """OpenAI CLIP preprocessing of a 224×224 image (resize and crop are the identity):
-    [3, 224, 224] float32, (x/255 − mean)/std."""
-    x = rgb.astype(np.float32) / np.float32(255)
-    return ((x - CLIP_MEAN) / CLIP_STD).transpose(2, 0, 1)
-
-
 def size_word(frac):
     return "small" if frac < 0.4 else "large" if frac > 0.55 else "medium-sized"
 
