@@ -49,7 +49,7 @@ async function sha256(path: string): Promise<string> {
 }
 
 /** A file's bytes as the response to `req`: the whole file, or the Range asked for. */
-async function fileResponse(
+export async function fileResponse(
   req: Request,
   path: string,
   headers: Record<string, string>,

@@ -6,6 +6,7 @@ import { ok } from "node:assert/strict";
 import { loadClip, type LoadClipOptions } from "../../mod.ts";
 import { createHandler } from "../../server.ts";
 import { gunzipFile } from "../_util/files.ts";
+import { fileResponse } from "../_util/mock_hub.ts";
 import { goldenPath } from "../_util/golden.ts";
 
 /** Largest difference allowed between a host's embeddings and Deno's. */
@@ -128,21 +129,8 @@ export function assertSameAnswer(
 export function serveModel(dir = MODEL_DIR!): Deno.HttpServer<Deno.NetAddr> {
   return Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
     const path = `${dir}${decodeURIComponent(new URL(req.url).pathname)}`;
-    const m = /^bytes=(\d+)-(\d+)$/.exec(req.headers.get("range") ?? "");
     try {
-      if (!m) return new Response(await Deno.readFile(path));
-      using file = await Deno.open(path);
-      const size = (await file.stat()).size, from = Number(m[1]);
-      if (from >= size) return new Response(null, { status: 416 });
-      const part = new Uint8Array(Math.min(size - 1, Number(m[2])) - from + 1);
-      await file.seek(from, Deno.SeekMode.Start);
-      for (let got = 0; got < part.length;) {
-        const n = await file.read(part.subarray(got));
-        if (n === null) throw new Error(`${path} ended early`);
-        got += n;
-      }
-      const range = `bytes ${from}-${from + part.length - 1}/${size}`;
-      return new Response(part, { status: 206, headers: { "content-range": range } });
+      return await fileResponse(req, path, {}, true);
     } catch {
       return new Response("no such file", { status: 404 });
     }
