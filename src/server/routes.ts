@@ -144,12 +144,13 @@ export async function classify(ctx: RouteContext, req: ClassifyRequest): Promise
 
 /** `GET /healthz`. */
 export function health(ctx: RouteContext): unknown {
+  const labels = ctx.clip.labels?.length; // (the getter copies the list)
   return {
     status: "ok",
     model: ctx.modelName,
     dtype: ctx.dtype,
     adapters: [...(ctx.clip.adapterNames ?? [])],
-    ...(ctx.clip.labels ? { labels: ctx.clip.labels.length } : {}),
+    ...(labels !== undefined ? { labels } : {}),
     queue: { busy: ctx.queue.busy, waiting: ctx.queue.waiting, maxWaiting: ctx.queue.maxWaiting },
   };
 }
