@@ -8,7 +8,7 @@ import { EdgeClipError } from "../errors.ts";
 import type { RandomAccess } from "../io/host.ts";
 import { joinParts, type Part } from "../io/joined_safetensors.ts";
 import type { FileSet } from "../io/source.ts";
-import { readHeader } from "../io/weight_file.ts";
+import { fileLabel, readHeader } from "../io/weight_file.ts";
 
 /** The weight file of a Hugging Face folder (the first place looked). */
 export const HF_WEIGHTS = "model.safetensors";
@@ -27,7 +27,7 @@ function bad(file: string, msg: string): never {
 
 /** The shard files an index names, in order of first mention. */
 async function shardsOf(files: FileSet, index: string): Promise<string[]> {
-  const label = `${files.label.replace(/\/$/, "")}/${index}`;
+  const label = fileLabel(files, index);
   let map: unknown;
   try {
     map = JSON.parse(await files.text(index))?.weight_map;
@@ -48,7 +48,7 @@ async function shardsOf(files: FileSet, index: string): Promise<string[]> {
 /** A safetensors shard's tensors (its header read), or a PyTorch archive's. */
 async function openPart(files: FileSet, name: string): Promise<Part> {
   const ra: RandomAccess = await files.open(name);
-  const label = `${files.label.replace(/\/$/, "")}/${name}`;
+  const label = fileLabel(files, name);
   try {
     if (name.endsWith(".bin")) {
       // the zip reader and unpickler load only for a pytorch_model.bin repo
@@ -75,7 +75,7 @@ function joined(files: FileSet, name: string, parts: readonly string[]): FileSet
         for (const p of opened) p.ra.close();
         throw e;
       }
-      return joinParts(opened, `${files.label.replace(/\/$/, "")}/${name}`);
+      return joinParts(opened, fileLabel(files, name));
     },
   };
 }

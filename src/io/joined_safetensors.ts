@@ -6,21 +6,12 @@
 
 import { EdgeClipError } from "../errors.ts";
 import type { RandomAccess } from "./host.ts";
-import type { Dtype } from "./safetensors.ts";
-
-/** A tensor of a part: its bytes are [begin, end) of the part's file. */
-export interface PartTensor {
-  readonly name: string;
-  readonly dtype: Dtype;
-  readonly shape: readonly number[];
-  readonly begin: number;
-  readonly end: number;
-}
+import type { TensorEntry } from "./safetensors.ts";
 
 /** An opened file and the tensors it holds. */
 export interface Part {
   readonly ra: RandomAccess;
-  readonly tensors: readonly PartTensor[];
+  readonly tensors: readonly TensorEntry[];
   /** Names the part in messages. */
   readonly label: string;
 }

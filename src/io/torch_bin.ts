@@ -8,7 +8,7 @@
 
 import { EdgeClipError, type ErrorCode } from "../errors.ts";
 import type { RandomAccess } from "./host.ts";
-import { type Dtype, DTYPE_BYTES, toF32 } from "./safetensors.ts";
+import { type Dtype, DTYPE_BYTES, type TensorEntry, toF32 } from "./safetensors.ts";
 import { PTensor, unpickle } from "./pickle.ts";
 import { crc32, readZip, zipDirectory } from "./zip.ts";
 
@@ -120,15 +120,6 @@ const STORAGE_DTYPE: Record<string, Dtype> = {
   BoolStorage: "BOOL",
 };
 
-/** A tensor of a PyTorch archive located in the file: its bytes are [begin, end). */
-export interface TorchTensorSpan {
-  readonly name: string;
-  readonly dtype: Dtype;
-  readonly shape: readonly number[];
-  readonly begin: number;
-  readonly end: number;
-}
-
 /**
  * The tensors of a torch.save'd state dict opened for random access: the archive's directory,
  * data.pkl and byteorder are read (the pickle restricted as in readTorchBin); tensor data stays
@@ -138,7 +129,7 @@ export async function torchBinTensors(
   ra: RandomAccess,
   file: string,
   code: ErrorCode = "adapter_format",
-): Promise<TorchTensorSpan[]> {
+): Promise<TensorEntry[]> {
   function bad(msg: string, ctx: Record<string, unknown> = {}): never {
     throw new EdgeClipError(code, `${file}: ${msg}`, { file, ...ctx });
   }
@@ -171,7 +162,7 @@ export async function torchBinTensors(
     bad("big-endian storages are not supported");
   }
   if (!(dict instanceof Map)) bad("the pickled object is not a state dict");
-  const out: TorchTensorSpan[] = [];
+  const out: TensorEntry[] = [];
   for (const [name, t] of dict) {
     if (typeof name !== "string") bad("a state-dict key is not a string");
     if (!(t instanceof PTensor)) bad(`${name} is not a tensor`, { key: name });

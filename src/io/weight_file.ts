@@ -31,10 +31,15 @@ export async function readHeader(ra: RandomAccess, label: string): Promise<Safet
   return parseHeader(json, ra.size, label);
 }
 
+/** How messages name file `name` of `files` ("folder/model.safetensors"). */
+export function fileLabel(files: FileSet, name: string): string {
+  return `${files.label.replace(/\/$/, "")}/${name}`;
+}
+
 /** Reads and validates the header of `name` in `files`; tensor data is read on demand. */
 export async function openSafetensors(files: FileSet, name: string): Promise<OpenedSafetensors> {
   const ra: RandomAccess = await files.open(name);
-  const label = `${files.label.replace(/\/$/, "")}/${name}`;
+  const label = fileLabel(files, name);
   try {
     const header = await readHeader(ra, label);
     return {
