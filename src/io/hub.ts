@@ -88,9 +88,10 @@ export function hubFileSet(repo: HubRepo, opts: HubFileSetOptions = {}): HubFile
   }
 
   async function lookup(file: string): Promise<FileMeta | undefined> {
+    // the cached record is read only where it answers: offline, or when the network fails
     const refOf = (f: string) => cache?.getRef(repo.id, repo.revision, repo.subfolder + f);
-    const cached = await refOf(file);
     if (offline) {
+      const cached = await refOf(file);
       // nothing of this repo cached: not "absent", but never downloaded
       if (!cached && file !== "config.json" && !(await refOf("config.json"))) {
         throw notCached(file);
@@ -101,7 +102,8 @@ export function hubFileSet(repo: HubRepo, opts: HubFileSetOptions = {}): HubFile
       return await ask(file);
     } catch (e) {
       // no connection: what the cache holds still loads
-      if (cached && e instanceof EdgeClipError && e.code === "source_network") return cached;
+      const cached = e instanceof EdgeClipError && e.code === "source_network" && await refOf(file);
+      if (cached) return cached;
       throw e;
     }
   }
@@ -124,8 +126,19 @@ export function hubFileSet(repo: HubRepo, opts: HubFileSetOptions = {}): HubFile
     );
   }
 
+  /** The blob holding `file` in the cache (once per file: bytes() and open() may ask again). */
+  const blobs = new Map<string, Promise<string>>();
+  const cached = (c: CacheStore, file: string) => {
+    let p = blobs.get(file);
+    if (!p) {
+      blobs.set(file, p = fetchBlob(c, file));
+      p.catch(() => blobs.delete(file)); // a failed download may be tried again
+    }
+    return p;
+  };
+
   /** The blob holding `file` in the cache, downloaded first when needed. */
-  async function cached(c: CacheStore, file: string): Promise<string> {
+  async function fetchBlob(c: CacheStore, file: string): Promise<string> {
     const m = await mustMeta(file);
     const key = repo.subfolder + file;
     // no ETag: kept for offline use, but downloaded again whenever online
