@@ -114,7 +114,8 @@ export async function clipFromLoaded(
       }
     })
     : noTower("vision");
-  // the caller's in-memory files stay the caller's: read above, not kept
-  if (loaded.files.transient) loaded = { ...loaded, files: memoryFileSet({}, loaded.files.label) };
+  // read above, not kept: the caller's in-memory files stay the caller's, and a package's embedded
+  // tokenizer files (MBs) are not held for the model's lifetime
+  loaded = { ...loaded, files: memoryFileSet({}, loaded.files.label) };
   return new Clip(loaded, tokenizer, preprocess, opts);
 }

@@ -43,13 +43,26 @@ export async function loadTokenizer(files: FileSet): Promise<() => ClipTokenizer
   const resolved = (await files.exists(RESOLVED_FILE))
     ? { text: await files.text(RESOLVED_FILE), key: await resolvedKey(vocab, merges) }
     : undefined;
-  let tok: ClipTokenizer | undefined;
-  return () => (tok ??= ClipTokenizer.fromFiles(
+  // the files are dropped once parsed: the tokenizer keeps its own tables
+  let read: { vocab: Uint8Array; merges: Uint8Array; resolved?: typeof resolved } | undefined = {
     vocab,
     merges,
-    {},
-    resolved && readResolved(resolved.text, resolved.key),
-  ));
+    resolved,
+  };
+  let tok: ClipTokenizer | undefined;
+  return () => {
+    if (!tok) {
+      const { vocab, merges, resolved } = read!;
+      tok = ClipTokenizer.fromFiles(
+        vocab,
+        merges,
+        {},
+        resolved && readResolved(resolved.text, resolved.key),
+      );
+      read = undefined;
+    }
+    return tok;
+  };
 }
 
 /** Checks and lists the texts of a call. */

@@ -22,8 +22,17 @@ import {
 } from "../model/q8_policy.ts";
 import { keyPrefixOf, readF32 } from "../model/weights.ts";
 import { type LabelHead, readLabelHead } from "../package/classifier.ts";
-import { CLASSIFIER, packagedDtype } from "../package/format.ts";
-import { packagedEmbeddingLoader, packagedLinearLoader } from "../package/read.ts";
+import {
+  CLASSIFIER,
+  isFileTensor,
+  packagedDtype,
+  withoutEmbeddedFiles,
+} from "../package/format.ts";
+import {
+  packagedEmbeddingLoader,
+  packagedLinearLoader,
+  readPackageFiles,
+} from "../package/read.ts";
 import { Kernels } from "../wasm/kernels.ts";
 import type { KernelVariant } from "../wasm/module.ts";
 import { Checkpoint, resolveCheckpoint } from "./resolve.ts";
@@ -154,6 +163,10 @@ async function build(ckpt: Checkpoint, opts: OpenOptions): Promise<LoadedModel> 
   const towers = towersOf(ckpt, opts);
   const cfg = restrictTowers(ckpt.cfg, towers, ckpt.label);
   const dtype: Dtype = ckpt.isPackage ? packagedDtype(ckpt.metadata) : opts.dtype ?? "f32";
+  // a package's text files first: they lead its data, so a stream reads them in order
+  const files = ckpt.isPackage && towers !== "vision"
+    ? await readPackageFiles(ckpt.weights, ckpt.files)
+    : ckpt.files;
   const kernels = Kernels.create(opts.variant);
   const view = modelView(readAhead(ckpt.weights), towers), obs = opts.observer;
   let total = 0;
@@ -178,8 +191,9 @@ async function build(ckpt: Checkpoint, opts: OpenOptions): Promise<LoadedModel> 
   return {
     model,
     kernels,
-    files: ckpt.files,
-    metadata: ckpt.metadata,
+    files,
+    // a format-1 package's embedded files are strings in its metadata: read above, not kept here
+    metadata: withoutEmbeddedFiles(ckpt.metadata),
     dtype,
     towers,
     isPackage: ckpt.isPackage,
@@ -228,13 +242,14 @@ function towersOf(ckpt: Checkpoint, opts: OpenOptions): Towers {
  * out, nor a classifier package's label embeddings (read apart).
  */
 function modelView(file: WeightFile, towers: Towers): WeightFile {
-  if (towers === "both" && !file.header.entries.has(CLASSIFIER.tensor)) return file;
-  const prefix = keyPrefixOf(file.header.entries);
+  const all = file.header.entries;
+  const extra = (name: string) => name === CLASSIFIER.tensor || isFileTensor(name);
+  if (towers === "both" && ![...all.keys()].some(extra)) return file;
+  const weights = [...all].filter(([name]) => !extra(name));
+  const prefix = keyPrefixOf(new Map(weights));
   const entries = new Map<string, TensorEntry>();
-  for (const [name, e] of file.header.entries) {
-    if (name !== CLASSIFIER.tensor && !droppedByTowers(name.slice(prefix.length), towers)) {
-      entries.set(name, e);
-    }
+  for (const [name, e] of weights) {
+    if (!droppedByTowers(name.slice(prefix.length), towers)) entries.set(name, e);
   }
   return {
     label: file.label,

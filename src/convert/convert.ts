@@ -14,7 +14,7 @@ import type { WeightTransform } from "../model/linear.ts";
 import type { Q8Policy } from "../model/q8_policy.ts";
 import { META } from "../package/format.ts";
 import { labelHeadParts } from "../package/classifier.ts";
-import { packageMetadata } from "../package/write.ts";
+import { packageHead } from "../package/write.ts";
 import { Kernels } from "../wasm/kernels.ts";
 import type { KernelVariant } from "../wasm/module.ts";
 import { LoadRecord, planPackage, type PlanRow } from "./plan.ts";
@@ -86,6 +86,8 @@ export interface RecordedLoad {
   readonly kernels: Kernels;
   readonly towers: Towers;
   readonly model: { readonly cfg: ClipConfig };
+  /** The model's small files (a package's embedded ones as read at load). */
+  readonly files: FileSet;
   readonly record: LoadRecord;
 }
 
@@ -102,14 +104,16 @@ export async function writePackage(
 ): Promise<{ bytes: number; tensors: number; rows: PlanRow[]; sourceSha256: string }> {
   const { head } = opts;
   const towers = head ? "vision" : loaded.towers;
-  const metadata = await packageMetadata(ckpt.files, {
+  // the loaded model's files: a package's text files are tensors, read at load (not in ckpt.files)
+  const { metadata, files } = await packageHead(loaded.files, {
     towers,
     cfg: restrictTowers(loaded.model.cfg, towers, ckpt.label),
     source: ckpt.files.label,
     sourceSha256: opts.sourceSha256 ?? await sha256Of(ckpt.weightFiles, ckpt.weightName),
     dtype: opts.dtype,
   });
-  const { tensors, rows } = planPackage(ckpt, { ...loaded, towers });
+  const { tensors: weights, rows } = planPackage(ckpt, { ...loaded, towers });
+  const tensors = [...files, ...weights];
   if (head) {
     const parts = labelHeadParts(head);
     Object.assign(metadata, parts.metadata);

@@ -12,6 +12,12 @@
 // the order the model loads them (a cold load reads the file front to back).
 // Beside the embedded tokenizer files sits `edgeclip.file.edgeclip_bpe.json`: their tables
 // already parsed (tokenizer/resolved.ts), keyed by the files' SHA-256, for a cheap cold start.
+//
+// Where embedded files sit: config.json and preprocessor_config.json (read before any tensor) in
+// `__metadata__`; the text tower's files (vocab, merges, resolved tables: ~2.4 MB) as U8 tensors
+// `edgeclip.file.<name>`, first in the file. As metadata strings (format version 1, still read)
+// they made every load parse ~2.7 MB of header JSON and keep the strings in the JS heap, a vision
+// load too (measured: ~5 MiB of peak RSS); as tensors only a text load reads them, as bytes.
 
 import { EdgeClipError } from "../errors.ts";
 import { type FileSet, memoryFileSet } from "../io/source.ts";
@@ -19,7 +25,9 @@ import type { Towers } from "../model/config.ts";
 import { Q4_WEIGHTS, Q8_WEIGHTS } from "../wasm/formats.ts";
 
 /** Version of the package format (metadata keys, tensor naming); bump on incompatible change. */
-export const PACKAGE_VERSION = "1";
+export const PACKAGE_VERSION = "2";
+/** Versions this build reads: 1 carried every embedded file in `__metadata__`. */
+const READABLE_VERSIONS = ["1", PACKAGE_VERSION];
 /** The packed weight layout this build reads and writes. */
 export const PACKAGE_LAYOUT = `${Q8_WEIGHTS.name}/${Q8_WEIGHTS.layout}`;
 /** The 4-bit layout this build reads and writes (recorded by packages holding 4-bit linears). */
@@ -52,6 +60,14 @@ export const EMBEDDED_FILES = [
   "special_tokens_map.json",
 ] as const;
 
+/** Embedded files kept in `__metadata__`; the others are U8 tensors named `metaFile(name)`. */
+export const METADATA_FILES: readonly string[] = ["config.json", "preprocessor_config.json"];
+
+/** True for a package tensor that holds an embedded file, not a weight. */
+export function isFileTensor(name: string): boolean {
+  return name.startsWith(META.filePrefix);
+}
+
 /** Suffixes of an int8 tensor's parts: `<p>.qweight`, `<p>.qscale`, `<p>.qsum` (linears only). */
 export const PACKED = { weight: "qweight", scale: "qscale", sum: "qsum" } as const;
 
@@ -73,10 +89,10 @@ export function checkPackage(metadata: Readonly<Record<string, string>>, label: 
   const bad = (msg: string): never => {
     throw new EdgeClipError("model_format", `${label}: ${msg}`, { file: label });
   };
-  if (metadata[META.version] !== PACKAGE_VERSION) {
+  if (!READABLE_VERSIONS.includes(metadata[META.version])) {
     bad(
-      `edgeclip package format version ${metadata[META.version]}; this edgeclip reads version ` +
-        `${PACKAGE_VERSION} (convert the Hugging Face checkpoint again)`,
+      `edgeclip package format version ${metadata[META.version]}; this edgeclip reads versions ` +
+        `${READABLE_VERSIONS.join(" and ")} (convert the Hugging Face checkpoint again)`,
     );
   }
   if (metadata[META.layout] !== PACKAGE_LAYOUT) {
@@ -106,12 +122,31 @@ export function metaFile(name: string): string {
   return META.filePrefix + name;
 }
 
-/** The embedded files of a package as a FileSet (what a model folder would provide). */
-export function packageFiles(metadata: Readonly<Record<string, string>>, label: string): FileSet {
-  const files: Record<string, string> = Object.create(null); // a file may be named "__proto__"
+/** A package's metadata without its embedded files (what a loaded model keeps of it). */
+export function withoutEmbeddedFiles(
+  metadata: Readonly<Record<string, string>>,
+): Readonly<Record<string, string>> {
+  const kept: Record<string, string> = Object.create(null);
+  for (const [key, value] of Object.entries(metadata)) {
+    if (!key.startsWith(META.filePrefix)) kept[key] = value;
+  }
+  return kept;
+}
+
+/**
+ * The embedded files of a package as a FileSet (what a model folder would provide): those of its
+ * metadata, and the file tensors' bytes in `tensors` (by file name), when read.
+ */
+export function packageFiles(
+  metadata: Readonly<Record<string, string>>,
+  label: string,
+  tensors: Readonly<Record<string, Uint8Array>> = {},
+): FileSet {
+  const files: Record<string, string | Uint8Array> = Object.create(null); // a file may be "__proto__"
   for (const [key, value] of Object.entries(metadata)) {
     if (key.startsWith(META.filePrefix)) files[key.slice(META.filePrefix.length)] = value;
   }
+  for (const [name, bytes] of Object.entries(tensors)) files[name] = bytes;
   return memoryFileSet(files, label);
 }
 

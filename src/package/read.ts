@@ -3,7 +3,7 @@
 
 import { EdgeClipError } from "../errors.ts";
 import type { FileSet } from "../io/source.ts";
-import { type OpenedSafetensors, openSafetensors } from "../io/weight_file.ts";
+import { type OpenedSafetensors, openSafetensors, type WeightFile } from "../io/weight_file.ts";
 import { type ClipConfig, parseClipConfig, type Towers } from "../model/config.ts";
 import type { EmbeddingLoader } from "../model/embedding.ts";
 import { EmbeddingQ8 } from "../model/embedding_q8.ts";
@@ -13,7 +13,9 @@ import { DEFAULT_Q8_POLICY, type Q8Policy } from "../model/q8_policy.ts";
 import { packedShape, paddedN, Q4_WEIGHTS } from "../wasm/formats.ts";
 import {
   checkPackage,
+  isFileTensor,
   isPackage,
+  META,
   metaFile,
   packageFiles,
   PACKED,
@@ -58,6 +60,31 @@ export async function openPackage(files: FileSet, name: string): Promise<OpenedP
     weights.close();
     throw e;
   }
+}
+
+/**
+ * The package's embedded files with its file tensors read (format.ts): what a load of the text
+ * tower needs. Call before the weights are read: the tensors lead the file.
+ */
+export async function readPackageFiles(weights: WeightFile, files: FileSet): Promise<FileSet> {
+  const read: Record<string, Uint8Array> = {};
+  for (const [name, e] of weights.header.entries) {
+    if (!isFileTensor(name)) continue;
+    if (e.dtype !== "U8" || e.shape.length !== 1) {
+      throw new EdgeClipError(
+        "model_format",
+        `${weights.label}: embedded file ${name} must be a U8 vector, not ${e.dtype} ` +
+          JSON.stringify(e.shape),
+        { file: weights.label, key: name },
+      );
+    }
+    const bytes = new Uint8Array(e.end - e.begin);
+    await weights.read(e, bytes);
+    read[name.slice(META.filePrefix.length)] = bytes;
+  }
+  return Object.keys(read).length
+    ? packageFiles(weights.header.metadata, files.label, read)
+    : files;
 }
 
 /**

@@ -18,6 +18,7 @@ import {
   EMBEDDED_FILES,
   FORMAT_NAME,
   META,
+  METADATA_FILES,
   metaFile,
   PACKAGE_LAYOUT,
   PACKAGE_Q4_LAYOUT,
@@ -109,11 +110,17 @@ export interface PackageInfo {
   readonly dtype?: "int8" | "int4";
 }
 
-/** The package's `__metadata__`, embedding the small files of `files` the kept towers use. */
-export async function packageMetadata(
-  files: FileSet,
-  info: PackageInfo,
-): Promise<Record<string, string>> {
+/** The package's `__metadata__`, and its file tensors (written first), for the kept towers. */
+export interface PackageHead {
+  readonly metadata: Record<string, string>;
+  readonly files: TensorOut[];
+}
+
+/**
+ * The package's `__metadata__` and embedded files: of `files`, the small files the kept towers
+ * use (configs in the metadata, the text tower's files as U8 tensors, format.ts).
+ */
+export async function packageHead(files: FileSet, info: PackageInfo): Promise<PackageHead> {
   const metadata: Record<string, string> = {
     [META.format]: FORMAT_NAME,
     [META.version]: PACKAGE_VERSION,
@@ -124,24 +131,29 @@ export async function packageMetadata(
     [META.source]: info.source,
     [META.sourceSha256]: info.sourceSha256,
   };
+  const embedded = new Map<string, Uint8Array>();
   for (const name of EMBEDDED_FILES) {
     if (name === "preprocessor_config.json" && !info.cfg.vision) continue;
-    if (name !== "config.json" && name !== "preprocessor_config.json" && !info.cfg.text) continue;
-    if (await files.exists(name)) metadata[metaFile(name)] = await files.text(name);
+    if (!METADATA_FILES.includes(name) && !info.cfg.text) continue;
+    if (!(await files.exists(name))) continue;
+    if (METADATA_FILES.includes(name)) metadata[metaFile(name)] = await files.text(name);
+    else embedded.set(name, await files.bytes(name));
   }
-  const vocab = metadata[metaFile("vocab.json")], merges = metadata[metaFile("merges.txt")];
+  const vocab = embedded.get("vocab.json"), merges = embedded.get("merges.txt");
   if (vocab !== undefined && merges !== undefined) {
-    // resolved from the embedded text itself, so the loader's hash of those files matches
+    // resolved from the embedded files themselves, so the loader's hash of them matches
     // (a cache only: files the tokenizer cannot read get none, and fail at text use as before)
-    const enc = new TextEncoder();
     try {
-      metadata[metaFile(RESOLVED_FILE)] = await resolveMergesFile(
-        enc.encode(vocab),
-        enc.encode(merges),
-      );
+      embedded.set(RESOLVED_FILE, new TextEncoder().encode(await resolveMergesFile(vocab, merges)));
     } catch (e) {
       if (!(e instanceof EdgeClipError)) throw e;
     }
   }
-  return metadata;
+  const tensors = [...embedded].map(([name, bytes]): TensorOut => ({
+    name: metaFile(name),
+    dtype: "U8",
+    shape: [bytes.length],
+    data: () => bytes,
+  }));
+  return { metadata, files: tensors };
 }

@@ -15,6 +15,7 @@ import { LAYER_LINEAR, type LayerLinear, linearPath } from "../../src/model/name
 import { Kernels } from "../../src/wasm/kernels.ts";
 import { buildSafetensors, type TestTensor } from "../_util/safetensors_build.ts";
 import { Prng } from "../_util/prng.ts";
+import { exists } from "../_util/files.ts";
 import { goldenCase, readFolder, writeFolder } from "./_folders.ts";
 
 const ignore = !goldenCase("lora") || !goldenCase("ia3") || !goldenCase("lora_all");
@@ -119,9 +120,11 @@ Deno.test(
       const w = layers[layer].linearAt(linear).readWeight();
       tensors[`${linearPath({ tower, layer, linear })}.weight`].data = new Uint8Array(w.buffer);
     }
+    const tokenizer = ["vocab.json", "merges.txt"].filter((n) => exists(`${modelDir}/${n}`));
     const ref = await convertClipToBytes({
       "config.json": Deno.readFileSync(`${modelDir}/config.json`),
       "model.safetensors": buildSafetensors(tensors),
+      ...Object.fromEntries(tokenizer.map((n) => [n, Deno.readFileSync(`${modelDir}/${n}`)])),
     });
     const a = parseSafetensors(bytes), b = parseSafetensors(ref.bytes);
     deepStrictEqual([...a.entries.keys()], [...b.entries.keys()]);

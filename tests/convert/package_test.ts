@@ -7,10 +7,20 @@ import { loadClip } from "../../mod.ts";
 import { openModel } from "../../src/checkpoint/open.ts";
 import { convertClip, convertClipToBytes } from "../../src/convert/mod.ts";
 import { readAhead } from "../../src/io/read_ahead.ts";
-import { META, metaFile, PACKAGE_LAYOUT, packageFiles } from "../../src/package/format.ts";
+import {
+  META,
+  metaFile,
+  PACKAGE_LAYOUT,
+  PACKAGE_VERSION,
+  packageFiles,
+} from "../../src/package/format.ts";
 import { ClipModel } from "../../src/model/clip_model.ts";
 import { parseClipConfig } from "../../src/model/config.ts";
-import { packagedEmbeddingLoader, packagedLinearLoader } from "../../src/package/read.ts";
+import {
+  packagedEmbeddingLoader,
+  packagedLinearLoader,
+  readPackageFiles,
+} from "../../src/package/read.ts";
 import { Kernels } from "../../src/wasm/kernels.ts";
 import { readResolved, RESOLVED_FILE, resolvedKey } from "../../src/tokenizer/resolved.ts";
 import { EdgeClipError } from "../../src/errors.ts";
@@ -37,10 +47,12 @@ Deno.test("package: metadata, packed int8 tensors, f32 rest, nothing left out", 
   const m = h.metadata;
   deepStrictEqual(
     [m[META.format], m[META.version], m[META.dtype], m[META.layout], m[META.towers]],
-    ["edgeclip", "1", "int8", PACKAGE_LAYOUT, "both"],
+    ["edgeclip", PACKAGE_VERSION, "int8", PACKAGE_LAYOUT, "both"],
   );
   strictEqual(m[META.sourceSha256], await sha256File(`${ALT_MODEL}/model.safetensors`));
   strictEqual(m["edgeclip.file.config.json"], await Deno.readTextFile(`${ALT_MODEL}/config.json`));
+  // a folder without tokenizer files (this one) gives a package without file tensors
+  ok([...h.entries.keys()].every((n) => !n.startsWith(META.filePrefix)));
   const src = parseSafetensors(await Deno.readFile(`${ALT_MODEL}/model.safetensors`));
   for (const [name, e] of src.entries) {
     const lin = /^(.*\.(q_proj|k_proj|v_proj|out_proj|fc1|fc2|patch_embedding))\.weight$/.exec(
@@ -107,16 +119,47 @@ Deno.test("package: loads as the quantize-at-load model, bit for bit; towers res
 });
 
 Deno.test({
-  name: "package: the tokenizer and preprocessor files come from the metadata (public API)",
+  name: "package: the tokenizer and preprocessor files come from the package (public API)",
   ignore: noGolden,
   async fn() {
     const { bytes } = await convertClipToBytes(golden.modelDir, { towers: "text" });
     const clip = await loadClip({ "clip-text.safetensors": bytes });
+    // the text tower's files are U8 tensors, byte for byte, ahead of every weight
+    {
+      const h = parseSafetensors(bytes), m = h.metadata;
+      const at = (name: string) => h.entries.get(metaFile(name));
+      for (const name of ["vocab.json", "merges.txt", RESOLVED_FILE]) {
+        const e = at(name);
+        ok(e && e.dtype === "U8" && m[metaFile(name)] === undefined, `${name} is a U8 tensor`);
+        if (name !== RESOLVED_FILE) {
+          deepStrictEqual(
+            bytes.subarray(e.begin, e.end),
+            await Deno.readFile(`${golden.modelDir}/${name}`),
+          );
+        }
+      }
+      const weights = [...h.entries.values()].filter((e) => !e.name.startsWith(META.filePrefix));
+      const lastFile = Math.max(
+        ...["vocab.json", "merges.txt", RESOLVED_FILE].map((n) => at(n)!.begin),
+      );
+      ok(weights.every((w) => w.begin > lastFile), "the files lead the data");
+      const load = (b: Uint8Array) => loadClip({ "p.safetensors": b });
+      await rejects(
+        rewrite(bytes, () => ({ dtype: { [metaFile("vocab.json")]: "I8" } })).then(load),
+        (e: EdgeClipError) =>
+          e.code === "model_format" && /vocab.json must be a U8 vector/.test(e.message),
+      );
+    }
     const ref = await loadClip(golden.modelDir, { dtype: "int8" });
     const texts = ["a photo of a cat", "a diagram"];
     deepStrictEqual(await clip.embedText(texts), await ref.embedText(texts));
     // the package carries the merges resolved to ids, made for its own vocab.json + merges.txt
-    const files = packageFiles(parseSafetensors(bytes).metadata, "p");
+    const h = parseSafetensors(bytes);
+    const files = await readPackageFiles({
+      label: "p",
+      header: h,
+      read: (e, dest) => Promise.resolve(dest.set(bytes.subarray(e.begin, e.end))),
+    }, packageFiles(h.metadata, "p"));
     const [v, m] = [await files.bytes("vocab.json"), await files.bytes("merges.txt")];
     const resolved = readResolved(await files.text(RESOLVED_FILE), await resolvedKey(v, m));
     ok(resolved && resolved.merged.length > 0, "package lacks usable resolved merges");
@@ -138,6 +181,33 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: "package: format version 1 (every embedded file in the metadata) still loads",
+  ignore: noGolden,
+  async fn() {
+    const { bytes } = await convertClipToBytes(golden.modelDir);
+    const dec = new TextDecoder();
+    const v1 = await rewrite(bytes, (m, names) => {
+      const files = names.filter((n) => n.startsWith(META.filePrefix));
+      const h = parseSafetensors(bytes);
+      for (const n of files) {
+        const e = h.entries.get(n)!;
+        m[n] = dec.decode(bytes.subarray(e.begin, e.end));
+      }
+      m[META.version] = "1";
+      return { drop: files };
+    });
+    const [a, b] = [
+      await loadClip({ "p.safetensors": bytes }),
+      await loadClip({ "p.safetensors": v1 }),
+    ];
+    const texts = ["a photo of a cat", "a diagram"];
+    deepStrictEqual(await b.embedText(texts), await a.embedText(texts));
+    const img = { data: new Uint8Array(32 * 32 * 3).fill(90), width: 32, height: 32 };
+    deepStrictEqual(await b.embedImage(img), await a.embedImage(img));
+  },
+});
+
 Deno.test("package: wrong version, layout, dtype or missing tensors are named errors", async () => {
   const { bytes } = await convertClipToBytes(ALT_MODEL);
   const load = (b: Uint8Array, opts = {}) => openModel({ "p.safetensors": b }, opts);
@@ -148,9 +218,9 @@ Deno.test("package: wrong version, layout, dtype or missing tensors are named er
     ok(text.test(e.message), e.message);
   };
   await code(
-    load(await rewrite(bytes, (m) => (m[META.version] = "2", {}))),
+    load(await rewrite(bytes, (m) => (m[META.version] = "3", {}))),
     "model_format",
-    /version 2/,
+    /version 3; this edgeclip reads versions 1 and 2/,
   );
   await code(
     load(await rewrite(bytes, (m) => (m[META.layout] = "q8_c4x8/1", {}))),
@@ -227,10 +297,15 @@ Deno.test("package: tensors are stored in the order the model loads them (loadin
   for (const src of [ALT_MODEL, ...(noGolden ? [] : [golden.modelDir])]) {
     const { bytes } = await convertClipToBytes(src);
     const header = parseSafetensors(bytes);
+    // the embedded files' tensors (read apart, before the weights) left out, as a load does
+    const weights = {
+      ...header,
+      entries: new Map([...header.entries].filter(([n]) => !n.startsWith(META.filePrefix))),
+    };
     const offsets: number[] = [];
     const file = {
       label: "p",
-      header,
+      header: weights,
       read: (e: { begin: number; end: number }, dest: Uint8Array) => {
         offsets.push(e.begin);
         dest.set(bytes.subarray(e.begin, e.end));
@@ -246,7 +321,7 @@ Deno.test("package: tensors are stored in the order the model loads them (loadin
       linear: packagedLinearLoader(),
       embedding: packagedEmbeddingLoader,
     });
-    ok(offsets.length === header.entries.size, `${offsets.length} reads`);
+    ok(offsets.length === weights.entries.size, `${offsets.length} reads`);
     for (let i = 1; i < offsets.length; i++) {
       ok(
         offsets[i] > offsets[i - 1],

@@ -1,6 +1,6 @@
 // Shared loader for tokenizer tests: the real CLIP tables (vocab.json + merges.txt), loaded once
 // per test file, from ../shared/data/clip-bpe, else the copy the repository's own demo package
-// embeds in its metadata (so the tokenizer suites run on a clone with nothing beside it).
+// embeds (so the tokenizer suites run on a clone with nothing beside it).
 
 import { ClipTokenizer } from "../../src/tokenizer/mod.ts";
 import { headerLength, parseHeader } from "../../src/io/safetensors.ts";
@@ -8,7 +8,7 @@ import { headerLength, parseHeader } from "../../src/io/safetensors.ts";
 const ROOT = new URL("../../", import.meta.url);
 const path = (rel: string) => decodeURIComponent(new URL(rel, ROOT).pathname);
 
-/** The package whose metadata carries the real CLIP vocabulary (models/shapes, trained here). */
+/** The package that carries the real CLIP vocabulary (models/shapes, trained here). */
 export const DEMO_PACKAGE = path("models/shapes/clip-shapes-int8.safetensors");
 
 export interface BpeFiles {
@@ -44,11 +44,22 @@ function fromPackage(file: string): BpeFiles | null {
     f.readSync(first);
     const json = new Uint8Array(headerLength(first, size, file));
     for (let done = 0; done < json.length;) done += f.readSync(json.subarray(done)) ?? json.length;
-    const meta = parseHeader(json, size, file).metadata;
-    const vocab = meta["edgeclip.file.vocab.json"], merges = meta["edgeclip.file.merges.txt"];
+    const header = parseHeader(json, size, file);
+    // format 2 stores the files as U8 tensors, format 1 as metadata strings
+    const embedded = (name: string): Uint8Array | undefined => {
+      const e = header.entries.get(`edgeclip.file.${name}`);
+      if (!e) {
+        const text = header.metadata[`edgeclip.file.${name}`];
+        return text === undefined ? undefined : new TextEncoder().encode(text);
+      }
+      const out = new Uint8Array(e.end - e.begin);
+      f.seekSync(e.begin, Deno.SeekMode.Start);
+      for (let done = 0; done < out.length;) done += f.readSync(out.subarray(done)) ?? out.length;
+      return out;
+    };
+    const vocab = embedded("vocab.json"), merges = embedded("merges.txt");
     if (vocab === undefined || merges === undefined) return null;
-    const enc = new TextEncoder();
-    return { vocab: enc.encode(vocab), merges: enc.encode(merges), label: file };
+    return { vocab, merges, label: file };
   } finally {
     f.close();
   }

@@ -38,12 +38,21 @@ def write_bpe(dest, bpe_dir=None):
     metadata, else from ../shared/data/clip-bpe. Returns where they came from."""
     os.makedirs(dest, exist_ok=True)
     if bpe_dir is None and os.path.exists(PACKAGE):
-        header, _ = safetensors_io.read_header(PACKAGE)
+        header, start = safetensors_io.read_header(PACKAGE)
         meta = header.get("__metadata__", {})
-        if all(f"edgeclip.file.{n}" in meta for n in BPE_FILES):
-            for n in BPE_FILES:
+        keys = [f"edgeclip.file.{n}" for n in BPE_FILES]
+        if all(k in header for k in keys):  # package format 2: U8 tensors
+            with open(PACKAGE, "rb") as src:
+                for n, k in zip(BPE_FILES, keys):
+                    a, b = header[k]["data_offsets"]
+                    src.seek(start + a)
+                    with open(os.path.join(dest, n), "wb") as f:
+                        f.write(src.read(b - a))
+            return os.path.relpath(PACKAGE, ROOT) + " (file tensors)"
+        if all(k in meta for k in keys):  # format 1: metadata strings
+            for n, k in zip(BPE_FILES, keys):
                 with open(os.path.join(dest, n), "w", encoding="utf-8", newline="") as f:
-                    f.write(meta[f"edgeclip.file.{n}"])
+                    f.write(meta[k])
             return os.path.relpath(PACKAGE, ROOT) + " (metadata)"
     src = bpe_dir or SHARED_BPE
     for n in BPE_FILES:
