@@ -7,6 +7,7 @@ import { denoHost } from "../../src/io/host_deno.ts";
 import { nodeHost } from "../../src/io/host_node.ts";
 import { noFileSystemHost } from "../../src/io/host_none.ts";
 import { EdgeClipError } from "../../src/errors.ts";
+import { ALT_GOLDEN_DIR } from "../golden/clip_cases.ts";
 
 const ROOT = decodeURIComponent(new URL("../../", import.meta.url).pathname);
 
@@ -69,4 +70,31 @@ Deno.test("host none: every file call names the path and says to pass a URL or b
     ok(/no file system; pass a URL/.test(h.explain(err)), h.explain(err));
   }
   strictEqual(h.env("PATH"), undefined);
+});
+
+Deno.test("host: under Deno, importing and using the library never wakes Deno's Node layer", async () => {
+  // `globalThis.process` is a getter that boots Deno's Node compatibility layer (~5 MiB of RSS):
+  // a child process traps it, then imports mod.ts, loads a model from a path and embeds an image
+  const model = `${ALT_GOLDEN_DIR}/clip/model`;
+  const code = `
+    let touched = "";
+    Object.defineProperty(globalThis, "process", {
+      get() { touched ||= new Error().stack; return undefined; },
+      configurable: true,
+    });
+    const { loadClip } = await import(${
+    JSON.stringify(new URL("../../mod.ts", import.meta.url).href)
+  });
+    const clip = await loadClip(${JSON.stringify(model)});
+    await clip.embedImage({ data: new Uint8Array(16 * 16 * 3).fill(9), width: 16, height: 16 });
+    console.log(touched || "untouched");
+  `;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--ext=js", code],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(out.stdout).trim();
+  ok(out.success, new TextDecoder().decode(out.stderr));
+  strictEqual(text, "untouched");
 });
