@@ -193,6 +193,22 @@ Deno.test("architecture: only the hosts (io/host_*.ts) and cli/ touch Deno.*, pr
   ok(problems.length === 0, problems.join("\n"));
 });
 
+Deno.test("architecture: the library sets no setTimeout/setInterval timers (io/http.ts deadline)", () => {
+  // Deno loads its Node timers on the first setTimeout: +3.5 MiB of peak RSS in every process
+  // that loads a model by URL (measured); AbortSignal.timeout costs nothing extra
+  const problems: string[] = [];
+  for (const file of walk(`${ROOT}src`)) {
+    const rel = file.slice(ROOT.length);
+    if (rel.startsWith("src/cli/")) continue;
+    codeOf(Deno.readTextFileSync(file)).split("\n").forEach((line, i) => {
+      if (/\bset(Timeout|Interval)\s*\(/.test(line)) {
+        problems.push(`${rel}:${i + 1}: ${line.trim()}`);
+      }
+    });
+  }
+  ok(problems.length === 0, problems.join("\n"));
+});
+
 Deno.test("architecture: assembly/ imports only assembly/", () => {
   const problems: string[] = [];
   for (const file of walk(`${ROOT}assembly`)) {
