@@ -85,7 +85,10 @@ async function runModel(
   console.log(summary(`${name}, base images, 40 labels`, r.base));
   console.log(confusion(r.base, BASE_SHAPES));
   r.hexNoAdapter = await classifyAll(clip, sets.hexagons, L48);
-  console.log(summary(`${name} without adapter, hexagon images, 48 labels`, r.hexNoAdapter));
+  const hexLabels = clip.labels?.length ?? L48.length; // a classifier package scores its own
+  console.log(
+    summary(`${name} without adapter, hexagon images, ${hexLabels} labels`, r.hexNoAdapter),
+  );
   console.log(answersFor(r.hexNoAdapter));
   if (sets.dir) {
     const hasHex = sets.dir.items.some((i) => i.truth.endsWith(HEXAGON));
@@ -93,7 +96,12 @@ async function runModel(
     console.log(summary(`${name}, ${sets.dir.name}`, r.dir));
     console.log(confusion(r.dir, hasHex ? ALL_SHAPES : BASE_SHAPES));
   }
-  if (adapter) {
+  if (adapter && clip.labels) {
+    // the hexagon adapter adapts the text tower, which a classifier package left out
+    console.log(
+      `${name}: a classifier package (its own ${clip.labels.length} labels): no adapter runs`,
+    );
+  } else if (adapter) {
     await clip.loadAdapter(adapter, { name: "hexagon" });
     clip.setActiveAdapters("hexagon");
     r.hexAdapter = await classifyAll(clip, sets.hexagons, L48);
