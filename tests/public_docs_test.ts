@@ -16,3 +16,29 @@ Deno.test("docs: deno doc --lint mod.ts server.ts finds no problem", async () =>
   const said = new TextDecoder().decode(out.stderr) + new TextDecoder().decode(out.stdout);
   strictEqual(out.code, 0, said);
 });
+
+Deno.test("docs: the JSR package publishes (dry run) once deno.json names a license", async () => {
+  // The license is the owners' choice (README, Install): the dry run is made on a copy of the
+  // published files whose deno.json names one, so anything else that breaks publishing fails here.
+  await Deno.mkdir(`${ROOT}tmp`, { recursive: true });
+  const dir = await Deno.makeTempDir({ dir: `${ROOT}tmp`, prefix: "publish_" });
+  try {
+    const config = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`));
+    for (const path of config.publish.include as string[]) {
+      await new Deno.Command("cp", { args: ["-r", `${ROOT}${path}`, `${dir}/`] }).output();
+    }
+    config.license = "Apache-2.0";
+    await Deno.writeTextFile(`${dir}/deno.json`, JSON.stringify(config, null, 2));
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["publish", "--dry-run", "--allow-dirty"],
+      cwd: dir,
+      env: { NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const said = new TextDecoder().decode(out.stderr) + new TextDecoder().decode(out.stdout);
+    strictEqual(out.code, 0, said);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
