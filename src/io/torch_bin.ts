@@ -30,50 +30,88 @@ function fail(file: string, msg: string, ctx: Record<string, unknown> = {}): nev
   throw new EdgeClipError("adapter_format", `${file}: ${msg}`, { file, ...ctx });
 }
 
+type Fail = (msg: string, ctx?: Record<string, unknown>) => never;
+
+/** Refuses the pre-1.6 pickle-only format, from the file's first two bytes. */
+function checkNotLegacy(first: Uint8Array, bad: Fail): void {
+  if (first.length >= 2 && first[0] === 0x80 && first[1] <= 5) {
+    bad("legacy (pre-1.6, non-zip) torch.save format; re-save it with a recent PyTorch");
+  }
+}
+
+/** The archive's root folder ("archive/"): where its one data.pkl is. */
+function archiveRoot(names: readonly string[], bad: Fail): string {
+  const pkl = names.filter((n) => /^[^/]+\/data\.pkl$/.test(n));
+  if (pkl.length !== 1) bad("not a PyTorch archive (no single <archive>/data.pkl)");
+  return pkl[0].slice(0, -"data.pkl".length);
+}
+
+function checkByteOrder(order: Uint8Array | undefined, bad: Fail): void {
+  if (order && new TextDecoder().decode(order) !== "little") {
+    bad("big-endian storages are not supported");
+  }
+}
+
+/** One state-dict tensor, its element type and its storage's archive entry. */
+interface StateTensor<E> {
+  readonly name: string;
+  readonly t: PTensor;
+  readonly dtype: Dtype;
+  readonly storage: E;
+}
+
+/**
+ * The unpickled state dict's tensors, each checked: a string key, a tensor, a storage type of
+ * `dtypes` (`what` says why another is refused), its storage in the archive at its full size.
+ */
+function stateTensors<E>(
+  dict: unknown,
+  storages: { get(name: string): E | undefined; size(e: E): number; root: string },
+  dtypes: Record<string, Dtype>,
+  what: string,
+  bad: Fail,
+): StateTensor<E>[] {
+  if (!(dict instanceof Map)) bad("the pickled object is not a state dict");
+  const out: StateTensor<E>[] = [];
+  for (const [name, t] of dict) {
+    if (typeof name !== "string") bad("a state-dict key is not a string");
+    if (!(t instanceof PTensor)) bad(`${name} is not a tensor`, { key: name });
+    const type = t.storage.storageType;
+    const dtype = Object.hasOwn(dtypes, type) ? dtypes[type] : undefined;
+    if (!dtype) bad(`${name} is stored as ${type}${what}`, { key: name });
+    const storage = storages.get(`${storages.root}data/${t.storage.key}`);
+    if (storage === undefined) bad(`storage ${t.storage.key} of ${name} is missing`, { key: name });
+    const want = t.storage.numel * DTYPE_BYTES[dtype];
+    if (storages.size(storage) !== want) {
+      bad(`storage ${t.storage.key} has ${storages.size(storage)} bytes, want ${want}`, {
+        key: name,
+      });
+    }
+    out.push({ name, t, dtype, storage });
+  }
+  return out;
+}
+
 /** Reads a torch.save'd state dict of float tensors. */
 export function readTorchBin(
   bytes: Uint8Array,
   file = "pytorch_model.bin",
 ): Map<string, F32Tensor> {
-  if (bytes.length >= 2 && bytes[0] === 0x80 && bytes[1] <= 5) {
-    fail(file, "legacy (pre-1.6, non-zip) torch.save format; re-save it with a recent PyTorch");
-  }
+  const bad: Fail = (msg, ctx) => fail(file, msg, ctx);
+  checkNotLegacy(bytes, bad);
   const entries = readZip(bytes, file);
-  const pkl = entries.filter((e) => /^[^/]+\/data\.pkl$/.test(e.name));
-  if (pkl.length !== 1) fail(file, "not a PyTorch archive (no single <archive>/data.pkl)");
-  const root = pkl[0].name.slice(0, -"data.pkl".length);
   const byName = new Map(entries.map((e) => [e.name, e.data]));
-  const order = byName.get(`${root}byteorder`);
-  if (order && new TextDecoder().decode(order) !== "little") {
-    fail(file, "big-endian storages are not supported");
-  }
-  const dict = unpickle(pkl[0].data, `${file}:${pkl[0].name}`);
-  if (!(dict instanceof Map)) fail(file, "the pickled object is not a state dict");
+  const root = archiveRoot(entries.map((e) => e.name), bad); // a repeated data.pkl is refused
+  checkByteOrder(byName.get(`${root}byteorder`), bad);
+  const dict = unpickle(byName.get(`${root}data.pkl`)!, `${file}:${root}data.pkl`);
+  const storages = { get: (n: string) => byName.get(n), size: (d: Uint8Array) => d.length, root };
   const out = new Map<string, F32Tensor>();
-  for (const [name, t] of dict) {
-    if (typeof name !== "string") fail(file, "a state-dict key is not a string");
-    if (!(t instanceof PTensor)) fail(file, `${name} is not a tensor`, { key: name });
-    const type = t.storage.storageType;
-    const dtype = Object.hasOwn(FLOAT_STORAGE, type) ? FLOAT_STORAGE[type] : undefined;
-    if (!dtype) {
-      fail(file, `${name} is stored as ${t.storage.storageType}; adapter weights must be floats`, {
-        key: name,
-      });
-    }
-    const raw = byName.get(`${root}data/${t.storage.key}`);
-    if (!raw) fail(file, `storage ${t.storage.key} of ${name} is missing`, { key: name });
-    const esize = DTYPE_BYTES[dtype];
-    if (raw.length !== t.storage.numel * esize) {
-      fail(
-        file,
-        `storage ${t.storage.key} has ${raw.length} bytes, want ${t.storage.numel * esize}`,
-        {
-          key: name,
-        },
-      );
-    }
+  const what = "; adapter weights must be floats";
+  for (
+    const { name, t, dtype, storage } of stateTensors(dict, storages, FLOAT_STORAGE, what, bad)
+  ) {
     const all = new Float32Array(t.storage.numel);
-    toF32(raw, dtype, all, name);
+    toF32(storage, dtype, all, name);
     out.set(name, { shape: [...t.size], data: gather(all, t, name, file) });
   }
   return out;
@@ -130,14 +168,12 @@ export async function torchBinTensors(
   file: string,
   code: ErrorCode = "adapter_format",
 ): Promise<TensorEntry[]> {
-  function bad(msg: string, ctx: Record<string, unknown> = {}): never {
+  const bad: Fail = (msg, ctx = {}) => {
     throw new EdgeClipError(code, `${file}: ${msg}`, { file, ...ctx });
-  }
+  };
   const first = new Uint8Array(Math.min(2, ra.size));
   await ra.read(0, first);
-  if (first[0] === 0x80 && first[1] <= 5) {
-    bad("legacy (pre-1.6, non-zip) torch.save format; re-save it with a recent PyTorch");
-  }
+  checkNotLegacy(first, bad);
   const spans = await zipDirectory(ra, file, code);
   const read = async (e: (typeof spans)[number]) => {
     const bytes = new Uint8Array(e.size);
@@ -145,39 +181,23 @@ export async function torchBinTensors(
     if (crc32(bytes) !== e.crc) bad(`entry ${e.name}: CRC mismatch (corrupted data)`);
     return bytes;
   };
-  const pkl = spans.filter((e) => /^[^/]+\/data\.pkl$/.test(e.name));
-  if (pkl.length !== 1) bad("not a PyTorch archive (no single <archive>/data.pkl)");
-  const root = pkl[0].name.slice(0, -"data.pkl".length);
   const byName = new Map(spans.map((e) => [e.name, e]));
+  const root = archiveRoot(spans.map((e) => e.name), bad);
   let dict: unknown;
   try {
-    dict = unpickle(await read(pkl[0]), `${file}:${pkl[0].name}`);
+    dict = unpickle(await read(byName.get(`${root}data.pkl`)!), `${file}:${root}data.pkl`);
   } catch (e) {
     if (!(e instanceof EdgeClipError) || e.code === code) throw e;
     throw new EdgeClipError(code, e.message, e.context as Record<string, unknown>, { cause: e });
   }
   // after data.pkl, which comes first in torch.save's archives: a stream reads forward
   const order = byName.get(`${root}byteorder`);
-  if (order && new TextDecoder().decode(await read(order)) !== "little") {
-    bad("big-endian storages are not supported");
-  }
-  if (!(dict instanceof Map)) bad("the pickled object is not a state dict");
+  checkByteOrder(order && await read(order), bad);
+  type Span = (typeof spans)[number];
+  const storages = { get: (n: string) => byName.get(n), size: (e: Span) => e.size, root };
   const out: TensorEntry[] = [];
-  for (const [name, t] of dict) {
-    if (typeof name !== "string") bad("a state-dict key is not a string");
-    if (!(t instanceof PTensor)) bad(`${name} is not a tensor`, { key: name });
-    const type = t.storage.storageType;
-    const dtype = Object.hasOwn(STORAGE_DTYPE, type) ? STORAGE_DTYPE[type] : undefined;
-    if (!dtype) bad(`${name} is stored as ${type}`, { key: name });
-    const span = byName.get(`${root}data/${t.storage.key}`);
-    if (!span) bad(`storage ${t.storage.key} of ${name} is missing`, { key: name });
-    const esize = DTYPE_BYTES[dtype];
-    if (span.size !== t.storage.numel * esize) {
-      bad(`storage ${t.storage.key} has ${span.size} bytes, want ${t.storage.numel * esize}`, {
-        key: name,
-      });
-    }
-    const n = t.size.reduce((a: number, d: number) => a * d, 1);
+  for (const { name, t, dtype, storage } of stateTensors(dict, storages, STORAGE_DTYPE, "", bad)) {
+    const esize = DTYPE_BYTES[dtype], n = t.size.reduce((a: number, d: number) => a * d, 1);
     let s = 1;
     for (let i = t.size.length - 1; i >= 0; i--) {
       if (t.size[i] !== 1 && t.stride[i] !== s) {
@@ -193,7 +213,7 @@ export async function torchBinTensors(
     if (t.offset + n > t.storage.numel) {
       bad(`${name} reads past the end of its storage`, { key: name });
     }
-    const begin = span.start + t.offset * esize;
+    const begin = storage.start + t.offset * esize;
     out.push({ name, dtype, shape: [...t.size], begin, end: begin + n * esize });
   }
   return out;
