@@ -1,20 +1,26 @@
 // The public surface is documented: `deno doc --lint` on the entry points (every exported symbol
-// and every type it names is exported and has JSDoc), as JSR requires for a clean publish.
+// and every type it names is exported and has JSDoc), as JSR requires for a clean publish; and the
+// JSR package publishes (dry run).
 
 import { strictEqual } from "node:assert/strict";
 
 const ROOT = decodeURIComponent(new URL("../", import.meta.url).pathname);
 
-Deno.test("docs: deno doc --lint mod.ts server.ts finds no problem", async () => {
+/** Runs `deno <args>` in `cwd` and fails with everything it said unless it exits 0. */
+async function denoSucceeds(args: string[], cwd: string): Promise<void> {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["doc", "--lint", "mod.ts", "server.ts"],
-    cwd: ROOT,
+    args,
+    cwd,
     env: { NO_COLOR: "1" },
     stdout: "piped",
     stderr: "piped",
   }).output();
   const said = new TextDecoder().decode(out.stderr) + new TextDecoder().decode(out.stdout);
   strictEqual(out.code, 0, said);
+}
+
+Deno.test("docs: deno doc --lint mod.ts server.ts finds no problem", async () => {
+  await denoSucceeds(["doc", "--lint", "mod.ts", "server.ts"], ROOT);
 });
 
 Deno.test("docs: the JSR package publishes (dry run) once deno.json names a license", async () => {
@@ -29,15 +35,7 @@ Deno.test("docs: the JSR package publishes (dry run) once deno.json names a lice
     }
     config.license = "Apache-2.0";
     await Deno.writeTextFile(`${dir}/deno.json`, JSON.stringify(config, null, 2));
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: ["publish", "--dry-run", "--allow-dirty"],
-      cwd: dir,
-      env: { NO_COLOR: "1" },
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const said = new TextDecoder().decode(out.stderr) + new TextDecoder().decode(out.stdout);
-    strictEqual(out.code, 0, said);
+    await denoSucceeds(["publish", "--dry-run", "--allow-dirty"], dir);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
