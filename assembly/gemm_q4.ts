@@ -125,10 +125,10 @@ function relaxed1(pa: usize, kp: i32, pw: usize): void { panelRelaxed(pa, kp, pw
   return esz == 2 ? v128.load64_splat(p) : i16x8.extend_low_i8x16_u(v128.load32_splat(p));
 }
 
-// Rows 0..rows−1 × 4 columns (quarter q of the panel: byte 16q of every 48-byte block), with
+// Rows 0..3 × 4 columns (quarter q of the panel: byte 16q of every 48-byte block), with
 // activations of `esz` bytes (2: i16 as stored; 1: u8 widened). Sums go to out (row stride 48).
 // @ts-ignore: decorator
-@inline function quarter(pa: usize, kp: i32, pw: usize, out: usize, rows: i32, esz: i32): void {
+@inline function quarter(pa: usize, kp: i32, pw: usize, out: usize, esz: i32): void {
   const high = v128.load(HIGH);
   let c00 = i32x4.splat(0), c01 = i32x4.splat(0), c10 = i32x4.splat(0), c11 = i32x4.splat(0);
   let c20 = i32x4.splat(0), c21 = i32x4.splat(0), c30 = i32x4.splat(0), c31 = i32x4.splat(0);
@@ -146,51 +146,39 @@ function relaxed1(pa: usize, kp: i32, pw: usize): void { panelRelaxed(pa, kp, pw
       w0 = widen(w16, 0, ma); w1 = widen(w16, 1, mb);
       x = loadX(pa, esz);
       c00 = i32x4.add(c00, i32x4.dot_i16x8_s(x, w0)); c01 = i32x4.add(c01, i32x4.dot_i16x8_s(x, w1));
-      if (rows > 1) {
-        x = loadX(pa + 1 * rs, esz);
-        c10 = i32x4.add(c10, i32x4.dot_i16x8_s(x, w0)); c11 = i32x4.add(c11, i32x4.dot_i16x8_s(x, w1));
-      }
-      if (rows > 2) {
-        x = loadX(pa + 2 * rs, esz);
-        c20 = i32x4.add(c20, i32x4.dot_i16x8_s(x, w0)); c21 = i32x4.add(c21, i32x4.dot_i16x8_s(x, w1));
-      }
-      if (rows > 3) {
-        x = loadX(pa + 3 * rs, esz);
-        c30 = i32x4.add(c30, i32x4.dot_i16x8_s(x, w0)); c31 = i32x4.add(c31, i32x4.dot_i16x8_s(x, w1));
-      }
+      x = loadX(pa + 1 * rs, esz);
+      c10 = i32x4.add(c10, i32x4.dot_i16x8_s(x, w0)); c11 = i32x4.add(c11, i32x4.dot_i16x8_s(x, w1));
+      x = loadX(pa + 2 * rs, esz);
+      c20 = i32x4.add(c20, i32x4.dot_i16x8_s(x, w0)); c21 = i32x4.add(c21, i32x4.dot_i16x8_s(x, w1));
+      x = loadX(pa + 3 * rs, esz);
+      c30 = i32x4.add(c30, i32x4.dot_i16x8_s(x, w0)); c31 = i32x4.add(c31, i32x4.dot_i16x8_s(x, w1));
       pa += rs << 2;
       w16 = v128.and(v, high);
       w0 = widen(w16, 0, ma); w1 = widen(w16, 1, mb);
       x = loadX(pa, esz);
       c00 = i32x4.add(c00, i32x4.dot_i16x8_s(x, w0)); c01 = i32x4.add(c01, i32x4.dot_i16x8_s(x, w1));
-      if (rows > 1) {
-        x = loadX(pa + 1 * rs, esz);
-        c10 = i32x4.add(c10, i32x4.dot_i16x8_s(x, w0)); c11 = i32x4.add(c11, i32x4.dot_i16x8_s(x, w1));
-      }
-      if (rows > 2) {
-        x = loadX(pa + 2 * rs, esz);
-        c20 = i32x4.add(c20, i32x4.dot_i16x8_s(x, w0)); c21 = i32x4.add(c21, i32x4.dot_i16x8_s(x, w1));
-      }
-      if (rows > 3) {
-        x = loadX(pa + 3 * rs, esz);
-        c30 = i32x4.add(c30, i32x4.dot_i16x8_s(x, w0)); c31 = i32x4.add(c31, i32x4.dot_i16x8_s(x, w1));
-      }
+      x = loadX(pa + 1 * rs, esz);
+      c10 = i32x4.add(c10, i32x4.dot_i16x8_s(x, w0)); c11 = i32x4.add(c11, i32x4.dot_i16x8_s(x, w1));
+      x = loadX(pa + 2 * rs, esz);
+      c20 = i32x4.add(c20, i32x4.dot_i16x8_s(x, w0)); c21 = i32x4.add(c21, i32x4.dot_i16x8_s(x, w1));
+      x = loadX(pa + 3 * rs, esz);
+      c30 = i32x4.add(c30, i32x4.dot_i16x8_s(x, w0)); c31 = i32x4.add(c31, i32x4.dot_i16x8_s(x, w1));
       pa += rs << 2;
       pw += 48;
     }
   }
   v128.store(out, pairSum(c00, c01));
-  if (rows > 1) v128.store(out, pairSum(c10, c11), 48);
-  if (rows > 2) v128.store(out, pairSum(c20, c21), 96);
-  if (rows > 3) v128.store(out, pairSum(c30, c31), 144);
+  v128.store(out, pairSum(c10, c11), 48);
+  v128.store(out, pairSum(c20, c21), 96);
+  v128.store(out, pairSum(c30, c31), 144);
 }
 
 // The three quarters of a panel on u8 activations (the SIMD128 build's QA_U7; rows past m are
 // zeros and contribute zeros).
 function panelU8(pa: usize, kp: i32, pw: usize): void {
-  quarter(pa, kp, pw, tile, 4, 1);
-  quarter(pa, kp, pw + 16, tile + 16, 4, 1);
-  quarter(pa, kp, pw + 32, tile + 32, 4, 1);
+  quarter(pa, kp, pw, tile, 1);
+  quarter(pa, kp, pw + 16, tile + 16, 1);
+  quarter(pa, kp, pw + 32, tile + 32, 1);
 }
 
 /**
@@ -225,9 +213,9 @@ export function gemm_q4(
         } else if (fmt == QA_U7) panelU8(pa, kp, pw);
         else {
           // inlined here (as gemm_q8 does): the i16 route of the SIMD128 build's image int4
-          quarter(pa, kp, pw, tile, 4, 2);
-          quarter(pa, kp, pw + 16, tile + 16, 4, 2);
-          quarter(pa, kp, pw + 32, tile + 32, 4, 2);
+          quarter(pa, kp, pw, tile, 2);
+          quarter(pa, kp, pw + 16, tile + 16, 2);
+          quarter(pa, kp, pw + 32, tile + 32, 2);
         }
         finishTile(b << 2, mr, n0, min(Q8_NR, n - n0), rows, zps, wscale, wsum,
           bias, act, res, ldr, c, ldc);

@@ -84,8 +84,8 @@ export function quantize_pack_q4(
     if (d > 0) {
       const row = w + (<usize>c * <usize>ldw << 2);
       for (let g0 = 0, gi = 0; g0 < kp; g0 += Q4_GROUP, gi++) {
+        // kp rounds k up to a multiple of 8, so every group starts below k (len ≥ 1)
         const len = min(Q4_GROUP, k - g0);
-        if (len <= 0) break; // a group of padding only: m and s stay 0
         const m = groupMultiplier(row + (<usize>g0 << 2), len, d);
         if (err) {
           errSum += <f64>chosenError;
