@@ -91,6 +91,16 @@ export interface RecordedLoad {
   readonly record: LoadRecord;
 }
 
+/** What writePackage wrote. */
+export interface WrittenPackage {
+  readonly bytes: number;
+  readonly tensors: number;
+  readonly rows: PlanRow[];
+  readonly sourceSha256: string;
+  /** The embedded files written as tensors, by name (tokenizer files, resolved merges). */
+  readonly embedded: ReadonlyMap<string, Uint8Array>;
+}
+
 /**
  * Writes the package of a model just loaded from `ckpt` (which must still be open) to `opts.sink`:
  * the plan's tensors, copied out of linear memory one at a time, and the package metadata
@@ -101,11 +111,11 @@ export async function writePackage(
   ckpt: Checkpoint,
   loaded: RecordedLoad,
   opts: { sink: ByteSink; sourceSha256?: string; dtype?: "int8" | "int4"; head?: LabelHead },
-): Promise<{ bytes: number; tensors: number; rows: PlanRow[]; sourceSha256: string }> {
+): Promise<WrittenPackage> {
   const { head } = opts;
   const towers = head ? "vision" : loaded.towers;
   // the loaded model's files: a package's text files are tensors, read at load (not in ckpt.files)
-  const { metadata, files } = await packageHead(loaded.files, {
+  const { metadata, files, embedded } = await packageHead(loaded.files, {
     towers,
     cfg: restrictTowers(loaded.model.cfg, towers, ckpt.label),
     source: ckpt.files.label,
@@ -120,7 +130,8 @@ export async function writePackage(
     tensors.push(parts.tensor);
   }
   const bytes = await writeSafetensors(opts.sink, tensors, metadata);
-  return { bytes, tensors: tensors.length, rows, sourceSha256: metadata[META.sourceSha256] };
+  const sourceSha256 = metadata[META.sourceSha256];
+  return { bytes, tensors: tensors.length, rows, sourceSha256, embedded };
 }
 
 /**
@@ -169,7 +180,8 @@ export async function convertClip(
     });
     // a classifier's labels are embedded with the text tower, which the package then leaves out
     const head = classifier ? await classifier.labelHead(loaded) : undefined;
-    const written = await writePackage(ckpt, { ...loaded, record }, {
+    // the report gives counts; the embedded files' bytes stay out of it
+    const { embedded: _, ...written } = await writePackage(ckpt, { ...loaded, record }, {
       sink,
       dtype: opts.dtype,
       head,

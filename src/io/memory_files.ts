@@ -130,3 +130,17 @@ export function memoryFileSet(
     },
   };
 }
+
+/** `base` with `extra` in front: a name in `extra` is read from it, any other from `base`. */
+export function withFiles(base: FileSet, extra: Record<string, Uint8Array>): FileSet {
+  const own = memoryFileSet(extra, base.label);
+  const mine = (name: string) => Object.hasOwn(extra, name);
+  return {
+    label: base.label,
+    transient: base.transient,
+    exists: (name) => mine(name) ? Promise.resolve(true) : base.exists(name),
+    bytes: (name) => (mine(name) ? own : base).bytes(name),
+    text: (name) => (mine(name) ? own : base).text(name),
+    open: (name) => (mine(name) ? own : base).open(name),
+  };
+}

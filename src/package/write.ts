@@ -114,6 +114,8 @@ export interface PackageInfo {
 export interface PackageHead {
   readonly metadata: Record<string, string>;
   readonly files: TensorOut[];
+  /** The bytes of those file tensors, by file name (the resolved merges among them). */
+  readonly embedded: ReadonlyMap<string, Uint8Array>;
 }
 
 /**
@@ -155,5 +157,5 @@ export async function packageHead(files: FileSet, info: PackageInfo): Promise<Pa
     shape: [bytes.length],
     data: () => bytes,
   }));
-  return { metadata, files: tensors };
+  return { metadata, files: tensors, embedded };
 }

@@ -14,6 +14,7 @@ import { type LoadedModel, openModel } from "../../src/checkpoint/open.ts";
 import { runForward } from "../../src/api/forward.ts";
 import { NO_HOOKS } from "../../src/model/hooks.ts";
 import { readTensors } from "../golden/clip_cases.ts";
+import { readResolved, RESOLVED_FILE, resolvedKey } from "../../src/tokenizer/resolved.ts";
 
 const model = goldenPath("clip/model");
 const ignore = model === null || typeof caches === "undefined";
@@ -57,6 +58,13 @@ Deno.test(
       const cache = (await webCache(name))!;
       const repo = hubRepo("org/clip", { hubEndpoint: hub.url });
       const first = await openInt8Cached(hubFileSet(repo, { cache }), opts);
+      // the merges the package was written with serve this load's tokenizer too, and match the files
+      const tables = async (files: LoadedModel["files"]) =>
+        readResolved(
+          await files.text(RESOLVED_FILE),
+          await resolvedKey(await files.bytes("vocab.json"), await files.bytes("merges.txt")),
+        );
+      ok(await tables(first.files), "no usable resolved merges beside the first load's files");
       const keys = (await (await caches.open(name)).keys()).map((r) => r.url);
       ok(keys.some((u) => /edgeclip-int8-[0-9a-f]+\.safetensors$/.test(u)), keys.join());
       // weights are not kept in the web cache: only small files, refs and the package
