@@ -40,8 +40,9 @@ export async function loadTokenizer(files: FileSet): Promise<() => ClipTokenizer
   );
   const [vocab, merges] = await Promise.all([files.bytes("vocab.json"), files.bytes("merges.txt")]);
   // an edgeclip package carries the merges resolved to ids, tied to these two files by hash
+  // kept as bytes until the first text call decodes them (as a string they weigh twice as much)
   const resolved = (await files.exists(RESOLVED_FILE))
-    ? { text: await files.text(RESOLVED_FILE), key: await resolvedKey(vocab, merges) }
+    ? { bytes: await files.bytes(RESOLVED_FILE), key: await resolvedKey(vocab, merges) }
     : undefined;
   // the files are dropped once parsed: the tokenizer keeps its own tables
   let read: { vocab: Uint8Array; merges: Uint8Array; resolved?: typeof resolved } | undefined = {
@@ -57,7 +58,7 @@ export async function loadTokenizer(files: FileSet): Promise<() => ClipTokenizer
         vocab,
         merges,
         {},
-        resolved && readResolved(resolved.text, resolved.key),
+        resolved && readResolved(new TextDecoder().decode(resolved.bytes), resolved.key),
       );
       read = undefined;
     }
