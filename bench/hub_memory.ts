@@ -51,12 +51,15 @@ async function child(c: Case): Promise<void> {
     const data = Uint8Array.from({ length: 224 * 224 * 4 }, (_, i) => (i * 31) % 253);
     emb.push([...(await clip.embedImage([{ data, width: 224, height: 224 }]))[0]]);
   }
-  console.log(JSON.stringify({ peak: loadPeak, given, ms, emb }));
+  // the peak a user meets includes the first calls (tokenizer tables, image buffers, scratch)
+  console.log(JSON.stringify({ peak: loadPeak, callPeak: peak(), given, ms, emb }));
 }
 
 // ---- parent ---------------------------------------------------------------------------------
 
-async function run(c: Case): Promise<{ peak: number; given: number; ms: number; emb: number[][] }> {
+async function run(
+  c: Case,
+): Promise<{ peak: number; callPeak?: number; given: number; ms: number; emb: number[][] }> {
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", import.meta.filename!, "--child", JSON.stringify(c)],
     stdout: "piped",
@@ -208,9 +211,12 @@ async function main(): Promise<void> {
   row("package as bytes", p("package as bytes") - given, "≤ 1.1× (minus the bytes)");
   for (const t of ["vision", "text"]) {
     const byUrl = p(`${t} tower by URL`), loc = p(`${t} tower, local`);
+    const call = median(got[`${t} tower by URL`].map((r) => r.callPeak ?? r.peak));
     console.log(
       `| ${t} tower by URL | ${mb(byUrl)} (${mb(byUrl - empty)} over empty; local ${
         mb(loc - empty)
+      }; after its first ${t === "text" ? "text" : "image"} ${
+        mb(call - empty)
       }) | | | ≤ 110 MB (104.9 MiB) over empty |`,
     );
   }
