@@ -22,12 +22,7 @@ import {
 } from "../model/q8_policy.ts";
 import { keyPrefixOf, readF32 } from "../model/weights.ts";
 import { type LabelHead, readLabelHead } from "../package/classifier.ts";
-import {
-  CLASSIFIER,
-  isFileTensor,
-  packagedDtype,
-  withoutEmbeddedFiles,
-} from "../package/format.ts";
+import { isPackageExtra, packagedDtype, withoutEmbeddedFiles } from "../package/format.ts";
 import {
   packagedEmbeddingLoader,
   packagedLinearLoader,
@@ -243,9 +238,8 @@ function towersOf(ckpt: Checkpoint, opts: OpenOptions): Towers {
  */
 function modelView(file: WeightFile, towers: Towers): WeightFile {
   const all = file.header.entries;
-  const extra = (name: string) => name === CLASSIFIER.tensor || isFileTensor(name);
-  if (towers === "both" && ![...all.keys()].some(extra)) return file;
-  const weights = [...all].filter(([name]) => !extra(name));
+  if (towers === "both" && ![...all.keys()].some(isPackageExtra)) return file;
+  const weights = [...all].filter(([name]) => !isPackageExtra(name));
   const prefix = keyPrefixOf(new Map(weights));
   const entries = new Map<string, TensorEntry>();
   for (const [name, e] of weights) {

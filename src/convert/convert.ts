@@ -178,8 +178,9 @@ export async function convertClip(
       observer: record,
       variant: opts.variant,
     });
-    // a classifier's labels are embedded with the text tower, which the package then leaves out
-    const head = classifier ? await classifier.labelHead(loaded) : undefined;
+    // a classifier's labels are embedded with the text tower, which the package then leaves out;
+    // a classifier package converted again keeps the label head it has
+    const head = classifier ? await classifier.labelHead(loaded) : loaded.labelHead;
     // the report gives counts; the embedded files' bytes stay out of it
     const { embedded: _, ...written } = await writePackage(ckpt, { ...loaded, record }, {
       sink,

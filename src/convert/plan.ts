@@ -13,7 +13,7 @@ import type { Embedding } from "../model/embedding.ts";
 import type { Linear } from "../model/linear.ts";
 import { isIgnoredKey } from "../model/names.ts";
 import { keyPrefixOf, readF32 } from "../model/weights.ts";
-import { isFileTensor, PACKED, PACKED_Q4_WEIGHT } from "../package/format.ts";
+import { isPackageExtra, PACKED, PACKED_Q4_WEIGHT } from "../package/format.ts";
 import { CopyBuffer, packedTensors } from "../package/write.ts";
 import type { Kernels } from "../wasm/kernels.ts";
 
@@ -71,8 +71,8 @@ export function planPackage(ckpt: Checkpoint, loaded: Loaded): {
   );
   for (const [fileKey, e] of entries) {
     const key = fileKey.slice(keyPrefix.length);
-    // a source package's embedded files are written again with the metadata (packageHead)
-    if (isIgnoredKey(key) || isFileTensor(fileKey) || droppedByTowers(key, towers)) {
+    // a source package's embedded files and label head are written again from the load
+    if (isIgnoredKey(key) || isPackageExtra(fileKey) || droppedByTowers(key, towers)) {
       rows.push({ source: fileKey, action: "dropped", outputs: [] });
       continue;
     }

@@ -68,6 +68,15 @@ export function isFileTensor(name: string): boolean {
   return name.startsWith(META.filePrefix);
 }
 
+/**
+ * True for a package tensor the model does not load: an embedded file (read with the metadata)
+ * or a classifier's label embeddings (read with its label head). A converter writes both again
+ * from what it loaded, never by copying them as weights.
+ */
+export function isPackageExtra(name: string): boolean {
+  return isFileTensor(name) || name === CLASSIFIER.tensor;
+}
+
 /** Suffixes of an int8 tensor's parts: `<p>.qweight`, `<p>.qscale`, `<p>.qsum` (linears only). */
 export const PACKED = { weight: "qweight", scale: "qscale", sum: "qsum" } as const;
 

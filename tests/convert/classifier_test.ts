@@ -187,6 +187,28 @@ Deno.test({
 });
 
 Deno.test({
+  name: "classifier: a classifier package converted again (to int4) keeps its label head",
+  ignore,
+  async fn() {
+    const bytes = await classifier(MODEL!, { template: ["a {}.", "the {}!"] });
+    const { bytes: again, report } = await convertClipToBytes(
+      { "c.safetensors": bytes },
+      { dtype: "int4" },
+    );
+    strictEqual(report.labels, LABELS.length);
+    const [c, c4] = [
+      await loadClip({ "c.safetensors": bytes }),
+      await loadClip({ "c4.safetensors": again }),
+    ];
+    deepStrictEqual(c4.labels, c.labels);
+    deepStrictEqual(await c4.embedLabels(), await c.embedLabels());
+    const meta = parseSafetensors(again).metadata;
+    strictEqual(meta[CLASSIFIER.templates], parseSafetensors(bytes).metadata[CLASSIFIER.templates]);
+    strictEqual((await c4.classify(await Deno.readFile(IMAGE!))).length, LABELS.length);
+  },
+});
+
+Deno.test({
   name: "classifier: text calls, templates and missing labels are named errors",
   ignore,
   async fn() {
