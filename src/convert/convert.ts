@@ -14,7 +14,7 @@ import type { WeightTransform } from "../model/linear.ts";
 import type { Q8Policy } from "../model/q8_policy.ts";
 import { META } from "../package/format.ts";
 import { labelHeadParts } from "../package/classifier.ts";
-import { packageHead } from "../package/write.ts";
+import { fileTensors, packageHead } from "../package/write.ts";
 import { Kernels } from "../wasm/kernels.ts";
 import type { KernelVariant } from "../wasm/module.ts";
 import { LoadRecord, planPackage, type PlanRow } from "./plan.ts";
@@ -115,7 +115,7 @@ export async function writePackage(
   const { head } = opts;
   const towers = head ? "vision" : loaded.towers;
   // the loaded model's files: a package's text files are tensors, read at load (not in ckpt.files)
-  const { metadata, files, embedded } = await packageHead(loaded.files, {
+  const { metadata, embedded } = await packageHead(loaded.files, {
     towers,
     cfg: restrictTowers(loaded.model.cfg, towers, ckpt.label),
     source: ckpt.files.label,
@@ -123,7 +123,7 @@ export async function writePackage(
     dtype: opts.dtype,
   });
   const { tensors: weights, rows } = planPackage(ckpt, { ...loaded, towers });
-  const tensors = [...files, ...weights];
+  const tensors = [...fileTensors(embedded), ...weights];
   if (head) {
     const parts = labelHeadParts(head);
     Object.assign(metadata, parts.metadata);

@@ -143,19 +143,14 @@ export function withoutEmbeddedFiles(
 }
 
 /**
- * The embedded files of a package as a FileSet (what a model folder would provide): those of its
- * metadata, and the file tensors' bytes in `tensors` (by file name), when read.
+ * The files a package's metadata embeds, as a FileSet (what a model folder would provide; a
+ * format-2 package's text files are tensors: package/read.ts readPackageFiles).
  */
-export function packageFiles(
-  metadata: Readonly<Record<string, string>>,
-  label: string,
-  tensors: Readonly<Record<string, Uint8Array>> = {},
-): FileSet {
-  const files: Record<string, string | Uint8Array> = Object.create(null); // a file may be "__proto__"
+export function packageFiles(metadata: Readonly<Record<string, string>>, label: string): FileSet {
+  const files: Record<string, string> = Object.create(null); // a file may be named "__proto__"
   for (const [key, value] of Object.entries(metadata)) {
     if (key.startsWith(META.filePrefix)) files[key.slice(META.filePrefix.length)] = value;
   }
-  for (const [name, bytes] of Object.entries(tensors)) files[name] = bytes;
   return memoryFileSet(files, label);
 }
 

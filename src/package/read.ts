@@ -2,6 +2,7 @@
 // copy its packed int8 tensors into linear memory as stored, nothing converted.
 
 import { EdgeClipError } from "../errors.ts";
+import { withFiles } from "../io/memory_files.ts";
 import type { FileSet } from "../io/source.ts";
 import { type OpenedSafetensors, openSafetensors, type WeightFile } from "../io/weight_file.ts";
 import { type ClipConfig, parseClipConfig, type Towers } from "../model/config.ts";
@@ -63,11 +64,11 @@ export async function openPackage(files: FileSet, name: string): Promise<OpenedP
 }
 
 /**
- * The package's embedded files with its file tensors read (format.ts): what a load of the text
- * tower needs. Call before the weights are read: the tensors lead the file.
+ * `files` (the package's metadata files) with its file tensors read in front (format.ts): what a
+ * load of the text tower needs. Call before the weights are read: the tensors lead the file.
  */
 export async function readPackageFiles(weights: WeightFile, files: FileSet): Promise<FileSet> {
-  const read: Record<string, Uint8Array> = {};
+  const read: Record<string, Uint8Array> = Object.create(null); // a file may be "__proto__"
   for (const [name, e] of weights.header.entries) {
     if (!isFileTensor(name)) continue;
     if (e.dtype !== "U8" || e.shape.length !== 1) {
@@ -82,9 +83,7 @@ export async function readPackageFiles(weights: WeightFile, files: FileSet): Pro
     await weights.read(e, bytes);
     read[name.slice(META.filePrefix.length)] = bytes;
   }
-  return Object.keys(read).length
-    ? packageFiles(weights.header.metadata, files.label, read)
-    : files;
+  return withFiles(files, read);
 }
 
 /**

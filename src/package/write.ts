@@ -110,11 +110,10 @@ export interface PackageInfo {
   readonly dtype?: "int8" | "int4";
 }
 
-/** The package's `__metadata__`, and its file tensors (written first), for the kept towers. */
+/** The package's `__metadata__`, and the files it carries as tensors, for the kept towers. */
 export interface PackageHead {
   readonly metadata: Record<string, string>;
-  readonly files: TensorOut[];
-  /** The bytes of those file tensors, by file name (the resolved merges among them). */
+  /** The files written as U8 tensors (fileTensors), by name: the resolved merges among them. */
   readonly embedded: ReadonlyMap<string, Uint8Array>;
 }
 
@@ -135,10 +134,11 @@ export async function packageHead(files: FileSet, info: PackageInfo): Promise<Pa
   };
   const embedded = new Map<string, Uint8Array>();
   for (const name of EMBEDDED_FILES) {
+    const inMetadata = METADATA_FILES.includes(name);
     if (name === "preprocessor_config.json" && !info.cfg.vision) continue;
-    if (!METADATA_FILES.includes(name) && !info.cfg.text) continue;
+    if (!inMetadata && !info.cfg.text) continue;
     if (!(await files.exists(name))) continue;
-    if (METADATA_FILES.includes(name)) metadata[metaFile(name)] = await files.text(name);
+    if (inMetadata) metadata[metaFile(name)] = await files.text(name);
     else embedded.set(name, await files.bytes(name));
   }
   const vocab = embedded.get("vocab.json"), merges = embedded.get("merges.txt");
@@ -151,11 +151,15 @@ export async function packageHead(files: FileSet, info: PackageInfo): Promise<Pa
       if (!(e instanceof EdgeClipError)) throw e;
     }
   }
-  const tensors = [...embedded].map(([name, bytes]): TensorOut => ({
+  return { metadata, embedded };
+}
+
+/** Embedded files as the U8 tensors `edgeclip.file.<name>` (written first: format.ts). */
+export function fileTensors(files: ReadonlyMap<string, Uint8Array>): TensorOut[] {
+  return [...files].map(([name, bytes]) => ({
     name: metaFile(name),
     dtype: "U8",
     shape: [bytes.length],
     data: () => bytes,
   }));
-  return { metadata, files: tensors, embedded };
 }
