@@ -131,24 +131,42 @@ export function failure(res: Response, url: URL, ref: FileRef, hub = false): Edg
   return new EdgeClipError("source_network", msg(res.statusText || "request failed"), ctx);
 }
 
-/** The next chunk of a body, or a source_network error when it stalls for STALL_MS. */
-export async function readOrStall<T>(
-  read: () => Promise<T>,
+/**
+ * Guards the reads of one body: a read that gets nothing for `ms` is cancelled and fails with
+ * `where()`. One timeout signal serves consecutive reads (a 600 MB download makes ~9k reads, and a
+ * signal per read kept ~5 MiB of pending timers alive), and its listener is attached only while a
+ * read waits, so a finished body holds no process open.
+ */
+export function stallGuard(
   cancel: () => void,
   where: () => EdgeClipError,
-): Promise<T> {
-  let arrived = () => {};
-  const stalled = new Promise<never>((_, reject) => {
-    arrived = deadline(STALL_MS, () => {
-      cancel();
-      reject(where());
+  ms = STALL_MS,
+): <T>(read: () => Promise<T>) => Promise<T> {
+  let signal: AbortSignal | undefined;
+  return async (read) => {
+    const since = performance.now();
+    let late = () => {};
+    const stalled = new Promise<never>((_, reject) => {
+      late = () => {
+        const left = ms - (performance.now() - since);
+        if (left > 0) {
+          // the signal was armed for an earlier read: this one gets its whole time
+          signal = AbortSignal.timeout(left);
+          signal.addEventListener("abort", late, { once: true });
+          return;
+        }
+        cancel();
+        reject(where());
+      };
     });
-  });
-  try {
-    return await Promise.race([read(), stalled]);
-  } finally {
-    arrived();
-  }
+    if (!signal || signal.aborted) signal = AbortSignal.timeout(ms);
+    signal.addEventListener("abort", late, { once: true });
+    try {
+      return await Promise.race([read(), stalled]);
+    } finally {
+      signal.removeEventListener("abort", late);
+    }
+  };
 }
 
 /** Byte count from a Content-Length (or X-Linked-Size) header; undefined when absent or bad. */

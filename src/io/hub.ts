@@ -9,7 +9,7 @@ import { EdgeClipError } from "../errors.ts";
 import { cacheRoot, type CacheStore, diskCache, type FileMeta, shortHash } from "./cache.ts";
 import { webCache } from "./cache_web.ts";
 import { host, type RandomAccess } from "./host.ts";
-import { failure, type FileRef, lengthOf, readOrStall, request } from "./http.ts";
+import { failure, type FileRef, lengthOf, request, stallGuard } from "./http.ts";
 import { type HubRepo, hubRepo, resolveUrl, type SourceOptions } from "./hub_repo.ts";
 import { type OnProgress, ProgressCounter } from "./progress.ts";
 import type { FileSet } from "./source.ts";
@@ -174,14 +174,14 @@ export function hubFileSet(repo: HubRepo, opts: HubFileSetOptions = {}): HubFile
         ...ref(file),
         url: u.href,
       });
+    const guarded = stallGuard(
+      () => reader.cancel(),
+      () => cut(`no bytes for a minute at byte ${progress.loaded}`),
+    );
     await c.put(repo.id, blob, async (sink) => {
       try {
         while (true) {
-          const value = await readOrStall(
-            () => reader.next(),
-            () => reader.cancel(),
-            () => cut(`no bytes for a minute at byte ${progress.loaded}`),
-          );
+          const value = await guarded(() => reader.next());
           if (!value) break;
           await sink.write(value);
           progress.add(value.length);

@@ -7,7 +7,7 @@
 
 import type { EdgeClipError } from "../errors.ts";
 import type { RandomAccess } from "./host.ts";
-import { readOrStall } from "./http.ts";
+import { stallGuard } from "./http.ts";
 
 /** A file's bytes from `start` on. */
 export interface ByteStream {
@@ -69,11 +69,12 @@ export class ChunkReader {
   }
 }
 
-/** An open stream: where its next byte is, and what is left of its last chunk. */
+/** An open stream: where its next byte is, what is left of its last chunk, its reads' guard. */
 interface Cursor {
   readonly reader: ChunkReader;
   pos: number;
   rest: Uint8Array;
+  readonly guarded: <T>(read: () => Promise<T>) => Promise<T>;
 }
 
 /** A RandomAccess reading through streams; reads are served one at a time, in call order. */
@@ -85,15 +86,21 @@ export function streamAccess(opts: StreamAccessOptions): RandomAccess {
   let closed = false;
 
   function cursor(s: ByteStream): Cursor {
-    return { reader: new ChunkReader(s.body), pos: s.start, rest: new Uint8Array(0) };
+    const reader = new ChunkReader(s.body);
+    const c: Cursor = {
+      reader,
+      pos: s.start,
+      rest: new Uint8Array(0),
+      guarded: stallGuard(
+        () => reader.cancel(),
+        () => fail(`no bytes for a minute at byte ${c.pos}`),
+      ),
+    };
+    return c;
   }
 
   async function chunk(c: Cursor): Promise<void> {
-    const next = await readOrStall(
-      () => c.reader.next(),
-      () => c.reader.cancel(),
-      () => fail(`no bytes for a minute at byte ${c.pos}`),
-    );
+    const next = await c.guarded(() => c.reader.next());
     if (!next) throw fail(`the stream ended at byte ${c.pos} (cut short?)`);
     opts.onBytes?.(next.length);
     c.rest = next;
