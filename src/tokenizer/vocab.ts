@@ -63,10 +63,9 @@ function text(data: Uint8Array | string, file: string): string {
 export function readVocabTokens(json: string): (string | undefined)[] {
   const n = json.length;
   let i = 0;
+  const isSpace = (c: number) => c === 32 || c === 10 || c === 13 || c === 9; // JSON's four
   const space = () => {
-    for (let c = json.charCodeAt(i); c === 32 || c === 10 || c === 13 || c === 9;) {
-      c = json.charCodeAt(++i);
-    }
+    while (isSpace(json.charCodeAt(i))) i++;
   };
   const invalid = (): never => fail("vocab.json is not valid JSON", { file: "vocab.json", at: i });
   space();
@@ -114,7 +113,7 @@ export function readVocabTokens(json: string): (string | undefined)[] {
     }
     const end = json.charCodeAt(i);
     const plain = i > from && (i - from === 1 || json.charCodeAt(from) !== 0x30) &&
-      (end === 0x2c || end === 0x7d || end === 32 || end === 10 || end === 13 || end === 9);
+      (end === 0x2c || end === 0x7d || isSpace(end));
     let value: unknown = id;
     if (!plain) {
       while (i < n && !",}".includes(json[i])) i++;
