@@ -50,8 +50,6 @@ export interface PngChunks {
   readonly region: PngRegion | null;
 }
 
-/** The 8-byte PNG signature. */
-
 function bad(msg: string): never {
   throw new EdgeClipError("image_decode", `PNG: ${msg}`);
 }
