@@ -101,7 +101,7 @@ export function readTorchBin(
   checkNotLegacy(bytes, bad);
   const entries = readZip(bytes, file);
   const byName = new Map(entries.map((e) => [e.name, e.data]));
-  const root = archiveRoot(entries.map((e) => e.name), bad); // a repeated data.pkl is refused
+  const root = archiveRoot([...byName.keys()], bad);
   checkByteOrder(byName.get(`${root}byteorder`), bad);
   const dict = unpickle(byName.get(`${root}data.pkl`)!, `${file}:${root}data.pkl`);
   const storages = { get: (n: string) => byName.get(n), size: (d: Uint8Array) => d.length, root };
@@ -182,7 +182,7 @@ export async function torchBinTensors(
     return bytes;
   };
   const byName = new Map(spans.map((e) => [e.name, e]));
-  const root = archiveRoot(spans.map((e) => e.name), bad);
+  const root = archiveRoot([...byName.keys()], bad);
   let dict: unknown;
   try {
     dict = unpickle(await read(byName.get(`${root}data.pkl`)!), `${file}:${root}data.pkl`);
