@@ -44,7 +44,8 @@ export async function loadTokenizer(files: FileSet): Promise<() => ClipTokenizer
   const resolved = (await files.exists(RESOLVED_FILE))
     ? { bytes: await files.bytes(RESOLVED_FILE), key: await resolvedKey(vocab, merges) }
     : undefined;
-  // the files are dropped once parsed: the tokenizer keeps its own tables
+  // the files are dropped once parsed (the tokenizer keeps its own tables); they sit in an object,
+  // not in variables a closure captures, which would keep them as long as the closure lives
   let read: { vocab: Uint8Array; merges: Uint8Array; resolved?: typeof resolved } | undefined = {
     vocab,
     merges,
